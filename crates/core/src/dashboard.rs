@@ -1,0 +1,1 @@
+//! The "Vandaag" overview: what a coordinator sees first (filled in with the desktop shell).

@@ -1,0 +1,1 @@
+//! The demo municipality (filled in below).

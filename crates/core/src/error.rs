@@ -1,0 +1,132 @@
+//! The core's one error type. Every variant names what went wrong and where, and has a stable
+//! code that the shells (CLI, desktop app) show or translate.
+
+use crate::schema::Entity;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value a user, a file or a caller gave is not acceptable. Nothing was written.
+    #[error("{entity}.{field}: {reason}")]
+    Invalid {
+        entity: Entity,
+        field: String,
+        reason: Invalid,
+    },
+
+    #[error("{entity} {id} does not exist")]
+    NotFound { entity: Entity, id: Uuid },
+
+    #[error("{entity} {id} already exists")]
+    AlreadyExists { entity: Entity, id: Uuid },
+
+    #[error("{0}")]
+    BadRequest(String),
+
+    #[error(
+        "the data file {path} was written by a newer version of Wijkwerk (store version {found}, \
+         this version knows up to {supported}); it was left untouched"
+    )]
+    NewerStore {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error("{path} is not a Wijkwerk data file (not an SQLite database); it was left untouched")]
+    NotADatabase { path: PathBuf },
+
+    #[error("the data file {path} is damaged ({detail}); it was left untouched")]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error("the data file {path} is locked by another program; close it and try again")]
+    Locked { path: PathBuf },
+
+    #[error("there is no Wijkwerk data in {path}; create it with `init`")]
+    NoStore { path: PathBuf },
+
+    #[error("a Wijkwerk data file already exists at {path}")]
+    StoreExists { path: PathBuf },
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("stored data could not be read: {0}")]
+    StoredData(String),
+}
+
+/// Why a value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("is required")]
+    Required,
+    #[error("must not be empty")]
+    Empty,
+    #[error("is too long ({len} characters; at most {max})")]
+    TooLong { len: usize, max: usize },
+    #[error("must be {expected}")]
+    WrongType { expected: &'static str },
+    #[error("must be between {min} and {max}")]
+    OutOfRange { min: i64, max: i64 },
+    #[error("is not a valid date (YYYY-MM-DD): {0}")]
+    Date(String),
+    #[error("is not a valid date and time: {0}")]
+    Instant(String),
+    #[error("is not a valid time of day (HH:MM): {0}")]
+    LocalTime(String),
+    #[error("is not a known time zone: {0}")]
+    TimeZone(String),
+    #[error("is not an e-mail address: {0}")]
+    Email(String),
+    #[error("is not a CBS code (GM0000, WK000000 or BU00000000): {0}")]
+    CbsCode(String),
+    #[error("must be one of {allowed}; got {got:?}")]
+    NotAllowed { allowed: String, got: String },
+    #[error("refers to a {entity} that does not exist: {id}")]
+    UnknownReference { entity: Entity, id: String },
+    #[error("is not a field of this record")]
+    UnknownField,
+    #[error("ends before it starts")]
+    EndBeforeStart,
+    #[error("{0}")]
+    Rule(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::NotFound { .. } => "not_found",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::BadRequest(_) => "bad_request",
+            Error::NewerStore { .. } => "newer_store",
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::Corrupt { .. } => "corrupt_store",
+            Error::Locked { .. } => "locked_store",
+            Error::NoStore { .. } => "no_store",
+            Error::StoreExists { .. } => "store_exists",
+            Error::Io { .. } => "io",
+            Error::Database(_) => "database",
+            Error::StoredData(_) => "stored_data",
+        }
+    }
+
+    pub(crate) fn invalid(entity: Entity, field: impl Into<String>, reason: Invalid) -> Error {
+        Error::Invalid {
+            entity,
+            field: field.into(),
+            reason,
+        }
+    }
+}

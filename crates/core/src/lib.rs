@@ -1,0 +1,49 @@
+//! The core of Wijkwerk: the domain, the local store, the one write path, search and the demo
+//! municipality. Plain Rust with no window: the desktop app and the CLI are thin shells over it.
+//!
+//! Map (see ARCHITECTURE.md for the whole picture):
+//! - [`schema`]: every entity and field, described once;
+//! - [`store`]: opening, creating and migrating the SQLite file;
+//! - [`write`]: the one door for every write ([`Store::write`]);
+//! - [`merge`]: applying changes made elsewhere (per-field last writer wins);
+//! - [`records`]: reading records generically (get, list);
+//! - [`areas`], [`organisations`], [`contacts`], [`meetings`], [`visits`], [`action_points`]:
+//!   the domain's questions (a board and its vacancies, the overdue list, ...);
+//! - [`search`]: full-text search; [`export`]: the canonical JSON export; [`demo`]: the demo
+//!   municipality.
+
+pub mod action_points;
+pub mod areas;
+mod clock;
+pub mod contacts;
+pub mod dashboard;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod meetings;
+pub mod merge;
+pub mod organisations;
+pub mod records;
+mod row;
+mod rules;
+pub mod schema;
+pub mod search;
+pub mod store;
+pub mod values;
+pub mod visits;
+pub mod write;
+
+pub use error::{Error, Invalid, Result};
+pub use schema::Entity;
+pub use store::Store;
+pub use wijkwerk_protocol as protocol;
+pub use write::{Fields, Op, Write};
+
+/// The time zone of meetings and visits unless told otherwise.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Amsterdam";
+
+/// Today's date where the coordinators work.
+pub fn today() -> jiff::civil::Date {
+    let zone = jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::now().to_zoned(zone).date()
+}

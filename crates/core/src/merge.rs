@@ -1,0 +1,312 @@
+//! Applying changes made elsewhere (by the server, another laptop) to the local store.
+//!
+//! The rule, per field: the value with the higher hybrid logical clock wins; equal clocks mean
+//! the same write seen twice. Deletion is the field `deleted`, merged like any other. So applying
+//! the same set of changes in any order, any number of times, gives the same state.
+//!
+//! A value that loses against a different value is written to the conflict log, never dropped.
+//! Fields this version does not know are kept (with their clocks) for newer versions.
+
+use crate::error::{Error, Result};
+use crate::row::{self, StoredRow};
+use crate::schema::Entity;
+use crate::store::Store;
+use crate::values;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use wijkwerk_protocol::{Hlc, RecordChange, StampedValue, DELETED_FIELD};
+
+/// What applying a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MergeReport {
+    /// Fields whose incoming value was taken.
+    pub fields_applied: usize,
+    /// Fields whose incoming value lost to a newer local one (or was the same write again).
+    pub fields_ignored: usize,
+    /// Values that lost against a different value and went to the conflict log.
+    pub conflicts: usize,
+    /// Records of entities this version does not know (skipped).
+    pub unknown_records: usize,
+}
+
+/// A value that lost a merge, as the conflict log keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    pub seq: i64,
+    pub entity: String,
+    pub record_id: String,
+    pub field: String,
+    pub lost_value: Value,
+    pub lost_hlc: String,
+    pub won_value: Value,
+    pub won_hlc: String,
+    pub recorded_at: String,
+    pub resolved: bool,
+}
+
+impl Store {
+    /// Applies changes from elsewhere in one transaction (the caller's bookkeeping, such as a
+    /// sync cursor, goes in through `also`, inside the same transaction).
+    pub fn merge(
+        &mut self,
+        changes: &[RecordChange],
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<MergeReport> {
+        let mut report = MergeReport::default();
+        let mut ordered: Vec<(Entity, &RecordChange)> = Vec::with_capacity(changes.len());
+        for change in changes {
+            match change.entity.parse::<Entity>() {
+                Ok(entity) => ordered.push((entity, change)),
+                Err(_) => report.unknown_records += 1,
+            }
+        }
+        // Parents before children, so references resolve within the batch.
+        ordered.sort_by_key(|(entity, _)| *entity);
+        let now = jiff::Timestamp::now().to_string();
+        let tx = self.conn.transaction()?;
+        tx.pragma_update(None, "defer_foreign_keys", true)?;
+        let mut max_seen: Option<Hlc> = None;
+        for (entity, change) in ordered {
+            for stamped in change.fields.values() {
+                max_seen = max_seen.max(Some(stamped.hlc));
+            }
+            merge_record(&tx, entity, change, &now, &mut report)?;
+        }
+        if let Some(seen) = max_seen {
+            self.clock.observe(seen);
+        }
+        also(&tx)?;
+        self.clock.persist(&tx)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// The conflict log, newest first.
+    pub fn conflicts(&self, include_resolved: bool, limit: usize) -> Result<Vec<Conflict>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc,
+                    recorded_at, resolved
+             FROM conflict WHERE resolved = 0 OR ?1 ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map((include_resolved, limit as i64), |r| {
+            let json = |i: usize| -> rusqlite::Result<Value> {
+                let text: String = r.get(i)?;
+                Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+            };
+            Ok(Conflict {
+                seq: r.get(0)?,
+                entity: r.get(1)?,
+                record_id: r.get(2)?,
+                field: r.get(3)?,
+                lost_value: json(4)?,
+                lost_hlc: r.get(5)?,
+                won_value: json(6)?,
+                won_hlc: r.get(7)?,
+                recorded_at: r.get(8)?,
+                resolved: r.get::<_, i64>(9)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn merge_record(
+    tx: &rusqlite::Transaction<'_>,
+    entity: Entity,
+    change: &RecordChange,
+    now: &str,
+    report: &mut MergeReport,
+) -> Result<()> {
+    let existing = row::read(tx, entity, change.id)?;
+    let is_new = existing.is_none();
+    let mut row = existing.unwrap_or_else(|| StoredRow {
+        local_seq: 0,
+        deleted: false,
+        fields: entity
+            .fields()
+            .iter()
+            .map(|f| (f.name.to_owned(), Value::Null))
+            .collect::<Map<_, _>>(),
+        clocks: BTreeMap::new(),
+        extra: BTreeMap::new(),
+    });
+    let mut changed: Vec<&'static str> = Vec::new();
+    let mut bookkeeping_changed = false;
+    for (name, incoming) in &change.fields {
+        let field = entity.field(name);
+        if name == DELETED_FIELD {
+            let current = Value::Bool(row.deleted);
+            if take(
+                tx,
+                entity,
+                change,
+                name,
+                &current,
+                row.clocks.get(name),
+                incoming,
+                now,
+                report,
+            )? {
+                row.deleted = incoming.value.as_bool().unwrap_or(false);
+                row.clocks.insert(name.clone(), incoming.hlc);
+                bookkeeping_changed = true;
+            }
+        } else if let Some(field) = field {
+            // A value this version cannot read is kept aside rather than stored wrongly.
+            let Ok(value) = values::normalise(field.kind, &incoming.value, None) else {
+                keep_extra(&mut row, name, incoming);
+                bookkeeping_changed = true;
+                continue;
+            };
+            let current = row.fields.get(field.name).cloned().unwrap_or(Value::Null);
+            let incoming = StampedValue {
+                value,
+                hlc: incoming.hlc,
+            };
+            if take(
+                tx,
+                entity,
+                change,
+                name,
+                &current,
+                row.clocks.get(name),
+                &incoming,
+                now,
+                report,
+            )? {
+                row.fields
+                    .insert(field.name.to_owned(), incoming.value.clone());
+                row.clocks.insert(name.clone(), incoming.hlc);
+                changed.push(field.name);
+            }
+        } else {
+            let before = row.extra.get(name).cloned();
+            let current = before
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or(Value::Null);
+            let clock = before.as_ref().map(|s| s.hlc);
+            if take(
+                tx,
+                entity,
+                change,
+                name,
+                &current,
+                clock.as_ref(),
+                incoming,
+                now,
+                report,
+            )? {
+                keep_extra(&mut row, name, incoming);
+                bookkeeping_changed = true;
+            }
+        }
+    }
+    if is_new {
+        row::insert(tx, entity, change.id, &row)?;
+    } else if bookkeeping_changed || !changed.is_empty() {
+        row::update(tx, entity, change.id, &row, &changed)?;
+    }
+    Ok(())
+}
+
+fn keep_extra(row: &mut StoredRow, name: &str, incoming: &StampedValue) {
+    let newer = row
+        .extra
+        .get(name)
+        .is_none_or(|current| incoming.hlc > current.hlc);
+    if newer {
+        row.extra.insert(name.to_owned(), incoming.clone());
+    }
+}
+
+/// Decides one field: true when the incoming value wins. Logs the losing value when the two
+/// differ.
+#[allow(clippy::too_many_arguments)]
+fn take(
+    tx: &rusqlite::Transaction<'_>,
+    entity: Entity,
+    change: &RecordChange,
+    field: &str,
+    current: &Value,
+    current_clock: Option<&Hlc>,
+    incoming: &StampedValue,
+    now: &str,
+    report: &mut MergeReport,
+) -> Result<bool> {
+    let Some(current_clock) = current_clock else {
+        report.fields_applied += 1;
+        return Ok(true);
+    };
+    if incoming.hlc == *current_clock {
+        report.fields_ignored += 1;
+        return Ok(false);
+    }
+    let incoming_wins = incoming.hlc > *current_clock;
+    if *current != incoming.value {
+        let (lost, lost_clock, won, won_clock) = if incoming_wins {
+            (current, *current_clock, &incoming.value, incoming.hlc)
+        } else {
+            (&incoming.value, incoming.hlc, current, *current_clock)
+        };
+        log_conflict(
+            tx, entity, change, field, lost, lost_clock, won, won_clock, now,
+        )?;
+        report.conflicts += 1;
+    }
+    if incoming_wins {
+        report.fields_applied += 1;
+    } else {
+        report.fields_ignored += 1;
+    }
+    Ok(incoming_wins)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log_conflict(
+    tx: &rusqlite::Transaction<'_>,
+    entity: Entity,
+    change: &RecordChange,
+    field: &str,
+    lost: &Value,
+    lost_clock: Hlc,
+    won: &Value,
+    won_clock: Hlc,
+    now: &str,
+) -> Result<()> {
+    // The same loss seen twice (a change delivered again) is logged once.
+    let exists: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM conflict WHERE entity = ?1 AND record_id = ?2
+                           AND field = ?3 AND lost_hlc = ?4)",
+        )?
+        .query_row(
+            (
+                entity.name(),
+                change.id.to_string(),
+                field,
+                lost_clock.to_string(),
+            ),
+            |r| r.get(0),
+        )?;
+    if exists {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO conflict(entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc,
+                              recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute((
+        entity.name(),
+        change.id.to_string(),
+        field,
+        lost.to_string(),
+        lost_clock.to_string(),
+        won.to_string(),
+        won_clock.to_string(),
+        now,
+    ))
+    .map_err(Error::from)?;
+    Ok(())
+}

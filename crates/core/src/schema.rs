@@ -1,0 +1,412 @@
+//! The domain's entities and their fields: one table each, described once here.
+//!
+//! The description drives validation, the generic SQL of the one write path, reading rows back
+//! as JSON, and the canonical export. The tables themselves are created by the versioned
+//! migrations in `migrations/`; a test checks that both agree.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Every kind of record the store keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Entity {
+    Area,
+    Organisation,
+    Contact,
+    Role,
+    Meeting,
+    AgendaItem,
+    Attendance,
+    Visit,
+    Stop,
+    Invitee,
+    Finding,
+    ActionPoint,
+    ActionPointEvent,
+}
+
+impl Entity {
+    /// All entities, parents before children (the order in which a batch is applied).
+    pub const ALL: [Entity; 13] = [
+        Entity::Area,
+        Entity::Organisation,
+        Entity::Contact,
+        Entity::Role,
+        Entity::Meeting,
+        Entity::AgendaItem,
+        Entity::Attendance,
+        Entity::Visit,
+        Entity::Stop,
+        Entity::Invitee,
+        Entity::Finding,
+        Entity::ActionPoint,
+        Entity::ActionPointEvent,
+    ];
+
+    /// The entity's name in the store, the wire format and the export (`agenda_item`).
+    pub fn name(self) -> &'static str {
+        self.table()
+    }
+
+    /// The SQLite table that holds the entity.
+    pub fn table(self) -> &'static str {
+        match self {
+            Entity::Area => "area",
+            Entity::Organisation => "organisation",
+            Entity::Contact => "contact",
+            Entity::Role => "role",
+            Entity::Meeting => "meeting",
+            Entity::AgendaItem => "agenda_item",
+            Entity::Attendance => "attendance",
+            Entity::Visit => "visit",
+            Entity::Stop => "stop",
+            Entity::Invitee => "invitee",
+            Entity::Finding => "finding",
+            Entity::ActionPoint => "action_point",
+            Entity::ActionPointEvent => "action_point_event",
+        }
+    }
+
+    /// The name used on the command line (`agenda-item`).
+    pub fn cli_name(self) -> String {
+        self.name().replace('_', "-")
+    }
+
+    /// A small stable number for the entity, used to build search-index row ids.
+    pub fn code(self) -> i64 {
+        Entity::ALL.iter().position(|e| *e == self).unwrap_or(0) as i64 + 1
+    }
+
+    pub fn from_code(code: i64) -> Option<Entity> {
+        usize::try_from(code - 1)
+            .ok()
+            .and_then(|i| Entity::ALL.get(i).copied())
+    }
+
+    /// The entity's fields, without `id` and `deleted`.
+    pub fn fields(self) -> &'static [Field] {
+        use FieldKind::*;
+        match self {
+            Entity::Area => {
+                const F: &[Field] = &[
+                    Field::req("name", Text(NAME_MAX)),
+                    Field::req("kind", Enum(AREA_KINDS)),
+                    Field::opt("parent_id", Ref(Entity::Area)),
+                    Field::opt("inhabitants", Int(0, 100_000_000)),
+                    Field::opt("cbs_code", CbsCode),
+                ];
+                F
+            }
+            Entity::Organisation => {
+                const F: &[Field] = &[
+                    Field::req("name", Text(NAME_MAX)),
+                    Field::req("kind", Enum(ORGANISATION_KINDS)),
+                    Field::opt("area_ids", RefList(Entity::Area)),
+                    Field::opt("email", Email),
+                    Field::opt("phone", Text(SHORT_MAX)),
+                    Field::opt("website", Text(LINE_MAX)),
+                    Field::opt("board_size", Int(0, 100)),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::Contact => {
+                const F: &[Field] = &[
+                    Field::req("name", Text(NAME_MAX)),
+                    Field::opt("email", Email),
+                    Field::opt("phone", Text(SHORT_MAX)),
+                    Field::opt("address", Text(LINE_MAX)),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::Role => {
+                const F: &[Field] = &[
+                    Field::req("contact_id", Ref(Entity::Contact)),
+                    Field::req("organisation_id", Ref(Entity::Organisation)),
+                    Field::req("kind", Enum(ROLE_KINDS)),
+                    Field::opt("title", Text(NAME_MAX)),
+                    Field::opt("represents_area_id", Ref(Entity::Area)),
+                    Field::req("start_date", Date),
+                    Field::opt("end_date", Date),
+                ];
+                F
+            }
+            Entity::Meeting => {
+                const F: &[Field] = &[
+                    Field::req("kind", Enum(MEETING_KINDS)),
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::opt("organisation_id", Ref(Entity::Organisation)),
+                    Field::opt("area_id", Ref(Entity::Area)),
+                    Field::req("starts_at", Instant),
+                    Field::req("ends_at", Instant),
+                    Field::req("time_zone", TimeZone),
+                    Field::opt("location", Text(LINE_MAX)),
+                    Field::req("status", Enum(MEETING_STATUSES)),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::AgendaItem => {
+                const F: &[Field] = &[
+                    Field::req("meeting_id", Ref(Entity::Meeting)),
+                    Field::req("position", Int(0, 1_000_000_000)),
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::opt("description", LongText),
+                    Field::opt("minutes", LongText),
+                    Field::opt("decision", LongText),
+                    Field::opt("submitted_by_id", Ref(Entity::Organisation)),
+                ];
+                F
+            }
+            Entity::Attendance => {
+                const F: &[Field] = &[
+                    Field::req("meeting_id", Ref(Entity::Meeting)),
+                    Field::req("contact_id", Ref(Entity::Contact)),
+                    Field::req("status", Enum(ATTENDANCE_STATUSES)),
+                ];
+                F
+            }
+            Entity::Visit => {
+                const F: &[Field] = &[
+                    Field::req("kind", Enum(VISIT_KINDS)),
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::req("area_id", Ref(Entity::Area)),
+                    Field::req("starts_at", Instant),
+                    Field::req("ends_at", Instant),
+                    Field::req("time_zone", TimeZone),
+                    Field::opt("location", Text(LINE_MAX)),
+                    Field::req("status", Enum(VISIT_STATUSES)),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::Stop => {
+                const F: &[Field] = &[
+                    Field::req("visit_id", Ref(Entity::Visit)),
+                    Field::req("position", Int(0, 1_000_000_000)),
+                    Field::req("place", Text(LINE_MAX)),
+                    Field::opt("arrives_at", LocalTime),
+                    Field::opt("topic", Text(LINE_MAX)),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::Invitee => {
+                const F: &[Field] = &[
+                    Field::req("visit_id", Ref(Entity::Visit)),
+                    Field::req("contact_id", Ref(Entity::Contact)),
+                    Field::req("response", Enum(INVITEE_RESPONSES)),
+                ];
+                F
+            }
+            Entity::Finding => {
+                const F: &[Field] = &[
+                    Field::req("visit_id", Ref(Entity::Visit)),
+                    Field::opt("stop_id", Ref(Entity::Stop)),
+                    Field::req("text", Text(TEXT_MAX)),
+                ];
+                F
+            }
+            Entity::ActionPoint => {
+                const F: &[Field] = &[
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::opt("description", LongText),
+                    Field::opt("area_id", Ref(Entity::Area)),
+                    Field::opt("source_agenda_item_id", Ref(Entity::AgendaItem)),
+                    Field::opt("source_finding_id", Ref(Entity::Finding)),
+                    Field::opt("requester_organisation_id", Ref(Entity::Organisation)),
+                    Field::opt("requester_contact_id", Ref(Entity::Contact)),
+                    Field::opt("owner_organisation_id", Ref(Entity::Organisation)),
+                    Field::opt("owner_contact_id", Ref(Entity::Contact)),
+                    Field::opt("due_date", Date),
+                    Field::req("status", Enum(ACTION_POINT_STATUSES)),
+                    Field::req("opened_on", Date),
+                ];
+                F
+            }
+            Entity::ActionPointEvent => {
+                const F: &[Field] = &[
+                    Field::req("action_point_id", Ref(Entity::ActionPoint)),
+                    Field::req("kind", Enum(ACTION_POINT_EVENT_KINDS)),
+                    Field::opt("from_status", Enum(ACTION_POINT_STATUSES)),
+                    Field::opt("to_status", Enum(ACTION_POINT_STATUSES)),
+                    Field::opt("comment", Text(TEXT_MAX)),
+                    Field::req("at", Instant),
+                    Field::opt("author", Text(NAME_MAX)),
+                ];
+                F
+            }
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static Field> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// Whether the entity's id is derived from two others (one attendance per meeting and contact,
+    /// one invitation per visit and contact), so that two laptops registering the same pair offline
+    /// make the same record instead of two.
+    pub fn pair_key(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Entity::Attendance => Some(("meeting_id", "contact_id")),
+            Entity::Invitee => Some(("visit_id", "contact_id")),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Entity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.replace('-', "_");
+        Entity::ALL
+            .into_iter()
+            .find(|e| e.name() == wanted)
+            .ok_or_else(|| format!("unknown entity {s:?}"))
+    }
+}
+
+/// One field of an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+impl Field {
+    const fn req(name: &'static str, kind: FieldKind) -> Field {
+        Field {
+            name,
+            kind,
+            required: true,
+        }
+    }
+    const fn opt(name: &'static str, kind: FieldKind) -> Field {
+        Field {
+            name,
+            kind,
+            required: false,
+        }
+    }
+}
+
+/// What a field holds, and so how it is checked and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Single-line text, at most this many characters.
+    Text(usize),
+    /// Multi-line text (minutes, notes), at most [`LONG_TEXT_MAX`] characters.
+    LongText,
+    /// An integer within the bounds (inclusive).
+    Int(i64, i64),
+    /// A calendar date, `2026-03-01`.
+    Date,
+    /// An instant, stored in UTC as `2026-03-01T18:30:00Z`.
+    Instant,
+    /// A wall-clock time of day, `14:30`.
+    LocalTime,
+    /// An IANA time zone name, `Europe/Amsterdam`.
+    TimeZone,
+    /// One of the listed values.
+    Enum(&'static [&'static str]),
+    /// The id of a live record of that entity.
+    Ref(Entity),
+    /// A list of ids of live records of that entity (stored as a JSON array).
+    RefList(Entity),
+    /// An e-mail address.
+    Email,
+    /// A CBS area code: `GM0373`, `WK037300`, `BU03730000`.
+    CbsCode,
+}
+
+impl FieldKind {
+    /// Whether SQLite stores the field as an INTEGER.
+    pub fn is_integer(self) -> bool {
+        matches!(self, FieldKind::Int(..))
+    }
+}
+
+pub const NAME_MAX: usize = 200;
+pub const SHORT_MAX: usize = 50;
+pub const LINE_MAX: usize = 500;
+pub const TEXT_MAX: usize = 10_000;
+pub const LONG_TEXT_MAX: usize = 200_000;
+
+pub const AREA_KINDS: &[&str] = &["municipality", "core", "district", "neighbourhood"];
+pub const ORGANISATION_KINDS: &[&str] = &[
+    "wijkvereniging",
+    "bewonersvereniging",
+    "dorpsraad",
+    "wijkraad",
+    "kernraad",
+    "kernoverleg",
+    "police",
+    "housing_corporation",
+    "welfare",
+    "care",
+    "department",
+    "college",
+    "council",
+    "other_partner",
+];
+/// Organisation kinds that are residents' associations (they have a board).
+pub const ASSOCIATION_KINDS: &[&str] = &[
+    "wijkvereniging",
+    "bewonersvereniging",
+    "dorpsraad",
+    "wijkraad",
+    "kernraad",
+];
+pub const ROLE_KINDS: &[&str] = &[
+    "chair",
+    "vice_chair",
+    "secretary",
+    "treasurer",
+    "board_member",
+    "member",
+    "representative",
+    "wijkagent",
+    "alderman",
+    "council_member",
+    "department_contact",
+    "coordinator",
+    "staff",
+    "other",
+];
+/// Role kinds that hold a seat on a board.
+pub const BOARD_ROLE_KINDS: &[&str] = &[
+    "chair",
+    "vice_chair",
+    "secretary",
+    "treasurer",
+    "board_member",
+];
+pub const MEETING_KINDS: &[&str] = &[
+    "ledenvergadering",
+    "kernoverleg",
+    "bestuursoverleg",
+    "netwerkbijeenkomst",
+    "other",
+];
+pub const MEETING_STATUSES: &[&str] = &["planned", "held", "cancelled"];
+pub const ATTENDANCE_STATUSES: &[&str] = &["invited", "present", "absent", "excused"];
+pub const VISIT_KINDS: &[&str] = &["kernbezoek", "wijkschouw"];
+pub const VISIT_STATUSES: &[&str] = &["proposed", "planned", "confirmed", "held", "cancelled"];
+pub const INVITEE_RESPONSES: &[&str] = &["pending", "accepted", "declined", "tentative"];
+pub const ACTION_POINT_STATUSES: &[&str] = &["open", "in_progress", "waiting", "done", "cancelled"];
+/// Statuses of an action point that is still to be done (so it can be overdue).
+pub const ACTION_POINT_OPEN_STATUSES: &[&str] = &["open", "in_progress", "waiting"];
+pub const ACTION_POINT_EVENT_KINDS: &[&str] = &["status_change", "comment"];
+
+/// The rank of an area kind: a parent's rank is always below its child's.
+pub fn area_rank(kind: &str) -> Option<usize> {
+    AREA_KINDS.iter().position(|k| *k == kind)
+}

@@ -1,0 +1,240 @@
+//! Opening, creating and migrating the local store: one SQLite file per data folder.
+//!
+//! Invariants:
+//! - A file that is not an SQLite database, is damaged, or was written by a newer version is
+//!   refused before anything is written to it: it is first inspected read-only.
+//! - Migrations run in one transaction each and set `user_version`; the store's version is never
+//!   above [`STORE_VERSION`] for this build.
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The migrations, in order; the store's version is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_domain.sql")];
+
+/// The store version this build writes and understands.
+pub const STORE_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Files up to this size get a full `quick_check` when opened; larger ones would make start-up
+/// slow, and damage in them is reported when the damaged part is read.
+const FULL_CHECK_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The name of the data file inside a data folder.
+pub const DATA_FILE: &str = "wijkwerk.sqlite3";
+
+/// The local store: the coordinator's whole work in one SQLite file.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) clock: Clock,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store in `data_dir`; it must exist.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        let path = data_dir.join(DATA_FILE);
+        if !path.exists() {
+            return Err(Error::NoStore {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        Store::open_file(&path)
+    }
+
+    /// Creates a new, empty store in `data_dir` (creating the folder if needed).
+    pub fn init(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DATA_FILE);
+        if path.exists() {
+            return Err(Error::StoreExists { path });
+        }
+        Store::open_file(&path)
+    }
+
+    /// Opens (or creates) the store at exactly this file path.
+    pub fn open_file(path: &Path) -> Result<Store> {
+        if path.exists() {
+            inspect_read_only(path)?;
+        }
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        configure(&conn).map_err(|e| classify(path, e))?;
+        let mut store = Store {
+            conn,
+            clock: Clock::placeholder(),
+            path: path.to_path_buf(),
+        };
+        store.migrate().map_err(|e| match e {
+            Error::Database(e) => classify(path, e),
+            other => other,
+        })?;
+        store.clock = Clock::load(&store.conn)?;
+        Ok(store)
+    }
+
+    /// An in-memory store, for tests and benchmarks.
+    pub fn in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        let mut store = Store {
+            conn,
+            clock: Clock::placeholder(),
+            path: PathBuf::from(":memory:"),
+        };
+        store.migrate()?;
+        store.clock = Clock::load(&store.conn)?;
+        Ok(store)
+    }
+
+    /// The data file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The store's schema version.
+    pub fn version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The id of this store in clocks (one per data file, made at creation).
+    pub fn node_id(&self) -> wijkwerk_protocol::NodeId {
+        self.clock.node()
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found = self.version()?;
+        if found > STORE_VERSION {
+            return Err(Error::NewerStore {
+                path: self.path.clone(),
+                found,
+                supported: STORE_VERSION,
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}
+
+/// Looks at an existing file without changing it: is it SQLite, is its schema readable, and is
+/// its version one this build knows?
+fn inspect_read_only(path: &Path) -> Result<()> {
+    let len = std::fs::metadata(path)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 16];
+    {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0" {
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| classify(path, e))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| classify(path, e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    if version > STORE_VERSION {
+        return Err(Error::NewerStore {
+            path: path.to_path_buf(),
+            found: version,
+            supported: STORE_VERSION,
+        });
+    }
+    // Reading the whole schema touches the first pages; a damaged file fails here.
+    let _: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    if version > 0 && len <= FULL_CHECK_MAX_BYTES {
+        let check: String = conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if check != "ok" {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                detail: check,
+            });
+        }
+    } else {
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| classify(path, e))?;
+        if tables > 0 {
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Turns SQLite's errors on opening into the store's own: not a database, damaged, locked.
+pub(crate) fn classify(path: &Path, error: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+            path: path.to_path_buf(),
+            detail: error.to_string(),
+        },
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Locked {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::ReadOnly)
+        | Some(ErrorCode::PermissionDenied) => Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(error.to_string()),
+        },
+        _ => Error::Database(error),
+    }
+}

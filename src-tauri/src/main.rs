@@ -1,0 +1,3 @@
+fn main() {
+    wijkwerk_desktop::run()
+}
