@@ -110,3 +110,38 @@ impl Clock {
         self.fixed_wall_ms = wall_ms;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::Entity;
+    use crate::store::Store;
+    use crate::write::Write;
+    use serde_json::json;
+
+    fn contact(name: &str) -> Write {
+        let serde_json::Value::Object(fields) = json!({ "name": name }) else {
+            unreachable!()
+        };
+        Write::create(Entity::Contact, fields)
+    }
+
+    #[test]
+    fn the_clock_stays_ahead_across_a_restart_and_a_wall_clock_that_jumps_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = {
+            let mut store = Store::init(dir.path()).unwrap();
+            store.clock.set_wall_for_test(Some(2_000_000_000_000));
+            store.write(vec![contact("Voor")]).unwrap().hlc.unwrap()
+        };
+        let mut store = Store::open(dir.path()).unwrap();
+        // The laptop's clock is now an hour behind what it was.
+        store
+            .clock
+            .set_wall_for_test(Some(2_000_000_000_000 - 3_600_000));
+        let after = store.write(vec![contact("Na")]).unwrap().hlc.unwrap();
+        assert!(after > before, "{after} is not after {before}");
+        assert_eq!(after.wall_ms, before.wall_ms);
+        assert_eq!(after.counter, before.counter + 1);
+        assert_eq!(after.node, before.node, "the node id is kept");
+    }
+}

@@ -364,8 +364,14 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
 
 /// Checks the given fields against the schema and brings them into normal form.
 fn normalise_all(entity: Entity, given: &Fields, zone: Option<&str>) -> Result<Fields> {
+    // The zone is checked first: instants without an offset are read in it.
     let zone_given = match given.get("time_zone") {
-        Some(Value::String(z)) => Some(z.trim().to_owned()),
+        Some(value) if entity.field("time_zone").is_some() => {
+            values::normalise(FieldKind::TimeZone, value, None)
+                .map_err(|reason| Error::invalid(entity, "time_zone", reason))?
+                .as_str()
+                .map(str::to_owned)
+        }
         _ => None,
     };
     let zone = zone_given.as_deref().or(zone);
