@@ -79,7 +79,7 @@ pub(crate) fn from_select(entity: Entity, row: &rusqlite::Row<'_>) -> rusqlite::
         local_seq: row.get(0)?,
         deleted: row.get::<_, i64>(1)? != 0,
         fields,
-        clocks: serde_json::from_str(&clocks_text).unwrap_or_default(),
+        clocks: decode_clocks(entity, &clocks_text),
         extra: extra_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
@@ -113,7 +113,7 @@ pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRo
     let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(entity.fields().len() + 4);
     params.push(id.to_string().into());
     params.push(i64::from(row.deleted).into());
-    params.push(clocks_json(&row.clocks).into());
+    params.push(encode_clocks(entity, &row.clocks).into());
     params.push(extra_json(&row.extra));
     for field in entity.fields() {
         let value = row.fields.get(field.name).unwrap_or(&Value::Null);
@@ -139,7 +139,7 @@ pub(crate) fn update(
     );
     let mut params: Vec<rusqlite::types::Value> = vec![
         i64::from(row.deleted).into(),
-        clocks_json(&row.clocks).into(),
+        encode_clocks(entity, &row.clocks).into(),
         extra_json(&row.extra),
     ];
     for name in changed {
@@ -163,8 +163,55 @@ pub(crate) fn update(
     Ok(())
 }
 
-fn clocks_json(clocks: &BTreeMap<String, Hlc>) -> String {
-    serde_json::to_string(clocks).unwrap_or_else(|_| "{}".into())
+/// Field clocks in a compact text: groups `CLOCK=f,f,...` joined by `;`, where each `f` is the
+/// field's position in the entity's schema (`d` for `deleted`). Most rows have one or two
+/// distinct clocks (the write that created them, the last edit), so each clock is written once.
+/// Positions are stable because fields are only ever added at the end of an entity.
+pub(crate) fn encode_clocks(entity: Entity, clocks: &BTreeMap<String, Hlc>) -> String {
+    let mut groups: BTreeMap<Hlc, Vec<String>> = BTreeMap::new();
+    for (field, hlc) in clocks {
+        let key = if field == wijkwerk_protocol::DELETED_FIELD {
+            "d".to_owned()
+        } else if let Some(i) = entity.fields().iter().position(|f| f.name == field) {
+            i.to_string()
+        } else {
+            continue;
+        };
+        groups.entry(*hlc).or_default().push(key);
+    }
+    groups
+        .into_iter()
+        .map(|(hlc, fields)| format!("{hlc}={}", fields.join(",")))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Reads [`encode_clocks`]' text; unreadable parts are skipped (their fields then count as
+/// never written, so any incoming value for them wins).
+pub(crate) fn decode_clocks(entity: Entity, text: &str) -> BTreeMap<String, Hlc> {
+    let mut clocks = BTreeMap::new();
+    for group in text.split(';') {
+        let Some((hlc, fields)) = group.split_once('=') else {
+            continue;
+        };
+        let Ok(hlc) = hlc.parse::<Hlc>() else {
+            continue;
+        };
+        for key in fields.split(',') {
+            let name = if key == "d" {
+                Some(wijkwerk_protocol::DELETED_FIELD)
+            } else {
+                key.parse::<usize>()
+                    .ok()
+                    .and_then(|i| entity.fields().get(i))
+                    .map(|f| f.name)
+            };
+            if let Some(name) = name {
+                clocks.insert(name.to_owned(), hlc);
+            }
+        }
+    }
+    clocks
 }
 
 fn extra_json(extra: &BTreeMap<String, StampedValue>) -> rusqlite::types::Value {
@@ -189,4 +236,25 @@ pub(crate) fn to_json(entity: Entity, id: &str, row: &StoredRow) -> Value {
         out.insert("deleted".into(), Value::Bool(true));
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wijkwerk_protocol::NodeId;
+
+    #[test]
+    fn clocks_text_round_trips() {
+        let a = Hlc::new(1_000, 0, NodeId(1));
+        let b = Hlc::new(2_000, 3, NodeId(2));
+        let clocks: BTreeMap<String, Hlc> = [("name", a), ("kind", a), ("deleted", b)]
+            .into_iter()
+            .map(|(f, h)| (f.to_owned(), h))
+            .collect();
+        let text = encode_clocks(Entity::Area, &clocks);
+        assert_eq!(text, format!("{a}=1,0;{b}=d"));
+        assert_eq!(decode_clocks(Entity::Area, &text), clocks);
+        assert!(decode_clocks(Entity::Area, "").is_empty());
+        assert!(decode_clocks(Entity::Area, "garbage;x=1").is_empty());
+    }
 }

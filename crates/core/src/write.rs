@@ -126,8 +126,7 @@ impl Store {
             hlc,
             changes,
         };
-        let json =
-            serde_json::to_string(&set.changes).map_err(|e| Error::StoredData(e.to_string()))?;
+        let json = outbox_text(&set.changes)?;
         tx.prepare_cached("INSERT INTO outbox(tx_id, hlc, changes) VALUES (?1, ?2, ?3)")?
             .execute((set.tx_id.to_string(), hlc.to_string(), json))?;
         self.clock.persist(&tx)?;
@@ -188,6 +187,9 @@ impl Store {
         for row in rows {
             let (seq, tx_id, hlc, changes) = row?;
             let bad = |e: String| Error::StoredData(format!("outbox entry {seq}: {e}"));
+            let hlc_value: Hlc = hlc
+                .parse()
+                .map_err(|e: wijkwerk_protocol::HlcParseError| bad(e.to_string()))?;
             out.push((
                 seq,
                 ChangeSet {
@@ -195,12 +197,53 @@ impl Store {
                     hlc: hlc
                         .parse()
                         .map_err(|e: wijkwerk_protocol::HlcParseError| bad(e.to_string()))?,
-                    changes: serde_json::from_str(&changes).map_err(|e| bad(e.to_string()))?,
+                    changes: outbox_changes(&changes, hlc_value).map_err(|e| bad(e.to_string()))?,
                 },
             ));
         }
         Ok(out)
     }
+}
+
+/// A record change as the outbox keeps it: every field of a local transaction carries the
+/// transaction's clock, so the clock is stored once per transaction, not once per field.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OutboxChange {
+    entity: String,
+    id: Uuid,
+    fields: BTreeMap<String, Value>,
+}
+
+fn outbox_text(changes: &[RecordChange]) -> Result<String> {
+    let compact: Vec<OutboxChange> = changes
+        .iter()
+        .map(|c| OutboxChange {
+            entity: c.entity.clone(),
+            id: c.id,
+            fields: c
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+        })
+        .collect();
+    serde_json::to_string(&compact).map_err(|e| Error::StoredData(e.to_string()))
+}
+
+fn outbox_changes(text: &str, hlc: Hlc) -> serde_json::Result<Vec<RecordChange>> {
+    let compact: Vec<OutboxChange> = serde_json::from_str(text)?;
+    Ok(compact
+        .into_iter()
+        .map(|c| RecordChange {
+            entity: c.entity,
+            id: c.id,
+            fields: c
+                .fields
+                .into_iter()
+                .map(|(k, value)| (k, StampedValue { value, hlc }))
+                .collect(),
+        })
+        .collect())
 }
 
 pub(crate) struct Context<'a> {
