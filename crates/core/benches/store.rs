@@ -129,18 +129,181 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_meetings = (20_000.0 * scale) as usize;
     let n_actions = (200_000.0 * scale) as usize;
     let n_orgs = (2_000.0 * scale).max(10.0) as usize;
+    let today: jiff::civil::Date = "2026-11-24".parse()?;
+    println!("Wijkwerk store benchmark (scale {scale})");
     let temp = tempfile::tempdir()?;
     // WIJKWERK_BENCH_DIR keeps the generated store for a look afterwards.
     let dir_path = std::env::var_os("WIJKWERK_BENCH_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| temp.path().to_path_buf());
     let dir = dir_path.as_path();
-    let mut store = Store::init(dir)?;
-    let mut rng = StdRng::seed_from_u64(373);
-    let today: jiff::civil::Date = "2026-11-24".parse()?;
+    // An existing store in WIJKWERK_BENCH_DIR is measured again without generating it anew.
+    let reuse = dir.join(wijkwerk_core::store::DATA_FILE).exists();
+    let file = dir.join(wijkwerk_core::store::DATA_FILE);
+    let contacts = if reuse {
+        println!("measuring the existing store in {}", dir.display());
+        existing_contacts(dir)?
+    } else {
+        generate(dir, n_contacts, n_meetings, n_actions, n_orgs, today)?
+    };
+    let mut store = Store::open(dir)?;
+    println!("(outbox holds {} transactions)", store.outbox_len()?);
 
-    println!("Wijkwerk store benchmark (scale {scale}): {n_contacts} contacts, {n_meetings} meetings, {n_actions} action points");
+    // A write through the one door vs a plain insert of the same row.
+    let rounds = 2000;
+    let mut door = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let fields = obj(
+            json!({"name": format!("Nieuwe Bewoner {i}"), "email": format!("nieuw{i}@example.nl"), "phone": "06-12345678", "notes": "Aangemeld bij de ledenvergadering"}),
+        );
+        let t = Instant::now();
+        store.create(Entity::Contact, fields)?;
+        door.push(t.elapsed());
+    }
+    let door = report("write: one door (contact, own transaction)", door);
+    let plain_conn = rusqlite::Connection::open(&file)?;
+    plain_conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let mut plain = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let t = Instant::now();
+        let tx = plain_conn.unchecked_transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO contact (id, name, email, phone, notes) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute((
+            Uuid::now_v7().to_string(),
+            format!("Gewone Bewoner {i}"),
+            format!("gewoon{i}@example.nl"),
+            "06-12345678",
+            "Aangemeld bij de ledenvergadering",
+        ))?;
+        tx.commit()?;
+        plain.push(t.elapsed());
+    }
+    let plain = report("write: plain INSERT of the same row", plain);
+    println!(
+        "write: one door / plain insert                   p50 {:.2}x  p95 {:.2}x",
+        door.p50.as_secs_f64() / plain.p50.as_secs_f64(),
+        door.p95.as_secs_f64() / plain.p95.as_secs_f64()
+    );
+    drop(plain_conn);
+
+    // Search.
+    let queries = [
+        "de",
+        "bakker",
+        "zee",
+        "parkeren",
+        "cafe",
+        "coordinatie",
+        "anna bakker",
+        "vereniging speeltuin",
+        "ko",
+        "zwerfafval dekker",
+        "xyzzy",
+    ];
+    let mut all = Vec::new();
+    for q in queries {
+        let mut samples = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let hits = store.search(q, 20)?;
+            samples.push(t.elapsed());
+            std::hint::black_box(hits);
+        }
+        all.extend(samples.iter().copied());
+        report(&format!("search {q:?}"), samples);
+    }
+    report("search: all queries", all);
+
+    // The overdue list.
+    let mut first = Vec::new();
+    let mut deep = Vec::new();
+    let mut cursor: Option<OverdueCursor> = None;
+    for i in 0..300 {
+        let t = Instant::now();
+        let page = store.overdue(today, cursor.as_ref(), 50)?;
+        let took = t.elapsed();
+        if i % 30 == 0 {
+            first.push(took)
+        } else {
+            deep.push(took)
+        }
+        cursor = page.last().map(|a| OverdueCursor {
+            due_date: a.due_date.clone().unwrap_or_default(),
+            id: a.id.clone(),
+        });
+        if i % 30 == 29 {
+            cursor = None;
+        }
+    }
+    println!("overdue action points: {}", store.overdue_count(today)?);
+    report("overdue list: first page of 50", first);
+    report("overdue list: next pages of 50 (keyset)", deep);
+
+    // A contact's page.
+    let mut samples = Vec::new();
+    for i in 0..500 {
+        let id = contacts[(i * 997) % contacts.len()];
+        let t = Instant::now();
+        let page = store.contact_page(id, today)?;
+        samples.push(t.elapsed());
+        std::hint::black_box(page);
+    }
+    report("contact page (roles, meetings, action points)", samples);
+    let with_role: Vec<Uuid> = store
+        .list(Entity::Role, None, 500)?
+        .items
+        .iter()
+        .filter_map(|r| {
+            r["contact_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+        })
+        .collect();
+    let mut samples = Vec::new();
+    for id in &with_role {
+        let t = Instant::now();
+        let page = store.contact_page(*id, today)?;
+        samples.push(t.elapsed());
+        std::hint::black_box(page);
+    }
+    report("contact page, contacts with a role", samples);
+    Ok(())
+}
+
+fn existing_contacts(dir: &std::path::Path) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
+    let store = Store::open(dir)?;
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(Entity::Contact, after, 10_000)?;
+        ids.extend(
+            page.items
+                .iter()
+                .filter_map(|c| c["id"].as_str())
+                .filter_map(|s| Uuid::parse_str(s).ok()),
+        );
+        match page.next {
+            Some(next) => after = Some(Uuid::parse_str(&next)?),
+            None => break,
+        }
+    }
+    Ok(ids)
+}
+
+fn generate(
+    dir: &std::path::Path,
+    n_contacts: usize,
+    n_meetings: usize,
+    n_actions: usize,
+    n_orgs: usize,
+    today: jiff::civil::Date,
+) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
+    println!("generating: {n_contacts} contacts, {n_meetings} meetings, {n_actions} action points");
+    let mut store = Store::init(dir)?;
     let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(373);
 
     // Areas: a municipality, 8 kernen, 4 wijken each.
     let mut batch = Vec::new();
@@ -301,119 +464,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         size as f64 / 1e6
     );
 
-    let mut store = Store::open(dir)?;
-    println!("(outbox holds {} transactions)", store.outbox_len()?);
-
-    // A write through the one door vs a plain insert of the same row.
-    let rounds = 2000;
-    let mut door = Vec::with_capacity(rounds);
-    for i in 0..rounds {
-        let fields = obj(
-            json!({"name": format!("Nieuwe Bewoner {i}"), "email": format!("nieuw{i}@example.nl"), "phone": "06-12345678", "notes": "Aangemeld bij de ledenvergadering"}),
-        );
-        let t = Instant::now();
-        store.create(Entity::Contact, fields)?;
-        door.push(t.elapsed());
-    }
-    let door = report("write: one door (contact, own transaction)", door);
-    let plain_conn = rusqlite::Connection::open(&file)?;
-    plain_conn.pragma_update(None, "synchronous", "NORMAL")?;
-    let mut plain = Vec::with_capacity(rounds);
-    for i in 0..rounds {
-        let t = Instant::now();
-        let tx = plain_conn.unchecked_transaction()?;
-        tx.prepare_cached(
-            "INSERT INTO contact (id, name, email, phone, notes) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute((
-            Uuid::now_v7().to_string(),
-            format!("Gewone Bewoner {i}"),
-            format!("gewoon{i}@example.nl"),
-            "06-12345678",
-            "Aangemeld bij de ledenvergadering",
-        ))?;
-        tx.commit()?;
-        plain.push(t.elapsed());
-    }
-    let plain = report("write: plain INSERT of the same row", plain);
-    println!(
-        "write: one door / plain insert                   p50 {:.2}x  p95 {:.2}x",
-        door.p50.as_secs_f64() / plain.p50.as_secs_f64(),
-        door.p95.as_secs_f64() / plain.p95.as_secs_f64()
-    );
-    drop(plain_conn);
-
-    // Search.
-    let queries = [
-        "de",
-        "bakker",
-        "zee",
-        "parkeren",
-        "cafe",
-        "coordinatie",
-        "anna bakker",
-        "vereniging speeltuin",
-        "ko",
-        "zwerfafval dekker",
-        "xyzzy",
-    ];
-    let mut all = Vec::new();
-    for q in queries {
-        let mut samples = Vec::new();
-        for _ in 0..30 {
-            let t = Instant::now();
-            let hits = store.search(q, 20)?;
-            samples.push(t.elapsed());
-            std::hint::black_box(hits);
-        }
-        all.extend(samples.iter().copied());
-        report(&format!("search {q:?}"), samples);
-    }
-    report("search: all queries", all);
-
-    // The overdue list.
-    let mut first = Vec::new();
-    let mut deep = Vec::new();
-    let mut cursor: Option<OverdueCursor> = None;
-    for i in 0..300 {
-        let t = Instant::now();
-        let page = store.overdue(today, cursor.as_ref(), 50)?;
-        let took = t.elapsed();
-        if i % 30 == 0 {
-            first.push(took)
-        } else {
-            deep.push(took)
-        }
-        cursor = page.last().map(|a| OverdueCursor {
-            due_date: a.due_date.clone().unwrap_or_default(),
-            id: a.id.clone(),
-        });
-        if i % 30 == 29 {
-            cursor = None;
-        }
-    }
-    println!("overdue action points: {}", store.overdue_count(today)?);
-    report("overdue list: first page of 50", first);
-    report("overdue list: next pages of 50 (keyset)", deep);
-
-    // A contact's page.
-    let mut samples = Vec::new();
-    for i in 0..500 {
-        let id = contacts[(i * 997) % contacts.len()];
-        let t = Instant::now();
-        let page = store.contact_page(id, today)?;
-        samples.push(t.elapsed());
-        std::hint::black_box(page);
-    }
-    report("contact page (roles, meetings, action points)", samples);
-    let mut samples = Vec::new();
-    for i in 0..500 {
-        let id = contacts[(i * 5 * 997) % contacts.len()];
-        let t = Instant::now();
-        let page = store.contact_page(id, today)?;
-        samples.push(t.elapsed());
-        assert!(!page.roles.is_empty() || contacts.len() < 5);
-    }
-    report("contact page, contacts with a role", samples);
-    Ok(())
+    Ok(contacts)
 }

@@ -28,8 +28,8 @@ pub struct MeetingPage {
 }
 
 impl Store {
-    /// A meeting with everything its page shows.
-    pub fn meeting_page(&self, id: Uuid) -> Result<MeetingPage> {
+    /// A meeting with everything its page shows; overdue days are counted as on `day`.
+    pub fn meeting_page(&self, id: Uuid, day: jiff::civil::Date) -> Result<MeetingPage> {
         let meeting = self.get_live(Entity::Meeting, id)?;
         let id_text = id.to_string();
         let agenda = self.children(Entity::AgendaItem, "meeting_id", &id_text, "position")?;
@@ -64,7 +64,7 @@ impl Store {
         let open_action_points = self
             .conn
             .prepare_cached(&sql)?
-            .query_map((crate::today().to_string(), key), summary)?
+            .query_map((day.to_string(), key), summary)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(MeetingPage {
             meeting,

@@ -129,19 +129,24 @@ impl Store {
 
     /// Associations whose board, on `day`, has an empty seat or nobody in a key position.
     pub fn vacancies(&self, day: Date) -> Result<Vec<Vacancy>> {
-        let kinds = ASSOCIATION_KINDS
-            .iter()
-            .map(|k| format!("'{k}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let quoted = |kinds: &[&str]| {
+            kinds
+                .iter()
+                .map(|k| format!("'{k}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let kinds = quoted(ASSOCIATION_KINDS);
+        let board = quoted(BOARD_ROLE_KINDS);
+        let key = quoted(&KEY_POSITIONS);
         let sql = format!(
             "SELECT o.id, o.name, o.board_size,
                     (SELECT count(*) FROM role r WHERE r.organisation_id = o.id AND r.deleted = 0
-                       AND r.kind IN ('chair','vice_chair','secretary','treasurer','board_member')
+                       AND r.kind IN ({board})
                        AND r.start_date <= ?1 AND (r.end_date IS NULL OR r.end_date >= ?1)),
                     (SELECT group_concat(DISTINCT r.kind) FROM role r
                        WHERE r.organisation_id = o.id AND r.deleted = 0
-                       AND r.kind IN ('chair','secretary','treasurer')
+                       AND r.kind IN ({key})
                        AND r.start_date <= ?1 AND (r.end_date IS NULL OR r.end_date >= ?1))
              FROM organisation o
              WHERE o.deleted = 0 AND o.kind IN ({kinds})

@@ -101,15 +101,15 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
                 }
             }
         }
-        Entity::ActionPoint => {
-            if text("source_agenda_item_id").is_some() && text("source_finding_id").is_some() {
-                return fail(
-                    "source_finding_id",
-                    Invalid::Rule(
-                        "an action point comes from an agenda item or a finding, not both".into(),
-                    ),
-                );
-            }
+        Entity::ActionPoint
+            if text("source_agenda_item_id").is_some() && text("source_finding_id").is_some() =>
+        {
+            return fail(
+                "source_finding_id",
+                Invalid::Rule(
+                    "an action point comes from an agenda item or a finding, not both".into(),
+                ),
+            );
         }
         Entity::ActionPointEvent => {
             if text("kind") == Some("status_change") && text("to_status").is_none() {

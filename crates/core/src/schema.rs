@@ -26,7 +26,8 @@ pub enum Entity {
 }
 
 impl Entity {
-    /// All entities, parents before children (the order in which a batch is applied).
+    /// All entities, parents before children (the order in which `Store::merge` applies a batch;
+    /// `Store::write` keeps the caller's order).
     pub const ALL: [Entity; 13] = [
         Entity::Area,
         Entity::Organisation,

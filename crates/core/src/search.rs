@@ -14,7 +14,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 /// How many of the newest matches are ranked.
-pub const CANDIDATES: usize = 300;
+pub const CANDIDATES: usize = 200;
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,32 +59,26 @@ impl Store {
         let Some(query) = fts_query(text) else {
             return Ok(Vec::new());
         };
+        // One pass over the newest matches: score and snippet together (asking the index again
+        // per hit would rebuild every prefix's match list each time).
         let mut stmt = self.conn.prepare_cached(
-            "SELECT rowid, title, bm25(search, 10.0, 1.0) FROM search WHERE search MATCH ?1
-             ORDER BY rowid DESC LIMIT ?2",
+            "SELECT rowid, title, bm25(search, 10.0, 1.0), snippet(search, -1, '[', ']', '…', 12)
+             FROM search WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
         )?;
-        let mut candidates: Vec<(i64, String, f64)> = stmt
+        let mut candidates: Vec<(i64, String, f64, String)> = stmt
             .query_map((&query, CANDIDATES as i64), |r| {
                 Ok((
                     r.get(0)?,
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get(2)?,
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         candidates.sort_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
         candidates.truncate(limit.clamp(1, 200));
-        let mut snippet_stmt = self.conn.prepare_cached(
-            "SELECT snippet(search, -1, '[', ']', '…', 12) FROM search
-             WHERE search MATCH ?1 AND rowid = ?2",
-        )?;
         let mut hits = Vec::with_capacity(candidates.len());
-        for (rowid, title, _) in candidates {
-            let snippet: String = snippet_stmt
-                .query_row((&query, rowid), |r| r.get::<_, Option<String>>(0))
-                .optional()?
-                .flatten()
-                .unwrap_or_default();
+        for (rowid, title, _, snippet) in candidates {
             let Some(entity) = Entity::from_code(rowid.rem_euclid(16)) else {
                 continue;
             };

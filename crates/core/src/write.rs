@@ -457,17 +457,17 @@ fn check_record(
             continue;
         }
         match (field.kind, value) {
-            (FieldKind::Ref(target), Value::String(target_id)) => {
-                if !row::is_live(ctx.conn, target, target_id)? {
-                    return Err(Error::invalid(
-                        entity,
-                        field.name,
-                        Invalid::UnknownReference {
-                            entity: target,
-                            id: target_id.clone(),
-                        },
-                    ));
-                }
+            (FieldKind::Ref(target), Value::String(target_id))
+                if !row::is_live(ctx.conn, target, target_id)? =>
+            {
+                return Err(Error::invalid(
+                    entity,
+                    field.name,
+                    Invalid::UnknownReference {
+                        entity: target,
+                        id: target_id.clone(),
+                    },
+                ));
             }
             (FieldKind::RefList(target), Value::Array(ids)) => {
                 for target_id in ids.iter().filter_map(Value::as_str) {

@@ -99,7 +99,7 @@ proptest! {
         seed in any::<u64>(),
         batch_size in 1usize..5,
     ) {
-        let (reference, _) = store_after(&[changes.clone()]);
+        let (reference, _) = store_after(std::slice::from_ref(&changes));
 
         // The same changes shuffled, some delivered twice, in batches of varying size.
         let mut shuffled = changes.clone();

@@ -176,7 +176,7 @@ fn positions_of_agenda_items_follow_on() {
             json!({"meeting_id": meeting, "title": title}),
         );
     }
-    let page = store.meeting_page(meeting).unwrap();
+    let page = store.meeting_page(meeting, wijkwerk_core::today()).unwrap();
     let titles: Vec<_> = page
         .agenda
         .iter()

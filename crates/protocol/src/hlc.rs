@@ -110,7 +110,7 @@ mod tests {
     fn text_form_round_trips() {
         let hlc = Hlc::new(1_764_000_000_000, 7, NodeId(0xdead_beef));
         let text = hlc.to_string();
-        assert_eq!(text, "019ab4d2a800-000007-00000000deadbeef");
+        assert_eq!(text, "019ab697e800-000007-00000000deadbeef");
         assert_eq!(text.parse::<Hlc>(), Ok(hlc));
     }
 
