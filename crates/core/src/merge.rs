@@ -162,6 +162,7 @@ fn merge_record(
             let incoming = StampedValue {
                 value,
                 hlc: incoming.hlc,
+                base: incoming.base,
             };
             if take(
                 tx,

@@ -212,6 +212,9 @@ struct OutboxChange {
     entity: String,
     id: Uuid,
     fields: BTreeMap<String, Value>,
+    /// The clock each field had before this write, where it had one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    base: BTreeMap<String, Hlc>,
 }
 
 fn outbox_text(changes: &[RecordChange]) -> Result<String> {
@@ -225,6 +228,11 @@ fn outbox_text(changes: &[RecordChange]) -> Result<String> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.value.clone()))
                 .collect(),
+            base: c
+                .fields
+                .iter()
+                .filter_map(|(k, v)| v.base.map(|b| (k.clone(), b)))
+                .collect(),
         })
         .collect();
     serde_json::to_string(&compact).map_err(|e| Error::StoredData(e.to_string()))
@@ -234,14 +242,20 @@ fn outbox_changes(text: &str, hlc: Hlc) -> serde_json::Result<Vec<RecordChange>>
     let compact: Vec<OutboxChange> = serde_json::from_str(text)?;
     Ok(compact
         .into_iter()
-        .map(|c| RecordChange {
-            entity: c.entity,
-            id: c.id,
-            fields: c
-                .fields
-                .into_iter()
-                .map(|(k, value)| (k, StampedValue { value, hlc }))
-                .collect(),
+        .map(|c| {
+            let base = c.base;
+            RecordChange {
+                entity: c.entity,
+                id: c.id,
+                fields: c
+                    .fields
+                    .into_iter()
+                    .map(|(k, value)| {
+                        let base = base.get(&k).copied();
+                        (k, StampedValue { value, hlc, base })
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }
@@ -292,12 +306,13 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
         id,
         fields: BTreeMap::new(),
     };
-    let stamp = |change: &mut RecordChange, name: &str, value: &Value| {
+    let stamp = |change: &mut RecordChange, name: &str, value: &Value, base: Option<Hlc>| {
         change.fields.insert(
             name.to_owned(),
             StampedValue {
                 value: value.clone(),
                 hlc,
+                base,
             },
         );
     };
@@ -321,7 +336,7 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
                 let value = fields.get(field.name).cloned().unwrap_or(Value::Null);
                 if !value.is_null() {
                     row.clocks.insert(field.name.to_owned(), hlc);
-                    stamp(&mut change, field.name, &value);
+                    stamp(&mut change, field.name, &value, None);
                 }
                 row.fields.insert(field.name.to_owned(), value);
             }
@@ -363,16 +378,16 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
                 if let Some(value) = fields.get(field.name) {
                     if row.fields.get(field.name) != Some(value) {
                         row.fields.insert(field.name.to_owned(), value.clone());
-                        row.clocks.insert(field.name.to_owned(), hlc);
-                        stamp(&mut change, field.name, value);
+                        let base = row.clocks.insert(field.name.to_owned(), hlc);
+                        stamp(&mut change, field.name, value, base);
                         changed.push(field.name);
                     }
                 }
             }
             if restore {
                 row.deleted = false;
-                row.clocks.insert(DELETED_FIELD.into(), hlc);
-                stamp(&mut change, DELETED_FIELD, &Value::Bool(false));
+                let base = row.clocks.insert(DELETED_FIELD.into(), hlc);
+                stamp(&mut change, DELETED_FIELD, &Value::Bool(false), base);
             }
             if !changed.is_empty() {
                 check_record(ctx, entity, id, &row.fields, Some((&before, &changed)))?;
@@ -391,8 +406,8 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
             };
             if row.deleted != deleting {
                 row.deleted = deleting;
-                row.clocks.insert(DELETED_FIELD.into(), hlc);
-                stamp(&mut change, DELETED_FIELD, &Value::Bool(deleting));
+                let base = row.clocks.insert(DELETED_FIELD.into(), hlc);
+                stamp(&mut change, DELETED_FIELD, &Value::Bool(deleting), base);
                 row::update(ctx.conn, entity, id, &row, &[])?;
             }
         }

@@ -14,10 +14,7 @@ use wijkwerk_core::{Entity, Store};
 /// so that field changes refer to records that exist).
 fn base_records() -> Vec<RecordChange> {
     let at = |n| Hlc::new(1_000, n, NodeId(1));
-    let field = |v: Value, n| StampedValue {
-        value: v,
-        hlc: at(n),
-    };
+    let field = |v: Value, n| StampedValue::new(v, at(n));
     let contact = |i: u128| RecordChange {
         entity: "contact".into(),
         id: Uuid::from_u128(i),
@@ -61,10 +58,7 @@ fn field_change() -> impl Strategy<Value = RecordChange> {
                 id: Uuid::from_u128(record),
                 fields: BTreeMap::from([(
                     field.to_owned(),
-                    StampedValue {
-                        value,
-                        hlc: Hlc::new(2_000 + wall, counter, NodeId(node)),
-                    },
+                    StampedValue::new(value, Hlc::new(2_000 + wall, counter, NodeId(node))),
                 )]),
             }
         },
@@ -160,10 +154,7 @@ fn a_newer_remote_value_wins_and_the_local_one_is_logged() {
         id,
         fields: BTreeMap::from([(
             "name".into(),
-            StampedValue {
-                value: json!("Van de server"),
-                hlc: far_future,
-            },
+            StampedValue::new(json!("Van de server"), far_future),
         )]),
     };
     let report = store.merge(&[change], |_| Ok(())).unwrap();
@@ -195,10 +186,7 @@ fn unknown_fields_from_newer_clients_are_kept() {
         id: Uuid::from_u128(1),
         fields: BTreeMap::from([(
             "pronouns".into(),
-            StampedValue {
-                value: json!("zij/haar"),
-                hlc: Hlc::new(5_000, 0, NodeId(2)),
-            },
+            StampedValue::new(json!("zij/haar"), Hlc::new(5_000, 0, NodeId(2))),
         )]),
     };
     store.merge(&[change], |_| Ok(())).unwrap();

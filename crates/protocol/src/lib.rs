@@ -8,6 +8,7 @@
 //! - Deletion is the field [`DELETED_FIELD`] set to `true`: a tombstone, never a removed row.
 
 mod hlc;
+pub mod wire;
 
 pub use hlc::{Hlc, HlcParseError, NodeId};
 
@@ -32,6 +33,20 @@ pub struct StampedValue {
     /// The hybrid logical clock of the write.
     #[serde(rename = "c")]
     pub hlc: Hlc,
+    /// The clock of the value the writer saw before this write (absent for a first write).
+    /// The server uses it to tell a concurrent overwrite (a conflict) from an ordinary edit.
+    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Hlc>,
+}
+
+impl StampedValue {
+    pub fn new(value: serde_json::Value, hlc: Hlc) -> StampedValue {
+        StampedValue {
+            value,
+            hlc,
+            base: None,
+        }
+    }
 }
 
 /// The changed fields of one record, each with its clock.
