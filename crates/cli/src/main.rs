@@ -2,13 +2,18 @@
 //! output; a refused command prints `{"error": {...}}` on standard error and exits with 1
 //! (usage mistakes: 2). A refused write leaves the store exactly as it was.
 
+mod calendar;
+
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use uuid::Uuid;
 use wijkwerk_core::action_points::OverdueCursor;
+use wijkwerk_core::sync::http::HttpTransport;
+use wijkwerk_core::sync::SyncError;
 use wijkwerk_core::{Entity, Error as CoreError, Store};
 
 #[derive(Parser)]
@@ -109,11 +114,40 @@ enum Command {
     },
     /// Values that lost a merge, for review.
     Conflicts {
+        #[command(subcommand)]
+        action: Option<ConflictAction>,
+        /// Include conflicts already reviewed.
         #[arg(long)]
         all: bool,
     },
+    /// One full sync round with the municipal server: push what waits, pull what is new.
+    Sync {
+        /// The server address, e.g. https://wijkwerk.bergen.nl (remembered after the first round).
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long, env = "WIJKWERK_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Seconds to wait for an answer.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Where this store stands with its server: waiting changes, conflicts, last sync.
+    SyncStatus,
     /// Local changes waiting to be sent to the server.
     Outbox,
+    /// Calendars: export to .ics (Outlook, Google, Apple), import invitations, plan the year.
+    Calendar {
+        #[command(subcommand)]
+        action: calendar::CalendarAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConflictAction {
+    /// Takes the value that lost back, as a new edit.
+    Keep { seq: i64 },
+    /// Leaves the value that won; marks the conflict reviewed.
+    Dismiss { seq: i64 },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +271,12 @@ enum ActionPointAction {
 enum CliError {
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Calendar(#[from] wijkwerk_core::calendar::CalendarError),
+    #[error("{0}")]
+    Usage(String),
     #[error("--json is not valid JSON: {0}")]
     BadJson(String),
     #[error("--json must be a JSON object, like '{{\"name\": \"...\"}}'")]
@@ -267,18 +307,26 @@ impl CliError {
             error["field"] = field.as_str().into();
             error["reason"] = reason.to_string().into();
         }
+        if let CliError::Calendar(refused) = self {
+            error["line"] = refused.line().into();
+            error["reason"] = refused.reason().into();
+        }
         json!({ "error": error })
     }
 
     fn code(&self) -> &'static str {
         match self {
             CliError::Core(e) => e.code(),
+            CliError::Sync(SyncError::Store(e)) => e.code(),
+            CliError::Sync(e) => e.code(),
+            CliError::Usage(_) => "usage",
             CliError::BadJson(_) => "bad_json",
             CliError::NotAnObject => "bad_json",
             CliError::BadId(_) => "bad_id",
             CliError::BadDate(_) => "bad_date",
             CliError::NoDataFolder => "no_data_folder",
             CliError::Io { .. } => "io",
+            CliError::Calendar(_) => "bad_calendar",
         }
     }
 }
@@ -297,23 +345,21 @@ impl From<Value> for Output {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Writes ignore a closed pipe (`wijkwerk export | head`): the reader has what it wanted.
+    let mut stdout = std::io::stdout().lock();
     match run(cli) {
         Ok(Output::Json(value)) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            let _ = writeln!(stdout, "{text}");
             ExitCode::SUCCESS
         }
         Ok(Output::Text(text)) => {
-            print!("{text}");
+            let _ = stdout.write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!(
-                "{}",
-                serde_json::to_string_pretty(&error.to_json()).unwrap_or_default()
-            );
+            let text = serde_json::to_string_pretty(&error.to_json()).unwrap_or_default();
+            let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::FAILURE
         }
     }
@@ -406,7 +452,46 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 None => return Ok(Output::Text(text)),
             }
         }
-        Command::Conflicts { all } => Ok(to_value(store.conflicts(all, 1000)?)),
+        Command::Conflicts { action, all } => match action {
+            None => Ok(to_value(store.conflicts(all, 1000)?)),
+            Some(ConflictAction::Keep { seq }) => {
+                store.keep_lost_value(seq)?;
+                Ok(json!({ "kept": seq }))
+            }
+            Some(ConflictAction::Dismiss { seq }) => {
+                store.resolve_conflict(seq)?;
+                Ok(json!({ "dismissed": seq }))
+            }
+        },
+        Command::Sync {
+            server,
+            token,
+            timeout,
+        } => {
+            let server = match server.or(store.sync_status()?.server) {
+                Some(server) => server,
+                None => {
+                    return Err(CliError::Usage(
+                        "give --server URL for the first sync".into(),
+                    ))
+                }
+            };
+            let token = token.ok_or_else(|| {
+                CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into())
+            })?;
+            let mut transport = HttpTransport::new(&server, &token, Duration::from_secs(timeout))?;
+            match store.sync_round(&server, &mut transport) {
+                Ok(report) => Ok(
+                    json!({ "server": server, "report": to_value(report), "status": to_value(store.sync_status()?) }),
+                ),
+                Err(error) => {
+                    store.record_sync_error(&error)?;
+                    Err(error.into())
+                }
+            }
+        }
+        Command::SyncStatus => Ok(to_value(store.sync_status()?)),
+        Command::Calendar { action } => return calendar::run(store, action),
         Command::Outbox => {
             let waiting = store.outbox(1000)?;
             Ok(json!({

@@ -15,6 +15,8 @@ pub(crate) struct Clock {
     last: Hlc,
     /// For tests: a wall clock to use instead of the system's.
     fixed_wall_ms: Option<u64>,
+    /// For tests of skewed laptops: added to the system's clock.
+    offset_ms: i64,
 }
 
 impl Clock {
@@ -23,6 +25,7 @@ impl Clock {
             node: NodeId(0),
             last: Hlc::new(0, 0, NodeId(0)),
             fixed_wall_ms: None,
+            offset_ms: 0,
         }
     }
 
@@ -61,6 +64,7 @@ impl Clock {
             node,
             last,
             fixed_wall_ms: None,
+            offset_ms: 0,
         })
     }
 
@@ -70,10 +74,11 @@ impl Clock {
 
     fn wall_ms(&self) -> u64 {
         self.fixed_wall_ms.unwrap_or_else(|| {
-            SystemTime::now()
+            let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            now.saturating_add(self.offset_ms).max(0) as u64
         })
     }
 
@@ -103,6 +108,10 @@ impl Clock {
         )?
         .execute((LAST_KEY, self.last.to_string()))?;
         Ok(())
+    }
+
+    pub(crate) fn set_offset(&mut self, offset_ms: i64) {
+        self.offset_ms = offset_ms;
     }
 
     #[cfg(test)]

@@ -9,11 +9,13 @@
 //! - [`records`]: reading records generically (get, list);
 //! - [`areas`], [`organisations`], [`contacts`], [`meetings`], [`visits`], [`action_points`]:
 //!   the domain's questions (a board and its vacancies, the overdue list, ...);
+//! - [`calendar`]: calendar export (RFC 5545), invitations in, the yearly visit planner;
 //! - [`search`]: full-text search; [`export`]: the canonical JSON export; [`demo`]: the demo
 //!   municipality.
 
 pub mod action_points;
 pub mod areas;
+pub mod calendar;
 mod clock;
 pub mod contacts;
 pub mod dashboard;
@@ -28,7 +30,9 @@ mod row;
 mod rules;
 pub mod schema;
 pub mod search;
+mod search_index;
 pub mod store;
+pub mod sync;
 pub mod values;
 pub mod visits;
 pub mod write;

@@ -52,6 +52,35 @@ impl Store {
         changes: &[RecordChange],
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<MergeReport> {
+        self.merge_with(changes, true, also)
+    }
+
+    /// [`Store::merge`], choosing whether values that lose are logged here. Changes pulled from
+    /// the server are merged without local logging: the server decides what was a conflict (it
+    /// knows what each writer had seen) and sends its log along.
+    pub(crate) fn merge_with(
+        &mut self,
+        changes: &[RecordChange],
+        log_conflicts: bool,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<MergeReport> {
+        // Changes arrive per field in the order the server last changed them, so a child can come
+        // before its parent; every reference is valid once the pull is complete (records are
+        // never removed). Foreign keys are checked again as soon as the merge is done.
+        self.conn.pragma_update(None, "foreign_keys", false)?;
+        let result = self.merge_inner(changes, log_conflicts, also);
+        let restored = self.conn.pragma_update(None, "foreign_keys", true);
+        let report = result?;
+        restored?;
+        Ok(report)
+    }
+
+    fn merge_inner(
+        &mut self,
+        changes: &[RecordChange],
+        log_conflicts: bool,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<MergeReport> {
         let mut report = MergeReport::default();
         let mut ordered: Vec<(Entity, &RecordChange)> = Vec::with_capacity(changes.len());
         for change in changes {
@@ -64,19 +93,28 @@ impl Store {
         ordered.sort_by_key(|(entity, _)| *entity);
         let now = jiff::Timestamp::now().to_string();
         let tx = self.conn.transaction()?;
-        tx.pragma_update(None, "defer_foreign_keys", true)?;
         let mut max_seen: Option<Hlc> = None;
+        let mut docs = crate::search_index::SearchDocs::default();
         for (entity, change) in ordered {
             for stamped in change.fields.values() {
                 max_seen = max_seen.max(Some(stamped.hlc));
             }
-            merge_record(&tx, entity, change, &now, &mut report)?;
+            merge_record(
+                &tx,
+                entity,
+                change,
+                &now,
+                log_conflicts,
+                &mut report,
+                &mut docs,
+            )?;
         }
         if let Some(seen) = max_seen {
             self.clock.observe(seen);
         }
         also(&tx)?;
         self.clock.persist(&tx)?;
+        docs.flush(&tx)?;
         tx.commit()?;
         Ok(report)
     }
@@ -115,8 +153,11 @@ fn merge_record(
     entity: Entity,
     change: &RecordChange,
     now: &str,
+    log_conflicts: bool,
     report: &mut MergeReport,
+    docs: &mut crate::search_index::SearchDocs,
 ) -> Result<()> {
+    let log = log_conflicts.then_some(now);
     let existing = row::read(tx, entity, change.id)?;
     let is_new = existing.is_none();
     let mut row = existing.unwrap_or_else(|| StoredRow {
@@ -144,7 +185,7 @@ fn merge_record(
                 &current,
                 row.clocks.get(name),
                 incoming,
-                now,
+                log,
                 report,
             )? {
                 row.deleted = incoming.value.as_bool().unwrap_or(false);
@@ -172,7 +213,7 @@ fn merge_record(
                 &current,
                 row.clocks.get(name),
                 &incoming,
-                now,
+                log,
                 report,
             )? {
                 row.fields
@@ -195,7 +236,7 @@ fn merge_record(
                 &current,
                 clock.as_ref(),
                 incoming,
-                now,
+                log,
                 report,
             )? {
                 keep_extra(&mut row, name, incoming);
@@ -203,10 +244,14 @@ fn merge_record(
             }
         }
     }
+    let deleted_changed = change.fields.contains_key(DELETED_FIELD) && bookkeeping_changed;
     if is_new {
-        row::insert(tx, entity, change.id, &row)?;
+        row.local_seq = row::insert(tx, entity, change.id, &row)?;
+        docs.touch(entity, &row, true, None);
     } else if bookkeeping_changed || !changed.is_empty() {
         row::update(tx, entity, change.id, &row, &changed)?;
+        let touched = (!deleted_changed).then_some(changed.as_slice());
+        docs.touch(entity, &row, false, touched);
     }
     Ok(())
 }
@@ -232,7 +277,7 @@ fn take(
     current: &Value,
     current_clock: Option<&Hlc>,
     incoming: &StampedValue,
-    now: &str,
+    log: Option<&str>,
     report: &mut MergeReport,
 ) -> Result<bool> {
     let Some(current_clock) = current_clock else {
@@ -244,14 +289,22 @@ fn take(
         return Ok(false);
     }
     let incoming_wins = incoming.hlc > *current_clock;
-    if *current != incoming.value {
+    if let (Some(now), true) = (log, *current != incoming.value) {
         let (lost, lost_clock, won, won_clock) = if incoming_wins {
             (current, *current_clock, &incoming.value, incoming.hlc)
         } else {
             (&incoming.value, incoming.hlc, current, *current_clock)
         };
         log_conflict(
-            tx, entity, change, field, lost, lost_clock, won, won_clock, now,
+            tx,
+            entity.name(),
+            change.id,
+            field,
+            lost,
+            lost_clock,
+            won,
+            won_clock,
+            now,
         )?;
         report.conflicts += 1;
     }
@@ -263,11 +316,12 @@ fn take(
     Ok(incoming_wins)
 }
 
+/// Writes a lost value to the conflict log, once (the same loss seen again is skipped).
 #[allow(clippy::too_many_arguments)]
-fn log_conflict(
+pub(crate) fn log_conflict(
     tx: &rusqlite::Transaction<'_>,
-    entity: Entity,
-    change: &RecordChange,
+    entity: &str,
+    record_id: uuid::Uuid,
     field: &str,
     lost: &Value,
     lost_clock: Hlc,
@@ -282,12 +336,7 @@ fn log_conflict(
                            AND field = ?3 AND lost_hlc = ?4)",
         )?
         .query_row(
-            (
-                entity.name(),
-                change.id.to_string(),
-                field,
-                lost_clock.to_string(),
-            ),
+            (entity, record_id.to_string(), field, lost_clock.to_string()),
             |r| r.get(0),
         )?;
     if exists {
@@ -299,8 +348,8 @@ fn log_conflict(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute((
-        entity.name(),
-        change.id.to_string(),
+        entity,
+        record_id.to_string(),
         field,
         lost.to_string(),
         lost_clock.to_string(),

@@ -109,7 +109,8 @@ pub(crate) fn is_live(conn: &Connection, entity: Entity, id: &str) -> Result<boo
     Ok(deleted == Some(0))
 }
 
-pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRow) -> Result<()> {
+/// Inserts a new row and returns its `local_seq`.
+pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRow) -> Result<i64> {
     let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(entity.fields().len() + 4);
     params.push(id.to_string().into());
     params.push(i64::from(row.deleted).into());
@@ -121,7 +122,7 @@ pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRo
     }
     conn.prepare_cached(insert_sql(entity))?
         .execute(rusqlite::params_from_iter(params))?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
 /// Writes the named fields (and the bookkeeping) of an existing row. Only the named columns

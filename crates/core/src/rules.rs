@@ -2,8 +2,10 @@
 //! fields (an end never before its start, an area's parent above it, ...).
 
 use crate::error::{Error, Invalid, Result};
-use crate::schema::{area_rank, Entity};
-use crate::write::{Context, Fields};
+use crate::row;
+use crate::schema::{area_rank, Entity, ICAL_SEQUENCE_MAX};
+use crate::values;
+use crate::write::{Context, Fields, Op, Write};
 use rusqlite::OptionalExtension;
 use serde_json::Value;
 use uuid::Uuid;
@@ -51,6 +53,62 @@ pub(crate) fn fill_defaults(ctx: &Context<'_>, entity: Entity, fields: &mut Fiel
     Ok(())
 }
 
+/// Fields that follow from an update: a meeting's, visit's or action point's calendar SEQUENCE
+/// goes up by one when its time or place changes (or it is cancelled or brought back), so that
+/// calendars that hold an earlier export take the new version (RFC 5545, 3.8.7.4). A write that
+/// sets `ical_sequence` itself (an imported invitation) keeps its own value.
+pub(crate) fn follow_up(ctx: &Context<'_>, mut write: Write) -> Result<Write> {
+    let watched: &[&str] = match write.entity {
+        Entity::Meeting | Entity::Visit => &["starts_at", "ends_at", "location", "status"],
+        Entity::ActionPoint => &["due_date"],
+        _ => return Ok(write),
+    };
+    let Op::Update(given) = &mut write.op else {
+        return Ok(write);
+    };
+    if given.contains_key("ical_sequence") || !watched.iter().any(|f| given.contains_key(*f)) {
+        return Ok(write);
+    }
+    // A missing record is reported by the write itself.
+    let Some(stored) = row::read(ctx.conn, write.entity, write.id)? else {
+        return Ok(write);
+    };
+    let zone = given
+        .get("time_zone")
+        .and_then(Value::as_str)
+        .or_else(|| stored.fields.get("time_zone").and_then(Value::as_str))
+        .map(str::to_owned);
+    let mut changed = false;
+    for name in watched {
+        let (Some(value), Some(field)) = (given.get(*name), write.entity.field(name)) else {
+            continue;
+        };
+        // A value that is not acceptable is refused by the write itself.
+        let Ok(new) = values::normalise(field.kind, value, zone.as_deref()) else {
+            continue;
+        };
+        let old = stored.fields.get(*name).unwrap_or(&Value::Null);
+        changed |= if *name == "status" {
+            let cancelled = |v: &Value| v.as_str() == Some("cancelled");
+            cancelled(&new) != cancelled(old)
+        } else {
+            new != *old
+        };
+    }
+    if changed {
+        let sequence = stored
+            .fields
+            .get("ical_sequence")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        given.insert(
+            "ical_sequence".into(),
+            (sequence + 1).min(ICAL_SEQUENCE_MAX).into(),
+        );
+    }
+    Ok(write)
+}
+
 /// Checks the rules that span fields of one record (all fields already normal and present).
 pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields) -> Result<()> {
     let text = |name: &str| fields.get(name).and_then(Value::as_str);
@@ -86,7 +144,7 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
                 }
             }
         }
-        Entity::Role => {
+        Entity::Role | Entity::SchoolHoliday => {
             if let (Some(start), Some(end)) = (text("start_date"), text("end_date")) {
                 if end < start {
                     return fail("end_date", Invalid::EndBeforeStart);

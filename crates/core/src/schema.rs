@@ -23,12 +23,13 @@ pub enum Entity {
     Finding,
     ActionPoint,
     ActionPointEvent,
+    SchoolHoliday,
 }
 
 impl Entity {
     /// All entities, parents before children (the order in which `Store::merge` applies a batch;
     /// `Store::write` keeps the caller's order).
-    pub const ALL: [Entity; 13] = [
+    pub const ALL: [Entity; 14] = [
         Entity::Area,
         Entity::Organisation,
         Entity::Contact,
@@ -42,6 +43,7 @@ impl Entity {
         Entity::Finding,
         Entity::ActionPoint,
         Entity::ActionPointEvent,
+        Entity::SchoolHoliday,
     ];
 
     /// The entity's name in the store, the wire format and the export (`agenda_item`).
@@ -65,6 +67,7 @@ impl Entity {
             Entity::Finding => "finding",
             Entity::ActionPoint => "action_point",
             Entity::ActionPointEvent => "action_point_event",
+            Entity::SchoolHoliday => "school_holiday",
         }
     }
 
@@ -95,6 +98,9 @@ impl Entity {
                     Field::opt("parent_id", Ref(Entity::Area)),
                     Field::opt("inhabitants", Int(0, 100_000_000)),
                     Field::opt("cbs_code", CbsCode),
+                    // The school-holiday region of a municipality, for the visit planner
+                    // (migration 002).
+                    Field::opt("school_region", Enum(SCHOOL_REGIONS)),
                 ];
                 F
             }
@@ -145,6 +151,13 @@ impl Entity {
                     Field::opt("location", Text(LINE_MAX)),
                     Field::req("status", Enum(MEETING_STATUSES)),
                     Field::opt("notes", LongText),
+                    // Calendar identity (migration 002): the UID of the invitation it came
+                    // from, its SEQUENCE (raised by the write path when the time or place
+                    // changes), the occurrence of a recurring invitation, and its organizer.
+                    Field::opt("ical_uid", Text(LINE_MAX)),
+                    Field::opt("ical_sequence", Int(0, ICAL_SEQUENCE_MAX)),
+                    Field::opt("ical_recurrence_id", Text(SHORT_MAX)),
+                    Field::opt("organizer_email", Email),
                 ];
                 F
             }
@@ -179,6 +192,8 @@ impl Entity {
                     Field::opt("location", Text(LINE_MAX)),
                     Field::req("status", Enum(VISIT_STATUSES)),
                     Field::opt("notes", LongText),
+                    // The SEQUENCE of the visit's calendar event (migration 002).
+                    Field::opt("ical_sequence", Int(0, ICAL_SEQUENCE_MAX)),
                 ];
                 F
             }
@@ -223,6 +238,8 @@ impl Entity {
                     Field::opt("due_date", Date),
                     Field::req("status", Enum(ACTION_POINT_STATUSES)),
                     Field::req("opened_on", Date),
+                    // The SEQUENCE of the due date's calendar entry (migration 002).
+                    Field::opt("ical_sequence", Int(0, ICAL_SEQUENCE_MAX)),
                 ];
                 F
             }
@@ -238,6 +255,37 @@ impl Entity {
                 ];
                 F
             }
+            Entity::SchoolHoliday => {
+                // A school holiday of a region, as the visit planner avoids it (migration
+                // 002). The shipped dates (`assets/calendar/schoolvakanties.json`) apply unless
+                // a record with the same derived id overrides or (deleted) drops them.
+                const F: &[Field] = &[
+                    Field::req("region", Enum(SCHOOL_REGIONS)),
+                    Field::req("school_year", Text(SHORT_MAX)),
+                    Field::req("name", Text(NAME_MAX)),
+                    Field::req("start_date", Date),
+                    Field::req("end_date", Date),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+        }
+    }
+
+    /// The columns that make the entity's search document: a title and the body, or `None` for
+    /// an entity that is not searched.
+    pub fn search_columns(self) -> Option<(&'static str, &'static [&'static str])> {
+        match self {
+            Entity::Area => Some(("name", &["cbs_code"])),
+            Entity::Organisation => Some(("name", &["email", "phone", "website", "notes"])),
+            Entity::Contact => Some(("name", &["email", "phone", "address", "notes"])),
+            Entity::Meeting => Some(("title", &["location", "notes"])),
+            Entity::AgendaItem => Some(("title", &["description", "minutes", "decision"])),
+            Entity::Visit => Some(("title", &["location", "notes"])),
+            Entity::Stop => Some(("place", &["topic", "notes"])),
+            Entity::Finding => Some(("text", &[])),
+            Entity::ActionPoint => Some(("title", &["description"])),
+            _ => None,
         }
     }
 
@@ -405,6 +453,10 @@ pub const INVITEE_RESPONSES: &[&str] = &["pending", "accepted", "declined", "ten
 pub const ACTION_POINT_STATUSES: &[&str] = &["open", "in_progress", "waiting", "done", "cancelled"];
 /// Statuses of an action point that is still to be done (so it can be overdue).
 pub const ACTION_POINT_OPEN_STATUSES: &[&str] = &["open", "in_progress", "waiting"];
+/// The school-holiday regions of the Netherlands.
+pub const SCHOOL_REGIONS: &[&str] = &["noord", "midden", "zuid"];
+/// The largest calendar SEQUENCE stored (RFC 5545 allows any non-negative integer).
+pub const ICAL_SEQUENCE_MAX: i64 = 2_000_000_000;
 pub const ACTION_POINT_EVENT_KINDS: &[&str] = &["status_change", "comment"];
 
 /// The rank of an area kind: a parent's rank is always below its child's.

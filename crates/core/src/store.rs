@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The migrations, in order; the store's version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_domain.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_domain.sql"),
+    include_str!("../migrations/002_calendar.sql"),
+    include_str!("../migrations/003_sync.sql"),
+];
 
 /// The store version this build writes and understands.
 pub const STORE_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -80,6 +84,12 @@ impl Store {
             other => other,
         })?;
         store.clock = Clock::load(&store.conn)?;
+        if let Some(offset) = std::env::var("WIJKWERK_CLOCK_OFFSET_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            store.clock.set_offset(offset);
+        }
         Ok(store)
     }
 
@@ -107,6 +117,13 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Makes this store's clock run `offset_ms` ahead (or behind, when negative) of the
+    /// computer's: for tests of laptops with a wrong clock. Also set by the environment variable
+    /// `WIJKWERK_CLOCK_OFFSET_MS` when a store is opened.
+    pub fn set_clock_offset(&mut self, offset_ms: i64) {
+        self.clock.set_offset(offset_ms);
     }
 
     /// The id of this store in clocks (one per data file, made at creation).

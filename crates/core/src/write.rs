@@ -100,13 +100,16 @@ impl Store {
         let mut changes: Vec<RecordChange> = Vec::with_capacity(batch.len());
         let mut records = Vec::with_capacity(batch.len());
         let explicit_events = explicit_status_events(&batch);
+        let docs = std::cell::RefCell::new(crate::search_index::SearchDocs::default());
         let mut queue: std::collections::VecDeque<Write> = batch.into();
         while let Some(write) = queue.pop_front() {
             let ctx = Context {
                 conn: &tx,
+                docs: &docs,
                 today,
                 now,
             };
+            let write = rules::follow_up(&ctx, write)?;
             let outcome = apply_one(&ctx, write, hlc)?;
             records.push((outcome.entity, outcome.id));
             if let Some(status_change) = outcome.status_change {
@@ -115,7 +118,24 @@ impl Store {
                 }
             }
             if !outcome.change.fields.is_empty() {
-                changes.push(outcome.change);
+                // A record written twice in one batch is one change: the later values replace
+                // the earlier ones (both carry the batch's one clock, so order must decide here).
+                match changes
+                    .iter_mut()
+                    .find(|c| c.entity == outcome.change.entity && c.id == outcome.change.id)
+                {
+                    Some(earlier) => {
+                        for (name, value) in outcome.change.fields {
+                            // The clock before the batch is the one the first write saw.
+                            let base = match earlier.fields.get(&name) {
+                                Some(first) => first.base,
+                                None => value.base,
+                            };
+                            earlier.fields.insert(name, StampedValue { base, ..value });
+                        }
+                    }
+                    None => changes.push(outcome.change),
+                }
             }
         }
         if changes.is_empty() {
@@ -130,6 +150,7 @@ impl Store {
         tx.prepare_cached("INSERT INTO outbox(tx_id, hlc, changes) VALUES (?1, ?2, ?3)")?
             .execute((set.tx_id.to_string(), hlc.to_string(), json))?;
         self.clock.persist(&tx)?;
+        docs.into_inner().flush(&tx)?;
         tx.commit()?;
         Ok(Committed {
             hlc: Some(hlc),
@@ -172,10 +193,15 @@ impl Store {
 
     /// The local transactions waiting to be pushed, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<(i64, ChangeSet)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, tx_id, hlc, changes FROM outbox ORDER BY seq LIMIT ?1")?;
-        let rows = stmt.query_map([limit as i64], |r| {
+        self.outbox_page(0, limit)
+    }
+
+    /// The local transactions after outbox position `after`, oldest first.
+    pub fn outbox_page(&self, after: i64, limit: usize) -> Result<Vec<(i64, ChangeSet)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, tx_id, hlc, changes FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map((after, limit as i64), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -262,6 +288,7 @@ fn outbox_changes(text: &str, hlc: Hlc) -> serde_json::Result<Vec<RecordChange>>
 
 pub(crate) struct Context<'a> {
     pub conn: &'a rusqlite::Connection,
+    pub docs: &'a std::cell::RefCell<crate::search_index::SearchDocs>,
     pub today: jiff::civil::Date,
     pub now: jiff::Timestamp,
 }
@@ -341,7 +368,8 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
                 row.fields.insert(field.name.to_owned(), value);
             }
             check_record(ctx, entity, id, &row.fields, None)?;
-            row::insert(ctx.conn, entity, id, &row)?;
+            row.local_seq = row::insert(ctx.conn, entity, id, &row)?;
+            ctx.docs.borrow_mut().touch(entity, &row, true, None);
             if entity == Entity::ActionPoint {
                 status_change = Some((Value::Null, row.fields["status"].clone()));
             }
@@ -394,6 +422,8 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
             }
             if !change.fields.is_empty() {
                 row::update(ctx.conn, entity, id, &row, &changed)?;
+                let touched = (!restore).then_some(changed.as_slice());
+                ctx.docs.borrow_mut().touch(entity, &row, false, touched);
             }
             if entity == Entity::ActionPoint && changed.contains(&"status") {
                 status_change = Some((before["status"].clone(), row.fields["status"].clone()));
@@ -409,6 +439,7 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
                 let base = row.clocks.insert(DELETED_FIELD.into(), hlc);
                 stamp(&mut change, DELETED_FIELD, &Value::Bool(deleting), base);
                 row::update(ctx.conn, entity, id, &row, &[])?;
+                ctx.docs.borrow_mut().touch(entity, &row, false, None);
             }
         }
     }

@@ -427,3 +427,19 @@ fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(store.export_json().unwrap(), before);
     assert_eq!(store.outbox_len().unwrap(), outbox);
 }
+
+#[test]
+fn a_record_written_twice_in_one_batch_is_one_change_with_the_later_values() {
+    let mut store = Store::in_memory().unwrap();
+    let create = Write::create(
+        Entity::Contact,
+        fields(json!({"name": "Eerst", "phone": "1"})),
+    );
+    let id = create.id;
+    let update = Write::update(Entity::Contact, id, fields(json!({"name": "Daarna"})));
+    store.write(vec![create, update]).unwrap();
+    let (_, set) = store.outbox(10).unwrap().pop().unwrap();
+    assert_eq!(set.changes.len(), 1);
+    assert_eq!(set.changes[0].fields["name"].value, "Daarna");
+    assert_eq!(set.changes[0].fields["phone"].value, "1");
+}

@@ -1,0 +1,148 @@
+//! The sync transport over HTTP(S): JSON bodies, gzip both ways, a bearer token, timeouts.
+//! Every failure becomes a [`SyncError`] that says what happened; nothing here touches the store.
+
+use super::{SyncError, Transport};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde::de::DeserializeOwned;
+use std::io::Write as _;
+use std::time::Duration;
+use wijkwerk_protocol::wire::{
+    Cursor, ErrorBody, Hello, PullResponse, PushRequest, PushResponse, PROTOCOL_HEADER,
+};
+use wijkwerk_protocol::PROTOCOL_VERSION;
+
+/// The largest answer accepted (after decompression).
+const MAX_ANSWER_BYTES: u64 = 512 * 1024 * 1024;
+
+pub struct HttpTransport {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl HttpTransport {
+    /// A transport to `server` (`https://wijkwerk.gemeente.nl` or `http://127.0.0.1:8443`).
+    pub fn new(server: &str, token: &str, timeout: Duration) -> Result<HttpTransport, SyncError> {
+        let base = server.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(SyncError::Protocol(format!(
+                "the server address {server:?} must start with https:// (or http:// on a trusted network)"
+            )));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Ok(HttpTransport {
+            base,
+            token: token.trim().to_owned(),
+            agent,
+        })
+    }
+
+    fn answer<T: DeserializeOwned>(
+        &self,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T, SyncError> {
+        let mut response = result.map_err(offline)?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => {
+                    SyncError::Garbage("the answer is larger than 512 MB".into())
+                }
+                other => offline(other),
+            })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                SyncError::Garbage(format!(
+                    "{e} (the answer starts with {:?})",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+                ))
+            });
+        }
+        let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        let (code, message) = match body {
+            Some(b) => (b.code, b.message),
+            None => (
+                String::new(),
+                format!(
+                    "{:?}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                ),
+            ),
+        };
+        Err(match (status, code.as_str()) {
+            (401, _) => SyncError::Unauthorized,
+            (403, _) => SyncError::Forbidden,
+            (409, "unknown_cursor") => SyncError::UnknownCursor,
+            (426, _) => SyncError::Protocol(message),
+            _ => SyncError::Server {
+                status,
+                code,
+                message,
+            },
+        })
+    }
+}
+
+fn offline(e: ureq::Error) -> SyncError {
+    SyncError::Offline(match e {
+        ureq::Error::Timeout(_) => "no answer in time".to_owned(),
+        ureq::Error::HostNotFound => "the server's name is not known (no network?)".to_owned(),
+        ureq::Error::ConnectionFailed => "no connection could be made".to_owned(),
+        ureq::Error::Io(io) => format!("the connection broke: {io}"),
+        other => other.to_string(),
+    })
+}
+
+impl Transport for HttpTransport {
+    fn hello(&mut self) -> Result<Hello, SyncError> {
+        let result = self
+            .agent
+            .get(format!("{}/v1/hello", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .call();
+        self.answer(result)
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        let json = serde_json::to_vec(request)
+            .map_err(|e| SyncError::Protocol(format!("cannot write the push: {e}")))?;
+        let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
+        gz.write_all(&json)
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let body = gz
+            .finish()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let result = self
+            .agent
+            .post(format!("{}/v1/push", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .send(&body[..]);
+        self.answer(result)
+    }
+
+    fn pull(&mut self, cursor: Cursor, limit: usize) -> Result<PullResponse, SyncError> {
+        let mut request = self
+            .agent
+            .get(format!("{}/v1/pull", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .query("after", cursor.seq.to_string())
+            .query("limit", limit.to_string());
+        if let Some(tx) = cursor.tx {
+            request = request.query("tx", tx.to_string());
+        }
+        self.answer(request.call())
+    }
+}

@@ -1,0 +1,309 @@
+//! Sync benchmark over loopback (prints figures; not a test). Runs against a real server process
+//! on SQLite, and on PostgreSQL when `WIJKWERK_BENCH_POSTGRES` names a database URL.
+//!
+//! Figures: initial pull of 100,000 records; push of 10,000 changes (10,000 local transactions);
+//! one change from one laptop to another (p50, p99); 200 laptops syncing at once (p99 of the
+//! server's answers); bytes per field change on the wire.
+//!
+//! Run: `cargo bench -p wijkwerk-server --bench sync`. Scale with WIJKWERK_BENCH_SCALE=0.1.
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wijkwerk_core::sync::http::HttpTransport;
+use wijkwerk_core::sync::{SyncError, Transport};
+use wijkwerk_core::{Entity, Fields, Store, Write};
+use wijkwerk_protocol::wire::{
+    Cursor, Hello, PullResponse, PushChangeSet, PushRequest, PushResponse,
+};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_wijkwerk-server");
+
+fn obj(value: Value) -> Fields {
+    match value {
+        Value::Object(map) => map,
+        _ => Fields::new(),
+    }
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn admin(db: &str, args: &[&str]) -> String {
+    let out = Command::new(SERVER)
+        .args(args)
+        .args(["--db", db])
+        .output()
+        .expect("admin");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn start(db: &str) -> (Server, String) {
+    let mut child = Command::new(SERVER)
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    let tenant = format!("bench-{}", uuid::Uuid::now_v7().simple());
+    admin(db, &["tenant", "add", &tenant]);
+    let token = admin(db, &["user", "add", "--tenant", &tenant, "--name", "bench"])
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    (Server(child, url), token)
+}
+
+/// A transport that times every request.
+struct Timed {
+    inner: HttpTransport,
+    times: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl Timed {
+    fn time<T>(
+        &mut self,
+        f: impl FnOnce(&mut HttpTransport) -> Result<T, SyncError>,
+    ) -> Result<T, SyncError> {
+        let t = Instant::now();
+        let out = f(&mut self.inner);
+        if let Ok(mut times) = self.times.lock() {
+            times.push(t.elapsed());
+        }
+        out
+    }
+}
+
+impl Transport for Timed {
+    fn hello(&mut self) -> Result<Hello, SyncError> {
+        self.time(|t| t.hello())
+    }
+    fn push(&mut self, r: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.time(|t| t.push(r))
+    }
+    fn pull(&mut self, c: Cursor, l: usize) -> Result<PullResponse, SyncError> {
+        self.time(|t| t.pull(c, l))
+    }
+}
+
+fn sync(store: &mut Store, url: &str, token: &str) -> wijkwerk_core::sync::SyncReport {
+    let mut transport =
+        HttpTransport::new(url, token, Duration::from_secs(600)).expect("transport");
+    store.sync_round(url, &mut transport).expect("sync")
+}
+
+fn pct(mut v: Vec<Duration>, q: f64) -> f64 {
+    v.sort();
+    if v.is_empty() {
+        return 0.0;
+    }
+    v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
+}
+
+fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
+    let (server, token) = start(db);
+    let url = server.1.clone();
+    let n_records = (100_000.0 * scale) as usize;
+    let n_changes = (10_000.0 * scale) as usize;
+    println!("--- {kind} ---");
+
+    // A laptop with 100,000 contacts pushes them (1,000 per local transaction).
+    let mut a = Store::init(&dir.join(format!("{kind}-a"))).expect("store");
+    let mut ids = Vec::with_capacity(n_records);
+    for chunk in 0..n_records.div_ceil(1000) {
+        let batch: Vec<Write> = (0..1000.min(n_records - chunk * 1000))
+            .map(|i| {
+                let w = Write::create(Entity::Contact, obj(json!({
+                    "name": format!("Bewoner {chunk}-{i}"), "email": format!("b{chunk}x{i}@example.nl"),
+                    "phone": "06-12345678", "notes": "Lid van de wijkvereniging"})));
+                ids.push(w.id);
+                w
+            })
+            .collect();
+        a.write(batch).expect("write");
+    }
+    let t = Instant::now();
+    let report = sync(&mut a, &url, &token);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "push of {n_records} new records ({} fields, {} transactions): {secs:.2} s = {:.0} records/s",
+        report.pushed_fields, report.pushed_transactions, n_records as f64 / secs
+    );
+
+    // The transfer alone (server, network, JSON), without merging into a store.
+    let mut transport =
+        HttpTransport::new(&url, &token, Duration::from_secs(600)).expect("transport");
+    let t = Instant::now();
+    let mut cursor = Cursor::default();
+    let mut pages = 0;
+    loop {
+        let page = transport
+            .pull(cursor, wijkwerk_core::sync::PULL_PAGE)
+            .expect("pull");
+        pages += 1;
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    println!(
+        "  of which the transfer alone: {:.2} s in {pages} pages",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Initial pull on a fresh laptop.
+    let mut b = Store::init(&dir.join(format!("{kind}-b"))).expect("store");
+    let t = Instant::now();
+    let report = sync(&mut b, &url, &token);
+    println!(
+        "initial pull of {} records ({} fields): {:.2} s (goal ≤ 5 s)",
+        report.pulled_records,
+        report.pulled_fields,
+        t.elapsed().as_secs_f64()
+    );
+
+    // 10,000 changes, each its own local transaction.
+    for i in 0..n_changes {
+        a.update(
+            Entity::Contact,
+            ids[i % ids.len()],
+            obj(json!({"phone": format!("072-{i:06}")})),
+        )
+        .expect("update");
+    }
+    let pending = a.outbox(n_changes).expect("outbox");
+    let request = PushRequest {
+        client_id: uuid::Uuid::nil(),
+        changesets: pending
+            .iter()
+            .map(|(seq, set)| PushChangeSet {
+                client_seq: *seq,
+                tx_id: set.tx_id,
+                changes: set.changes.clone(),
+            })
+            .collect(),
+        extra: Default::default(),
+    };
+    let json = serde_json::to_vec(&request).expect("json");
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(&json).expect("gzip");
+    let wire = gz.finish().expect("gzip").len();
+    let t = Instant::now();
+    let report = sync(&mut a, &url, &token);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "push of {} changes ({} local transactions): {secs:.2} s = {:.0} changes/s (goal ≥ 5,000/s)",
+        report.pushed_fields, report.pushed_transactions, report.pushed_fields as f64 / secs
+    );
+    println!(
+        "bytes per field change on the wire: {:.1} gzip ({:.1} as JSON)",
+        wire as f64 / n_changes as f64,
+        json.len() as f64 / n_changes as f64
+    );
+    sync(&mut b, &url, &token);
+
+    // One change from a to b.
+    let mut latencies = Vec::new();
+    for i in 0..200 {
+        let t = Instant::now();
+        a.update(
+            Entity::Contact,
+            ids[i],
+            obj(json!({"notes": format!("Wijziging {i}")})),
+        )
+        .expect("update");
+        sync(&mut a, &url, &token);
+        sync(&mut b, &url, &token);
+        latencies.push(t.elapsed());
+    }
+    println!(
+        "one change from laptop a to laptop b: p50 {:.1} ms, p99 {:.1} ms (goal ≤ 10 / 50 ms)",
+        pct(latencies.clone(), 0.5),
+        pct(latencies, 0.99)
+    );
+
+    // 200 laptops at once, each with a small store in step with the server, making an edit and
+    // syncing together.
+    let laptops = 200;
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let mut stores = Vec::new();
+    for n in 0..laptops {
+        let mut s = Store::init(&dir.join(format!("{kind}-many-{n}"))).expect("store");
+        s.create(Entity::Contact, obj(json!({"name": format!("Laptop {n}")})))
+            .expect("create");
+        stores.push(s);
+    }
+    // Bring each up to date first (a whole download each) so the measured round is the usual one.
+    for s in stores.iter_mut() {
+        let mut transport =
+            HttpTransport::new(&url, &token, Duration::from_secs(600)).expect("transport");
+        s.sync_round(&url, &mut transport).expect("sync");
+    }
+    let start = Instant::now();
+    let handles: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(n, mut s)| {
+            let (url, token, times) = (url.clone(), token.clone(), times.clone());
+            std::thread::spawn(move || {
+                s.create(
+                    Entity::Contact,
+                    obj(json!({"name": format!("Nog een {n}")})),
+                )
+                .expect("create");
+                let inner =
+                    HttpTransport::new(&url, &token, Duration::from_secs(600)).expect("transport");
+                let mut transport = Timed { inner, times };
+                s.sync_round(&url, &mut transport).expect("sync");
+            })
+        })
+        .collect();
+    for h in handles {
+        let _ = h.join();
+    }
+    let all = times.lock().map(|t| t.clone()).unwrap_or_default();
+    println!(
+        "{laptops} laptops syncing at once: {} requests in {:.2} s, answer p50 {:.1} ms, p99 {:.1} ms (goal p99 ≤ 100 ms)",
+        all.len(),
+        start.elapsed().as_secs_f64(),
+        pct(all.clone(), 0.5),
+        pct(all, 0.99)
+    );
+    drop(server);
+}
+
+fn main() {
+    let scale: f64 = std::env::var("WIJKWERK_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = dir.path().join("server.db").display().to_string();
+    bench("sqlite", &sqlite, dir.path(), scale);
+    if let Ok(url) = std::env::var("WIJKWERK_BENCH_POSTGRES") {
+        bench("postgres", &url, dir.path(), scale);
+    }
+}

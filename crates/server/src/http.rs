@@ -1,0 +1,244 @@
+//! The HTTP API. Every answer to a refused request is a 4xx with an [`ErrorBody`] that says why,
+//! and a refused request changes nothing.
+
+use crate::auth::{token_hash, FailedSignIns};
+use crate::error::{Result, ServerError};
+use crate::storage::{Principal, PushLimits, Role, Storage};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use uuid::Uuid;
+use wijkwerk_protocol::wire::{
+    Cursor, ErrorBody, Hello, PullResponse, PushOutcome, PushRequest, PushResponse, PROTOCOL_HEADER,
+};
+use wijkwerk_protocol::PROTOCOL_VERSION;
+
+/// The largest request body, after decompression.
+pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
+/// The most fields one pull page holds (a server transaction is never split).
+pub const MAX_PULL_FIELDS: usize = 20_000;
+
+pub struct AppState {
+    pub storage: Storage,
+    pub failures: FailedSignIns,
+    pub max_skew_ms: u64,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(storage: Storage, max_skew_ms: u64) -> Arc<AppState> {
+        Arc::new(AppState {
+            storage,
+            failures: FailedSignIns::default(),
+            max_skew_ms,
+            metrics: metrics_handle(),
+        })
+    }
+}
+
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (tests start several servers).
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_text))
+        .route("/v1/hello", get(hello))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match state.storage.health().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> String {
+    state.metrics.render()
+}
+
+async fn hello(State(state): State<Arc<AppState>>) -> Json<Hello> {
+    Json(Hello {
+        protocol_versions: vec![PROTOCOL_VERSION],
+        server_version: env!("CARGO_PKG_VERSION").to_owned(),
+        server_time_ms: now_ms(),
+        max_clock_skew_ms: state.max_skew_ms,
+        extra: Default::default(),
+    })
+}
+
+/// Checks the protocol version and the token; slows down addresses that keep failing.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<Principal> {
+    if let Some(version) = headers.get(PROTOCOL_HEADER) {
+        let text = version.to_str().unwrap_or("?");
+        if text.trim() != PROTOCOL_VERSION.to_string() {
+            return Err(ServerError::UnsupportedProtocol(text.to_owned()));
+        }
+    }
+    let wait = state.failures.wait_seconds(peer.ip());
+    if wait > 0 {
+        metrics::counter!("wijkwerk_auth_rate_limited_total").increment(1);
+        return Err(ServerError::RateLimited(wait));
+    }
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let principal = match token {
+        Some(token) if !token.is_empty() && token.len() < 200 => {
+            state.storage.authenticate(&token_hash(token)).await?
+        }
+        _ => None,
+    };
+    match principal {
+        Some(p) => {
+            state.failures.succeeded(peer.ip());
+            Ok(p)
+        }
+        None => {
+            state.failures.failed(peer.ip());
+            metrics::counter!("wijkwerk_auth_failures_total").increment(1);
+            tracing::warn!(peer = %peer.ip(), "failed sign-in");
+            Err(ServerError::Unauthorized)
+        }
+    }
+}
+
+async fn push(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Json<PushResponse>> {
+    let started = Instant::now();
+    let principal = authenticate(&state, &headers, peer).await?;
+    if principal.role != Role::Coordinator {
+        return Err(ServerError::ReadOnly);
+    }
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ServerError::TooLarge(format!(
+            "at most {} MB after decompression",
+            MAX_BODY_BYTES >> 20
+        )),
+        _ => ServerError::BadRequest(e.body_text()),
+    })?;
+    let request: PushRequest = serde_json::from_slice(&body).map_err(|e| {
+        ServerError::BadRequest(format!("the push is not valid JSON for this protocol: {e}"))
+    })?;
+    if request.changesets.len() > 10_000 {
+        return Err(ServerError::TooLarge(
+            "at most 10,000 changesets per push".into(),
+        ));
+    }
+    let changesets = request.changesets.len();
+    let acks = state
+        .storage
+        .push(
+            principal.tenant_id,
+            request.client_id,
+            request.changesets,
+            PushLimits {
+                now_ms: now_ms(),
+                max_skew_ms: state.max_skew_ms,
+            },
+        )
+        .await?;
+    for ack in &acks {
+        let outcome = match &ack.outcome {
+            PushOutcome::Applied { .. } => "applied",
+            PushOutcome::Duplicate { .. } => "duplicate",
+            PushOutcome::Refused { .. } => "refused",
+        };
+        metrics::counter!("wijkwerk_push_changesets_total", "outcome" => outcome).increment(1);
+    }
+    metrics::histogram!("wijkwerk_push_seconds").record(started.elapsed().as_secs_f64());
+    tracing::info!(
+        tenant = %principal.tenant, user = %principal.user, client = %request.client_id,
+        changesets, millis = started.elapsed().as_millis() as u64, "push"
+    );
+    Ok(Json(PushResponse {
+        acks,
+        extra: Default::default(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    tx: Option<Uuid>,
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: std::result::Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>> {
+    let started = Instant::now();
+    let principal = authenticate(&state, &headers, peer).await?;
+    let Query(query) = query.map_err(|e| ServerError::BadRequest(e.body_text()))?;
+    let cursor = Cursor {
+        seq: query.after,
+        tx: query.tx,
+    };
+    let limit = query.limit.unwrap_or(5_000).clamp(1, MAX_PULL_FIELDS);
+    let page = state
+        .storage
+        .pull(principal.tenant_id, cursor, limit)
+        .await?;
+    metrics::counter!("wijkwerk_pull_records_total").increment(page.records.len() as u64);
+    metrics::histogram!("wijkwerk_pull_seconds").record(started.elapsed().as_secs_f64());
+    Ok(Json(page))
+}
+
+/// The error body for answers made outside the handlers.
+pub fn error_body(code: &str, message: &str) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        code: code.into(),
+        message: message.into(),
+    })
+}

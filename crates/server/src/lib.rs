@@ -1,0 +1,28 @@
+//! The municipal sync server of Wijkwerk.
+//!
+//! Map:
+//! - [`storage`]: the one storage interface, with [`sqlite`] (embedded default) and
+//!   [`postgres`] (production) behind it; the same test suite runs against both;
+//! - [`merge`]: the per-field decision (last writer wins, conflicts) shared by both;
+//! - [`http`]: the HTTP API (axum): hello, push, pull, health, metrics;
+//! - [`auth`]: tokens (stored as SHA-256 hashes) and slowing down repeated failures.
+//!
+//! Invariants:
+//! - The process keeps no state of its own: everything lives in the database, so two server
+//!   processes over one PostgreSQL are correct. (The failed-login counter is per process; it only
+//!   slows attackers down.)
+//! - A push is one database transaction: its effects, the per-tenant sequence, and the
+//!   idempotency record (client id, client sequence) commit together or not at all.
+//! - Sequences are handed out under a lock on the tenant row, so they commit in order and a pull
+//!   never skips a transaction that commits later with a lower number.
+
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod merge;
+pub mod postgres;
+pub mod sqlite;
+pub mod storage;
+
+pub use error::{Result, ServerError};
+pub use storage::Storage;

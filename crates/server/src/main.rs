@@ -1,0 +1,216 @@
+//! `wijkwerk-server`: serve the sync API, and manage tenants, users and tokens.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wijkwerk_server::auth::{new_token, token_hash};
+use wijkwerk_server::http::{router, AppState};
+use wijkwerk_server::storage::Role;
+use wijkwerk_server::{ServerError, Storage};
+
+#[derive(Parser)]
+#[command(
+    name = "wijkwerk-server",
+    version,
+    about = "The municipal sync server of Wijkwerk"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the sync API.
+    Serve {
+        /// An SQLite file path (embedded default) or a postgres:// URL.
+        #[arg(long)]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// How far ahead of the server's clock a change may be stamped, in seconds.
+        #[arg(long, default_value_t = 300)]
+        max_clock_skew: u64,
+    },
+    /// Tenants: one per municipality.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Users of a tenant, each with their own token.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    Add {
+        name: String,
+        #[arg(long)]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Adds a user and prints a new token as the last line (shown once; only its hash is kept).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// coordinator (reads and writes) or reader.
+        #[arg(long, default_value = "coordinator")]
+        role: String,
+        #[arg(long)]
+        db: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Revokes every token of a user.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        db: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wijkwerk-server: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wijkwerk-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), ServerError> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            tls_cert,
+            tls_key,
+            max_clock_skew,
+        } => {
+            tracing_subscriber::fmt()
+                .json()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let storage = Storage::open(&db).await?;
+            let kind = storage.kind();
+            let state = AppState::new(storage, max_clock_skew * 1000);
+            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                        .await
+                        .map_err(|e| ServerError::Config(format!("TLS certificate or key: {e}")))?;
+                    let handle = axum_server::Handle::new();
+                    tokio::spawn(shutdown_on_signal(handle.clone()));
+                    tracing::info!(%listen, storage = kind, tls = true, "serving");
+                    println!("listening on https://{listen}");
+                    axum_server::bind_rustls(listen, config)
+                        .handle(handle)
+                        .serve(app)
+                        .await
+                        .map_err(|e| ServerError::Config(format!("serving on {listen}: {e}")))?;
+                }
+                _ => {
+                    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+                        ServerError::Config(format!("cannot listen on {listen}: {e}"))
+                    })?;
+                    let local = listener
+                        .local_addr()
+                        .map_err(|e| ServerError::Config(e.to_string()))?;
+                    tracing::info!(listen = %local, storage = kind, tls = false, "serving");
+                    println!("listening on http://{local}");
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = tokio::signal::ctrl_c().await;
+                        })
+                        .await
+                        .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
+                }
+            }
+            Ok(())
+        }
+        Command::Tenant {
+            action: TenantAction::Add { name, db },
+        } => {
+            let storage = Storage::open(&db).await?;
+            let id = storage.add_tenant(&name).await?;
+            println!("tenant {name:?} added (id {id})");
+            Ok(())
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    tenant,
+                    name,
+                    role,
+                    db,
+                },
+        } => {
+            let role = Role::parse(&role)?;
+            let storage = Storage::open(&db).await?;
+            let token = new_token();
+            storage
+                .add_user(&tenant, &name, role, &token_hash(&token))
+                .await?;
+            println!(
+                "user {name:?} of {tenant:?} ({}); the token is shown once:",
+                role.as_str()
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token {
+            action: TokenAction::Revoke { tenant, name, db },
+        } => {
+            let storage = Storage::open(&db).await?;
+            let n = storage.revoke_tokens(&tenant, &name).await?;
+            println!("{n} token(s) of {name:?} in {tenant:?} revoked");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle) {
+    let _ = tokio::signal::ctrl_c().await;
+    handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+}

@@ -1,0 +1,492 @@
+//! The production storage: PostgreSQL. The same tables and rules as `sqlite.rs`; sequences are
+//! handed out under a row lock on the tenant (`SELECT ... FOR UPDATE`), so that they commit in
+//! order even with several server processes, and a push writes each changeset's fields with one
+//! statement (arrays unnested) instead of one round trip per field.
+
+use crate::error::{Result, ServerError};
+use crate::merge::{decide, Decision, FieldState};
+use crate::storage::{check_changeset, field_writes, Principal, PushLimits, Role};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::HashMap;
+use uuid::Uuid;
+use wijkwerk_protocol::wire::{
+    Cursor, PullResponse, PushAck, PushChangeSet, PushOutcome, ServerConflict,
+};
+use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS tenant (
+    id            BIGSERIAL PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    head_seq      BIGINT NOT NULL DEFAULT 0,
+    created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_user (
+    id            BIGSERIAL PRIMARY KEY,
+    tenant_id     BIGINT NOT NULL REFERENCES tenant(id),
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    UNIQUE (tenant_id, name)
+);
+CREATE TABLE IF NOT EXISTS token (
+    hash          TEXT PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES app_user(id),
+    created_at_ms BIGINT NOT NULL,
+    revoked_at_ms BIGINT
+);
+CREATE TABLE IF NOT EXISTS server_tx (
+    tenant_id      BIGINT NOT NULL,
+    seq            BIGINT NOT NULL,
+    tx_id          TEXT NOT NULL,
+    client_id      TEXT NOT NULL,
+    client_seq     BIGINT NOT NULL,
+    client_tx_id   TEXT NOT NULL,
+    received_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, seq),
+    UNIQUE (tenant_id, client_id, client_seq)
+);
+CREATE TABLE IF NOT EXISTS field (
+    tenant_id      BIGINT NOT NULL,
+    entity         TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    hlc            TEXT NOT NULL,
+    seq            BIGINT NOT NULL,
+    received_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, entity, record_id, field)
+);
+CREATE INDEX IF NOT EXISTS field_seq ON field(tenant_id, seq);
+CREATE TABLE IF NOT EXISTS conflict (
+    tenant_id      BIGINT NOT NULL,
+    seq            BIGINT NOT NULL,
+    entity         TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    lost_value     TEXT NOT NULL,
+    lost_hlc       TEXT NOT NULL,
+    won_value      TEXT NOT NULL,
+    won_hlc        TEXT NOT NULL,
+    received_at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+";
+
+/// Serialises schema creation between server processes starting at the same time.
+const SCHEMA_LOCK: i64 = 0x5749_4a4b_5745_524b;
+
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+fn pool_error(e: impl std::fmt::Display) -> ServerError {
+    ServerError::Pool(e.to_string())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse()
+        .map_err(|e: wijkwerk_protocol::HlcParseError| ServerError::StoredData(e.to_string()))
+}
+
+fn parse_json(text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
+}
+
+impl PostgresStorage {
+    pub async fn open(url: &str) -> Result<PostgresStorage> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            ServerError::Config(format!("the PostgreSQL address is not valid: {e}"))
+        })?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
+        let client = pool
+            .get()
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot reach PostgreSQL: {e}")))?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
+            .await?;
+        let created = client.batch_execute(SCHEMA).await;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])
+            .await?;
+        created?;
+        Ok(PostgresStorage { pool })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    pub async fn health(&self) -> Result<()> {
+        self.client().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    pub async fn add_tenant(&self, name: &str) -> Result<i64> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "INSERT INTO tenant(name, created_at_ms) VALUES ($1, $2)
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+                &[&name, &now_ms()],
+            )
+            .await?;
+        match row {
+            Some(row) => Ok(row.get(0)),
+            None => Err(ServerError::TenantExists(name.to_owned())),
+        }
+    }
+
+    pub async fn add_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let tenant_id: i64 = tx
+            .query_opt("SELECT id FROM tenant WHERE name = $1", &[&tenant])
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::UnknownTenant(tenant.to_owned()))?;
+        let user_id: i64 = tx
+            .query_one(
+                "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant_id, name) DO UPDATE SET role = excluded.role RETURNING id",
+                &[&tenant_id, &name, &role.as_str(), &now_ms()],
+            )
+            .await?
+            .get(0);
+        tx.execute(
+            "INSERT INTO token(hash, user_id, created_at_ms) VALUES ($1, $2, $3)",
+            &[&token_hash, &user_id, &now_ms()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let client = self.client().await?;
+        let user_id: i64 = client
+            .query_opt(
+                "SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                 WHERE t.name = $1 AND u.name = $2",
+                &[&tenant, &name],
+            )
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::UnknownUser(name.to_owned()))?;
+        Ok(client
+            .execute(
+                "UPDATE token SET revoked_at_ms = $1 WHERE user_id = $2 AND revoked_at_ms IS NULL",
+                &[&now_ms(), &user_id],
+            )
+            .await?)
+    }
+
+    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT t.id, t.name, u.id, u.name, u.role FROM token k
+                 JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
+                 WHERE k.hash = $1 AND k.revoked_at_ms IS NULL",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(row.map(|r| Principal {
+            tenant_id: r.get(0),
+            tenant: r.get(1),
+            user_id: r.get(2),
+            user: r.get(3),
+            role: Role::parse(r.get::<_, &str>(4)).unwrap_or(Role::Reader),
+        }))
+    }
+
+    pub async fn push(
+        &self,
+        tenant_id: i64,
+        client_id: Uuid,
+        changesets: Vec<PushChangeSet>,
+        limits: PushLimits,
+    ) -> Result<Vec<PushAck>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut head: i64 = tx
+            .query_opt(
+                "SELECT head_seq FROM tenant WHERE id = $1 FOR UPDATE",
+                &[&tenant_id],
+            )
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+        let client_text = client_id.to_string();
+        let received = limits.now_ms as i64;
+        let mut acks = Vec::with_capacity(changesets.len());
+        for set in &changesets {
+            let done = tx
+                .query_opt(
+                    "SELECT seq FROM server_tx WHERE tenant_id = $1 AND client_id = $2 AND client_seq = $3",
+                    &[&tenant_id, &client_text, &set.client_seq],
+                )
+                .await?;
+            if let Some(row) = done {
+                acks.push(PushAck {
+                    client_seq: set.client_seq,
+                    outcome: PushOutcome::Duplicate { seq: row.get(0) },
+                });
+                continue;
+            }
+            if let Some((code, reason)) = check_changeset(set, limits) {
+                acks.push(PushAck {
+                    client_seq: set.client_seq,
+                    outcome: PushOutcome::Refused { code, reason },
+                });
+                continue;
+            }
+            let seq = head + 1;
+            let writes = field_writes(set);
+            let entities: Vec<&str> = writes.iter().map(|w| w.entity).collect();
+            let records: Vec<String> = writes.iter().map(|w| w.record_id.to_string()).collect();
+            let fields: Vec<&str> = writes.iter().map(|w| w.field).collect();
+            let mut current: HashMap<(String, String, String), FieldState> = HashMap::new();
+            for row in tx
+                .query(
+                    "SELECT f.entity, f.record_id, f.field, f.value, f.hlc FROM field f
+                     JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(entity, record_id, field)
+                       ON f.entity = w.entity AND f.record_id = w.record_id AND f.field = w.field
+                     WHERE f.tenant_id = $1",
+                    &[&tenant_id, &entities, &records, &fields],
+                )
+                .await?
+            {
+                current.insert(
+                    (row.get(0), row.get(1), row.get(2)),
+                    FieldState {
+                        value: parse_json(row.get(3))?,
+                        hlc: parse_hlc(row.get(4))?,
+                    },
+                );
+            }
+            let mut up = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut lost = (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            );
+            for (write, record) in writes.iter().zip(&records) {
+                let key = (
+                    write.entity.to_owned(),
+                    record.clone(),
+                    write.field.to_owned(),
+                );
+                let now = current.get(&key);
+                let (take, loser) = match decide(now, write.value) {
+                    Decision::Same => continue,
+                    Decision::Take { lost } => (true, lost),
+                    Decision::Keep { lost } => (false, lost),
+                };
+                if let Some(loser) = loser {
+                    let won = if take {
+                        FieldState {
+                            value: write.value.value.clone(),
+                            hlc: write.value.hlc,
+                        }
+                    } else {
+                        now.cloned().unwrap_or(FieldState {
+                            value: serde_json::Value::Null,
+                            hlc: write.value.hlc,
+                        })
+                    };
+                    lost.0.push(write.entity.to_owned());
+                    lost.1.push(record.clone());
+                    lost.2.push(write.field.to_owned());
+                    lost.3.push(loser.value.to_string());
+                    lost.4.push(loser.hlc.to_string());
+                    lost.5.push(won.value.to_string());
+                    lost.6.push(won.hlc.to_string());
+                }
+                if take {
+                    up.0.push(write.entity.to_owned());
+                    up.1.push(record.clone());
+                    up.2.push(write.field.to_owned());
+                    up.3.push(write.value.value.to_string());
+                    up.4.push(write.value.hlc.to_string());
+                }
+            }
+            if !up.0.is_empty() {
+                tx.execute(
+                    "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
+                     SELECT $1, e, r, f, v, h, $2, $3
+                     FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(e, r, f, v, h)
+                     ON CONFLICT (tenant_id, entity, record_id, field) DO UPDATE SET
+                         value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
+                         received_at_ms = excluded.received_at_ms",
+                    &[&tenant_id, &seq, &received, &up.0, &up.1, &up.2, &up.3, &up.4],
+                )
+                .await?;
+            }
+            if !lost.0.is_empty() {
+                tx.execute(
+                    "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
+                                          won_value, won_hlc, received_at_ms)
+                     SELECT $1, $2, e, r, f, lv, lh, wv, wh, $3
+                     FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                          AS u(e, r, f, lv, lh, wv, wh)",
+                    &[&tenant_id, &seq, &received, &lost.0, &lost.1, &lost.2, &lost.3, &lost.4, &lost.5, &lost.6],
+                )
+                .await?;
+            }
+            tx.execute(
+                "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&tenant_id, &seq, &Uuid::now_v7().to_string(), &client_text, &set.client_seq, &set.tx_id.to_string(), &received],
+            )
+            .await?;
+            head = seq;
+            acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Applied { seq },
+            });
+        }
+        tx.execute(
+            "UPDATE tenant SET head_seq = $1 WHERE id = $2",
+            &[&head, &tenant_id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(acks)
+    }
+
+    pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let head: i64 = tx
+            .query_opt("SELECT head_seq FROM tenant WHERE id = $1", &[&tenant_id])
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+        if cursor.seq < 0 || cursor.seq > head {
+            return Err(ServerError::UnknownCursor);
+        }
+        let tx_of = |seq: i64| {
+            let tx = &tx;
+            async move {
+                let row = tx
+                    .query_opt(
+                        "SELECT tx_id FROM server_tx WHERE tenant_id = $1 AND seq = $2",
+                        &[&tenant_id, &seq],
+                    )
+                    .await?;
+                Ok::<_, ServerError>(row.and_then(|r| Uuid::parse_str(r.get::<_, &str>(0)).ok()))
+            }
+        };
+        if cursor.seq > 0 {
+            let known = tx_of(cursor.seq).await?;
+            if known.is_none() || known != cursor.tx {
+                return Err(ServerError::UnknownCursor);
+            }
+        }
+        let limit = limit.clamp(1, 50_000) as i64;
+        let end: i64 = tx
+            .query_opt(
+                "SELECT seq FROM field WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1 OFFSET $3",
+                &[&tenant_id, &cursor.seq, &(limit - 1)],
+            )
+            .await?
+            .map(|r| r.get(0))
+            .unwrap_or(head);
+        let mut records: Vec<RecordChange> = Vec::new();
+        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT entity, record_id, field, value, hlc FROM field
+                 WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq, entity, record_id, field",
+                &[&tenant_id, &cursor.seq, &end],
+            )
+            .await?
+        {
+            let entity: String = row.get(0);
+            let record: String = row.get(1);
+            let key = (entity.clone(), record.clone());
+            let at = match index.get(&key) {
+                Some(at) => *at,
+                None => {
+                    records.push(RecordChange { entity, id: parse_uuid(&record)?, fields: Default::default() });
+                    index.insert(key, records.len() - 1);
+                    records.len() - 1
+                }
+            };
+            records[at]
+                .fields
+                .insert(row.get(2), StampedValue::new(parse_json(row.get(3))?, parse_hlc(row.get(4))?));
+        }
+        let mut conflicts = Vec::new();
+        for row in tx
+            .query(
+                "SELECT entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc, received_at_ms
+                 FROM conflict WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                &[&tenant_id, &cursor.seq, &end],
+            )
+            .await?
+        {
+            conflicts.push(ServerConflict {
+                entity: row.get(0),
+                id: parse_uuid(row.get(1))?,
+                field: row.get(2),
+                lost_value: parse_json(row.get(3))?,
+                lost_hlc: parse_hlc(row.get(4))?,
+                won_value: parse_json(row.get(5))?,
+                won_hlc: parse_hlc(row.get(6))?,
+                received_at_ms: row.get::<_, i64>(7) as u64,
+            });
+        }
+        let next = Cursor {
+            seq: end,
+            tx: if end > 0 { tx_of(end).await? } else { None },
+        };
+        tx.commit().await?;
+        Ok(PullResponse {
+            records,
+            conflicts,
+            cursor: next,
+            more: end < head,
+            head,
+            extra: Default::default(),
+        })
+    }
+}

@@ -1,0 +1,535 @@
+//! The embedded storage: one SQLite file (WAL). Writes go through one connection (SQLite has one
+//! writer anyway); reads use a small pool of their own connections.
+
+use crate::error::{Result, ServerError};
+use crate::merge::{decide, Decision, FieldState};
+use crate::storage::{check_changeset, field_writes, Principal, PushLimits, Role};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+use wijkwerk_protocol::wire::{
+    Cursor, PullResponse, PushAck, PushChangeSet, PushOutcome, ServerConflict,
+};
+use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS tenant (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    head_seq      INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_user (
+    id            INTEGER PRIMARY KEY,
+    tenant_id     INTEGER NOT NULL REFERENCES tenant(id),
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    UNIQUE (tenant_id, name)
+);
+CREATE TABLE IF NOT EXISTS token (
+    hash          TEXT PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES app_user(id),
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS server_tx (
+    tenant_id      INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,
+    tx_id          TEXT NOT NULL,
+    client_id      TEXT NOT NULL,
+    client_seq     INTEGER NOT NULL,
+    client_tx_id   TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS server_tx_client ON server_tx(tenant_id, client_id, client_seq);
+CREATE TABLE IF NOT EXISTS field (
+    tenant_id      INTEGER NOT NULL,
+    entity         TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    hlc            TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, entity, record_id, field)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS field_seq ON field(tenant_id, seq);
+CREATE TABLE IF NOT EXISTS conflict (
+    tenant_id      INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,
+    entity         TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    lost_value     TEXT NOT NULL,
+    lost_hlc       TEXT NOT NULL,
+    won_value      TEXT NOT NULL,
+    won_hlc        TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+";
+
+const READERS: usize = 4;
+
+pub struct SqliteStorage {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    Ok(conn)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl SqliteStorage {
+    pub async fn open(path: &Path) -> Result<SqliteStorage> {
+        let path = path.to_path_buf();
+        let open_path = path.clone();
+        let (writer, readers) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let writer = connect(&open_path)?;
+            writer.execute_batch(SCHEMA)?;
+            let readers = (0..READERS)
+                .map(|_| connect(&open_path).map(Mutex::new))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((writer, readers))
+        })
+        .await
+        .map_err(|e| ServerError::Config(e.to_string()))??;
+        Ok(SqliteStorage {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer
+                .lock()
+                .map_err(|_| ServerError::Pool("writer poisoned".into()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| ServerError::Pool(e.to_string()))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let readers = self.readers.clone();
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = readers[index]
+                .lock()
+                .map_err(|_| ServerError::Pool("reader poisoned".into()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| ServerError::Pool(e.to_string()))?
+    }
+
+    pub async fn health(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    pub async fn add_tenant(&self, name: &str) -> Result<i64> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let exists: bool = c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM tenant WHERE name = ?1)",
+                [&name],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(ServerError::TenantExists(name));
+            }
+            c.execute(
+                "INSERT INTO tenant(name, created_at_ms) VALUES (?1, ?2)",
+                (&name, now_ms() as i64),
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+    }
+
+    pub async fn add_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<()> {
+        let (tenant, name, token_hash) =
+            (tenant.to_owned(), name.to_owned(), token_hash.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let tenant_id: i64 = tx
+                .query_row("SELECT id FROM tenant WHERE name = ?1", [&tenant], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .ok_or(ServerError::UnknownTenant(tenant))?;
+            tx.execute(
+                "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(tenant_id, name) DO UPDATE SET role = excluded.role",
+                (tenant_id, &name, role.as_str(), now_ms() as i64),
+            )?;
+            let user_id: i64 = tx.query_row(
+                "SELECT id FROM app_user WHERE tenant_id = ?1 AND name = ?2",
+                (tenant_id, &name),
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO token(hash, user_id, created_at_ms) VALUES (?1, ?2, ?3)",
+                (&token_hash, user_id, now_ms() as i64),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
+        self.write(move |c| {
+            let user_id: i64 = c
+                .query_row(
+                    "SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = ?1 AND u.name = ?2",
+                    (&tenant, &name),
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(ServerError::UnknownUser(name))?;
+            let n = c.execute(
+                "UPDATE token SET revoked_at_ms = ?1 WHERE user_id = ?2 AND revoked_at_ms IS NULL",
+                (now_ms() as i64, user_id),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT t.id, t.name, u.id, u.name, u.role FROM token k
+                 JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
+                 WHERE k.hash = ?1 AND k.revoked_at_ms IS NULL",
+            )?
+            .query_row([&token_hash], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .optional()?
+            .map(|(tenant_id, tenant, user_id, user, role)| Principal {
+                tenant_id,
+                tenant,
+                user_id,
+                user,
+                role: Role::parse(&role).unwrap_or(Role::Reader),
+            }))
+        })
+        .await
+    }
+
+    pub async fn push(
+        &self,
+        tenant_id: i64,
+        client_id: Uuid,
+        changesets: Vec<PushChangeSet>,
+        limits: PushLimits,
+    ) -> Result<Vec<PushAck>> {
+        self.write(move |c| push(c, tenant_id, client_id, changesets, limits))
+            .await
+    }
+
+    pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
+        self.read(move |c| pull(c, tenant_id, cursor, limit)).await
+    }
+}
+
+fn parse_hlc(text: &str) -> Result<Hlc> {
+    text.parse()
+        .map_err(|e: wijkwerk_protocol::HlcParseError| ServerError::StoredData(e.to_string()))
+}
+
+fn parse_json(text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
+}
+
+fn push(
+    c: &mut Connection,
+    tenant_id: i64,
+    client_id: Uuid,
+    changesets: Vec<PushChangeSet>,
+    limits: PushLimits,
+) -> Result<Vec<PushAck>> {
+    // IMMEDIATE takes the write lock now: sequences are handed out one writer at a time.
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut head: i64 = tx
+        .query_row(
+            "SELECT head_seq FROM tenant WHERE id = ?1",
+            [tenant_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+    let client = client_id.to_string();
+    let mut acks = Vec::with_capacity(changesets.len());
+    for set in changesets {
+        let done: Option<i64> = tx
+            .prepare_cached("SELECT seq FROM server_tx WHERE tenant_id = ?1 AND client_id = ?2 AND client_seq = ?3")?
+            .query_row((tenant_id, &client, set.client_seq), |r| r.get(0))
+            .optional()?;
+        if let Some(seq) = done {
+            acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Duplicate { seq },
+            });
+            continue;
+        }
+        if let Some((code, reason)) = check_changeset(&set, limits) {
+            acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Refused { code, reason },
+            });
+            continue;
+        }
+        let seq = head + 1;
+        let received = limits.now_ms as i64;
+        for write in field_writes(&set) {
+            let (entity, record, field, incoming) = (
+                write.entity,
+                write.record_id.to_string(),
+                write.field,
+                write.value,
+            );
+            {
+                let current = tx
+                    .prepare_cached(
+                        "SELECT value, hlc FROM field
+                         WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3 AND field = ?4",
+                    )?
+                    .query_row((tenant_id, entity, &record, field), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?
+                    .map(|(v, h)| {
+                        Ok::<_, ServerError>(FieldState {
+                            value: parse_json(&v)?,
+                            hlc: parse_hlc(&h)?,
+                        })
+                    })
+                    .transpose()?;
+                let (take, lost) = match decide(current.as_ref(), incoming) {
+                    Decision::Same => continue,
+                    Decision::Take { lost } => (true, lost),
+                    Decision::Keep { lost } => (false, lost),
+                };
+                if let Some(lost) = lost {
+                    let won = if take {
+                        FieldState {
+                            value: incoming.value.clone(),
+                            hlc: incoming.hlc,
+                        }
+                    } else {
+                        current.clone().unwrap_or(FieldState {
+                            value: serde_json::Value::Null,
+                            hlc: incoming.hlc,
+                        })
+                    };
+                    tx.prepare_cached(
+                        "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
+                                              won_value, won_hlc, received_at_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )?
+                    .execute((
+                        tenant_id,
+                        seq,
+                        entity,
+                        &record,
+                        field,
+                        lost.value.to_string(),
+                        lost.hlc.to_string(),
+                        won.value.to_string(),
+                        won.hlc.to_string(),
+                        received,
+                    ))?;
+                }
+                if take {
+                    tx.prepare_cached(
+                        "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT(tenant_id, entity, record_id, field) DO UPDATE SET
+                             value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
+                             received_at_ms = excluded.received_at_ms",
+                    )?
+                    .execute((
+                        tenant_id,
+                        entity,
+                        &record,
+                        field,
+                        incoming.value.to_string(),
+                        incoming.hlc.to_string(),
+                        seq,
+                        received,
+                    ))?;
+                }
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute((tenant_id, seq, Uuid::now_v7().to_string(), &client, set.client_seq, set.tx_id.to_string(), received))?;
+        head = seq;
+        acks.push(PushAck {
+            client_seq: set.client_seq,
+            outcome: PushOutcome::Applied { seq },
+        });
+    }
+    tx.execute(
+        "UPDATE tenant SET head_seq = ?1 WHERE id = ?2",
+        (head, tenant_id),
+    )?;
+    tx.commit()?;
+    Ok(acks)
+}
+
+fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
+    let tx = c.transaction()?;
+    let head: i64 = tx
+        .query_row(
+            "SELECT head_seq FROM tenant WHERE id = ?1",
+            [tenant_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+    let tx_of = |seq: i64| -> Result<Option<Uuid>> {
+        let text: Option<String> = tx
+            .prepare_cached("SELECT tx_id FROM server_tx WHERE tenant_id = ?1 AND seq = ?2")?
+            .query_row((tenant_id, seq), |r| r.get(0))
+            .optional()?;
+        Ok(text.and_then(|t| Uuid::parse_str(&t).ok()))
+    };
+    if cursor.seq < 0 || cursor.seq > head {
+        return Err(ServerError::UnknownCursor);
+    }
+    if cursor.seq > 0 {
+        let known = tx_of(cursor.seq)?;
+        if known.is_none() || known != cursor.tx {
+            return Err(ServerError::UnknownCursor);
+        }
+    }
+    let limit = limit.clamp(1, 50_000);
+    let end: i64 = tx
+        .prepare_cached("SELECT seq FROM field WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1 OFFSET ?3")?
+        .query_row((tenant_id, cursor.seq, limit as i64 - 1), |r| r.get(0))
+        .optional()?
+        .unwrap_or(head);
+    let mut records: Vec<RecordChange> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT entity, record_id, field, value, hlc FROM field
+             WHERE tenant_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq, entity, record_id, field",
+        )?;
+        let mut rows = stmt.query((tenant_id, cursor.seq, end))?;
+        while let Some(r) = rows.next()? {
+            let entity: String = r.get(0)?;
+            let record: String = r.get(1)?;
+            let field: String = r.get(2)?;
+            let value = parse_json(&r.get::<_, String>(3)?)?;
+            let hlc = parse_hlc(&r.get::<_, String>(4)?)?;
+            let key = (entity.clone(), record.clone());
+            let at = match index.get(&key) {
+                Some(at) => *at,
+                None => {
+                    let id = Uuid::parse_str(&record)
+                        .map_err(|e| ServerError::StoredData(e.to_string()))?;
+                    records.push(RecordChange {
+                        entity,
+                        id,
+                        fields: Default::default(),
+                    });
+                    index.insert(key, records.len() - 1);
+                    records.len() - 1
+                }
+            };
+            records[at]
+                .fields
+                .insert(field, StampedValue::new(value, hlc));
+        }
+    }
+    let mut conflicts = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc, received_at_ms
+             FROM conflict WHERE tenant_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query((tenant_id, cursor.seq, end))?;
+        while let Some(r) = rows.next()? {
+            conflicts.push(ServerConflict {
+                entity: r.get(0)?,
+                id: Uuid::parse_str(&r.get::<_, String>(1)?)
+                    .map_err(|e| ServerError::StoredData(e.to_string()))?,
+                field: r.get(2)?,
+                lost_value: parse_json(&r.get::<_, String>(3)?)?,
+                lost_hlc: parse_hlc(&r.get::<_, String>(4)?)?,
+                won_value: parse_json(&r.get::<_, String>(5)?)?,
+                won_hlc: parse_hlc(&r.get::<_, String>(6)?)?,
+                received_at_ms: r.get::<_, i64>(7)? as u64,
+            });
+        }
+    }
+    let cursor = Cursor {
+        seq: end,
+        tx: if end > 0 { tx_of(end)? } else { None },
+    };
+    Ok(PullResponse {
+        records,
+        conflicts,
+        cursor,
+        more: end < head,
+        head,
+        extra: Default::default(),
+    })
+}

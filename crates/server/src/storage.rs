@@ -1,0 +1,274 @@
+//! The one storage interface of the server. Two implementations sit behind it — SQLite (the
+//! embedded default, for a pilot and for tests) and PostgreSQL (production) — and one test suite
+//! (`tests/storage.rs`) runs against both.
+
+use crate::error::{Result, ServerError};
+use crate::postgres::PostgresStorage;
+use crate::sqlite::SqliteStorage;
+use serde::Serialize;
+use uuid::Uuid;
+use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet};
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub user_id: i64,
+    pub user: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads and writes.
+    Coordinator,
+    /// Reads only.
+    Reader,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::Reader => "reader",
+        }
+    }
+    pub fn parse(text: &str) -> Result<Role> {
+        match text {
+            "coordinator" => Ok(Role::Coordinator),
+            "reader" | "read-only" | "readonly" => Ok(Role::Reader),
+            other => Err(ServerError::BadRequest(format!(
+                "unknown role {other:?}: coordinator or reader"
+            ))),
+        }
+    }
+}
+
+/// Limits a push is checked against before anything is written.
+#[derive(Debug, Clone, Copy)]
+pub struct PushLimits {
+    /// The server's clock now (ms since the epoch).
+    pub now_ms: u64,
+    /// How far ahead of `now_ms` a field's clock may be.
+    pub max_skew_ms: u64,
+}
+
+/// The storage: SQLite or PostgreSQL, chosen by the `--db` argument.
+pub enum Storage {
+    Sqlite(SqliteStorage),
+    Postgres(PostgresStorage),
+}
+
+impl Storage {
+    /// Opens the storage named by `db`: a `postgres://` URL, or the path of an SQLite file.
+    /// Creates or migrates its tables.
+    pub async fn open(db: &str) -> Result<Storage> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Ok(Storage::Postgres(PostgresStorage::open(db).await?))
+        } else {
+            Ok(Storage::Sqlite(
+                SqliteStorage::open(std::path::Path::new(db)).await?,
+            ))
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Storage::Sqlite(_) => "sqlite",
+            Storage::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn add_tenant(&self, name: &str) -> Result<i64> {
+        check_name("tenant", name)?;
+        match self {
+            Storage::Sqlite(s) => s.add_tenant(name).await,
+            Storage::Postgres(s) => s.add_tenant(name).await,
+        }
+    }
+
+    /// Adds a user (or gives an existing one a new token) and stores the token's hash.
+    pub async fn add_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<()> {
+        check_name("user", name)?;
+        match self {
+            Storage::Sqlite(s) => s.add_user(tenant, name, role, token_hash).await,
+            Storage::Postgres(s) => s.add_user(tenant, name, role, token_hash).await,
+        }
+    }
+
+    /// Revokes every token of a user; returns how many were revoked.
+    pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        match self {
+            Storage::Sqlite(s) => s.revoke_tokens(tenant, name).await,
+            Storage::Postgres(s) => s.revoke_tokens(tenant, name).await,
+        }
+    }
+
+    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
+        match self {
+            Storage::Sqlite(s) => s.authenticate(token_hash).await,
+            Storage::Postgres(s) => s.authenticate(token_hash).await,
+        }
+    }
+
+    /// Applies changesets in one database transaction; one acknowledgement each.
+    pub async fn push(
+        &self,
+        tenant_id: i64,
+        client_id: Uuid,
+        changesets: Vec<PushChangeSet>,
+        limits: PushLimits,
+    ) -> Result<Vec<PushAck>> {
+        match self {
+            Storage::Sqlite(s) => s.push(tenant_id, client_id, changesets, limits).await,
+            Storage::Postgres(s) => s.push(tenant_id, client_id, changesets, limits).await,
+        }
+    }
+
+    /// The changes after `cursor`, at most about `limit` fields (a server transaction is never
+    /// split over two pages).
+    pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
+        match self {
+            Storage::Sqlite(s) => s.pull(tenant_id, cursor, limit).await,
+            Storage::Postgres(s) => s.pull(tenant_id, cursor, limit).await,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn health(&self) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.health().await,
+            Storage::Postgres(s) => s.health().await,
+        }
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = !name.trim().is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || " -_.@'".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServerError::BadRequest(format!(
+            "{what} name {name:?} must be 1 to 100 letters, digits, spaces or -_.@'"
+        )))
+    }
+}
+
+/// Checks a changeset before it is applied: clocks not too far ahead, names and sizes sane.
+/// Returns the refusal (code, reason) if it must be refused.
+pub fn check_changeset(set: &PushChangeSet, limits: PushLimits) -> Option<(String, String)> {
+    let limit = limits.now_ms.saturating_add(limits.max_skew_ms);
+    for change in &set.changes {
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        if !name_ok(&change.entity) {
+            return Some((
+                "bad_request".into(),
+                format!("entity name {:?} is not valid", change.entity),
+            ));
+        }
+        if change.fields.len() > 200 {
+            return Some((
+                "bad_request".into(),
+                format!("{} {} has more than 200 fields", change.entity, change.id),
+            ));
+        }
+        for (field, stamped) in &change.fields {
+            if !name_ok(field) {
+                return Some((
+                    "bad_request".into(),
+                    format!("field name {field:?} is not valid"),
+                ));
+            }
+            if stamped.hlc.wall_ms > limit {
+                let ahead_s = (stamped.hlc.wall_ms - limits.now_ms) / 1000;
+                return Some((
+                    "clock_skew".into(),
+                    format!(
+                        "{}.{} is stamped {} ahead of the server's clock (at most {} s allowed); \
+                         set the computer's clock right and synchronise again",
+                        change.entity,
+                        field,
+                        human_seconds(ahead_s),
+                        limits.max_skew_ms / 1000
+                    ),
+                ));
+            }
+            let size = stamped.value.to_string().len();
+            if size > 1_000_000 {
+                return Some((
+                    "too_large".into(),
+                    format!(
+                        "{}.{} holds {size} bytes (at most 1 MB)",
+                        change.entity, field
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// One field write of a changeset, after later writes of the same field in the same
+/// changeset have replaced earlier ones (a record created and changed in one local transaction
+/// carries one clock for both writes, so only the order tells which came last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldWrite<'a> {
+    pub entity: &'a str,
+    pub record_id: Uuid,
+    pub field: &'a str,
+    pub value: &'a wijkwerk_protocol::StampedValue,
+}
+
+pub fn field_writes(set: &PushChangeSet) -> Vec<FieldWrite<'_>> {
+    let mut order: Vec<(&str, Uuid, &str)> = Vec::new();
+    let mut latest: std::collections::HashMap<
+        (&str, Uuid, &str),
+        &wijkwerk_protocol::StampedValue,
+    > = std::collections::HashMap::new();
+    for change in &set.changes {
+        for (field, value) in &change.fields {
+            let key = (change.entity.as_str(), change.id, field.as_str());
+            if latest.insert(key, value).is_none() {
+                order.push(key);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            latest.get(&key).map(|value| FieldWrite {
+                entity: key.0,
+                record_id: key.1,
+                field: key.2,
+                value,
+            })
+        })
+        .collect()
+}
+
+fn human_seconds(s: u64) -> String {
+    if s >= 86_400 {
+        format!("{:.1} days", s as f64 / 86_400.0)
+    } else if s >= 3600 {
+        format!("{:.1} hours", s as f64 / 3600.0)
+    } else {
+        format!("{s} seconds")
+    }
+}

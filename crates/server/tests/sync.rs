@@ -1,0 +1,338 @@
+//! Sync with real processes: a server (SQLite, or PostgreSQL when `WIJKWERK_TEST_POSTGRES` is
+//! set) and several laptops, each with its own store, meeting over HTTP.
+
+mod common;
+
+use common::{database, tenant_with_user, user, Laptop, Server};
+use serde_json::{json, Value};
+use wijkwerk_core::sync::SyncError;
+use wijkwerk_core::{Entity, Fields};
+
+fn fields(value: Value) -> Fields {
+    match value {
+        Value::Object(map) => map,
+        _ => Fields::new(),
+    }
+}
+
+/// Syncs every laptop until a full pass moves nothing new, then checks they all hold the same.
+fn converge(server: &Server, laptops: &mut [&mut Laptop]) {
+    for _ in 0..2 {
+        for laptop in laptops.iter_mut() {
+            laptop.sync(&server.url).expect("sync");
+        }
+    }
+    let first = laptops[0].export();
+    for laptop in laptops.iter().skip(1) {
+        assert_eq!(laptop.export(), first, "stores diverged");
+    }
+}
+
+#[test]
+fn concurrent_edits_converge_and_every_overwritten_value_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+
+    let kern = a
+        .store
+        .create(
+            Entity::Area,
+            fields(json!({"name": "Schoorl", "kind": "core"})),
+        )
+        .unwrap();
+    let contact = a
+        .store
+        .create(
+            Entity::Contact,
+            fields(json!({"name": "Piet", "phone": "1"})),
+        )
+        .unwrap();
+    let meeting = a
+        .store
+        .create(
+            Entity::Meeting,
+            fields(
+                json!({"kind": "kernoverleg", "title": "Kernoverleg", "area_id": kern,
+                          "starts_at": "2026-10-01T19:30", "ends_at": "2026-10-01T21:30"}),
+            ),
+        )
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+
+    // Offline, both edit: the same field, different fields of one record, delete against
+    // update, and a child of a meeting the other deletes.
+    a.store
+        .update(
+            Entity::Contact,
+            contact,
+            fields(json!({"phone": "072-111"})),
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    b.store
+        .update(
+            Entity::Contact,
+            contact,
+            fields(json!({"phone": "072-222", "email": "piet@example.nl"})),
+        )
+        .unwrap();
+    a.store
+        .update(
+            Entity::Contact,
+            contact,
+            fields(json!({"name": "Piet Zeeman"})),
+        )
+        .unwrap();
+    a.store
+        .update(Entity::Area, kern, fields(json!({"inhabitants": 4200})))
+        .unwrap();
+    b.store.delete(Entity::Area, kern).unwrap();
+    a.store.delete(Entity::Meeting, meeting).unwrap();
+    b.store
+        .create(
+            Entity::AgendaItem,
+            fields(json!({"meeting_id": meeting, "title": "Rondvraag"})),
+        )
+        .unwrap();
+
+    converge(&server, &mut [&mut a, &mut b]);
+
+    let person = a.store.get(Entity::Contact, contact).unwrap();
+    assert_eq!(
+        person["name"], "Piet Zeeman",
+        "a's edit of another field survives"
+    );
+    assert_eq!(
+        person["email"], "piet@example.nl",
+        "b's edit of another field survives"
+    );
+    assert_eq!(
+        person["phone"], "072-222",
+        "the later edit of the same field wins"
+    );
+    let area = a.store.get(Entity::Area, kern).unwrap();
+    assert_eq!(
+        (area["deleted"].clone(), area["inhabitants"].clone()),
+        (json!(true), json!(4200))
+    );
+    assert_eq!(
+        a.store.get(Entity::Meeting, meeting).unwrap()["deleted"],
+        true
+    );
+    assert_eq!(
+        b.store.count(Entity::AgendaItem).unwrap(),
+        1,
+        "the child of the deleted meeting is kept"
+    );
+
+    for laptop in [&a, &b] {
+        let log = laptop.store.conflicts(true, 100).unwrap();
+        assert!(
+            log.iter()
+                .any(|c| c.field == "phone" && c.lost_value == json!("072-111")),
+            "the overwritten phone number is in the conflict log: {log:?}"
+        );
+    }
+    assert_eq!(a.store.sync_status().unwrap().waiting, 0);
+}
+
+#[test]
+fn keep_mine_restores_the_lost_value_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+    let contact = a
+        .store
+        .create(Entity::Contact, fields(json!({"name": "Els"})))
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+    a.store
+        .update(Entity::Contact, contact, fields(json!({"notes": "van a"})))
+        .unwrap();
+    a.sync(&server.url).unwrap();
+    b.store
+        .update(Entity::Contact, contact, fields(json!({"notes": "van b"})))
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+    let conflict = a
+        .store
+        .conflicts(false, 10)
+        .unwrap()
+        .pop()
+        .expect("a conflict to review");
+    assert_eq!(conflict.lost_value, json!("van a"));
+    a.store.keep_lost_value(conflict.seq).unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+    assert_eq!(
+        b.store.get(Entity::Contact, contact).unwrap()["notes"],
+        "van a"
+    );
+    assert_eq!(a.store.sync_status().unwrap().conflicts, 0);
+}
+
+#[test]
+fn a_killed_server_loses_nothing_and_sync_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let mut server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+    for i in 0..20 {
+        a.store
+            .create(
+                Entity::Contact,
+                fields(json!({"name": format!("Bewoner {i}")})),
+            )
+            .unwrap();
+    }
+    a.sync(&server.url).unwrap();
+    let address = server.address();
+    server.kill();
+    a.store
+        .create(Entity::Contact, fields(json!({"name": "Na de storing"})))
+        .unwrap();
+    let before = a.export();
+    let err = a.sync(&server.url).unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    assert_eq!(a.export(), before, "a failed round changes nothing");
+    assert_eq!(
+        a.store.sync_status().unwrap().waiting,
+        1,
+        "the change still waits"
+    );
+    let server = Server::start_on(&db, &address, &[]);
+    converge(&server, &mut [&mut a, &mut b]);
+    assert_eq!(b.store.count(Entity::Contact).unwrap(), 21);
+}
+
+#[test]
+fn a_server_restored_from_an_older_backup_gets_everything_back() {
+    if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
+        // The backup here is a copy of the SQLite file; the PostgreSQL variant is in the
+        // test command (pg_dump and restore).
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let mut server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+    a.store
+        .create(Entity::Contact, fields(json!({"name": "Voor de back-up"})))
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+    // Back-up (with the server stopped, so the file is whole).
+    let address = server.address();
+    server.kill();
+    // The back-up holds the database file and its write-ahead log.
+    let backup = dir.path().join("backup.db");
+    std::fs::copy(&db, &backup).unwrap();
+    let _ = std::fs::copy(format!("{db}-wal"), dir.path().join("backup.db-wal"));
+    let mut server = Server::start_on(&db, &address, &[]);
+    let acknowledged = a
+        .store
+        .create(Entity::Contact, fields(json!({"name": "Na de back-up"})))
+        .unwrap();
+    let report = a.sync(&server.url).unwrap();
+    assert_eq!(
+        report.pushed_transactions, 1,
+        "the server acknowledged the write"
+    );
+    b.sync(&server.url).unwrap();
+    // The server's disk dies; it is restored from the older back-up.
+    server.kill();
+    std::fs::copy(&backup, &db).unwrap();
+    let _ = std::fs::remove_file(format!("{db}-wal"));
+    let _ = std::fs::remove_file(format!("{db}-shm"));
+    let _ = std::fs::copy(dir.path().join("backup.db-wal"), format!("{db}-wal"));
+    let server = Server::start_on(&db, &address, &[]);
+    let report = a.sync(&server.url).unwrap();
+    assert!(report.downloaded_again && report.repaired, "{report:?}");
+    let mut c = Laptop::new(dir.path(), "c", &token);
+    converge(&server, &mut [&mut a, &mut b, &mut c]);
+    assert_eq!(
+        c.store.get(Entity::Contact, acknowledged).unwrap()["name"],
+        "Na de back-up"
+    );
+}
+
+#[test]
+fn a_laptop_clock_two_days_fast_is_refused_and_keeps_its_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut fast = Laptop::new(dir.path(), "fast", &token);
+    fast.store.set_clock_offset(2 * 86_400_000);
+    fast.store
+        .create(Entity::Contact, fields(json!({"name": "Te vroeg"})))
+        .unwrap();
+    let report = fast.sync(&server.url).unwrap();
+    assert_eq!(report.refused.len(), 1);
+    assert_eq!(report.refused[0].code, "clock_skew");
+    assert!(
+        report.refused[0].reason.contains("ahead"),
+        "{}",
+        report.refused[0].reason
+    );
+    let status = fast.store.sync_status().unwrap();
+    assert_eq!((status.waiting, status.refused), (1, 1), "kept and marked");
+
+    // A laptop two days slow is accepted; its old clock simply loses to newer edits.
+    let mut slow = Laptop::new(dir.path(), "slow", &token);
+    slow.store.set_clock_offset(-2 * 86_400_000);
+    slow.store
+        .create(Entity::Contact, fields(json!({"name": "Te laat"})))
+        .unwrap();
+    let report = slow.sync(&server.url).unwrap();
+    assert!(report.refused.is_empty());
+    assert_eq!(slow.store.sync_status().unwrap().waiting, 0);
+}
+
+#[test]
+fn one_municipality_cannot_read_or_write_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, bergen) = tenant_with_user(&db, "coordinator");
+    let (alkmaar_name, alkmaar) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "bergen", &bergen);
+    a.store
+        .create(
+            Entity::Contact,
+            fields(json!({"name": "Alleen voor Bergen"})),
+        )
+        .unwrap();
+    a.sync(&server.url).unwrap();
+    let mut other = Laptop::new(dir.path(), "alkmaar", &alkmaar);
+    let report = other.sync(&server.url).unwrap();
+    assert_eq!(report.pulled_records, 0);
+    assert_eq!(other.store.count(Entity::Contact).unwrap(), 0);
+
+    let reader = user(&db, &alkmaar_name, "raadslid", "reader");
+    let mut read_only = Laptop::new(dir.path(), "reader", &reader);
+    read_only
+        .store
+        .create(Entity::Contact, fields(json!({"name": "Mag niet"})))
+        .unwrap();
+    assert!(matches!(
+        read_only.sync(&server.url),
+        Err(SyncError::Forbidden)
+    ));
+    assert_eq!(read_only.store.sync_status().unwrap().waiting, 1);
+
+    let mut stranger = Laptop::new(dir.path(), "stranger", "wk_not-a-token");
+    assert!(matches!(
+        stranger.sync(&server.url),
+        Err(SyncError::Unauthorized)
+    ));
+}
