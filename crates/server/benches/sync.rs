@@ -245,9 +245,16 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
         pct(latencies, 0.99)
     );
 
-    // 200 laptops at once, each with a small store in step with the server, making an edit and
-    // syncing together.
+    // 200 laptops at once (a municipality of their own, so that each starts small and in step
+    // with the server), each making an edit and syncing together.
     let laptops = 200;
+    let tenant = format!("bench-many-{}", uuid::Uuid::now_v7().simple());
+    admin(db, &["tenant", "add", &tenant]);
+    let token = admin(db, &["user", "add", "--tenant", &tenant, "--name", "bench"])
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
     let times = Arc::new(Mutex::new(Vec::new()));
     let mut stores = Vec::new();
     for n in 0..laptops {

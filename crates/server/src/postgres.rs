@@ -4,14 +4,12 @@
 //! statement (arrays unnested) instead of one round trip per field.
 
 use crate::error::{Result, ServerError};
-use crate::merge::{decide, Decision, FieldState};
-use crate::storage::{check_changeset, field_writes, Principal, PushLimits, Role};
+use crate::merge::FieldState;
+use crate::storage::{plan_push, push_keys, Principal, PushLimits, Role};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use uuid::Uuid;
-use wijkwerk_protocol::wire::{
-    Cursor, PullResponse, PushAck, PushChangeSet, PushOutcome, ServerConflict,
-};
+use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
 
 const SCHEMA: &str = "
@@ -237,7 +235,7 @@ impl PostgresStorage {
     ) -> Result<Vec<PushAck>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let mut head: i64 = tx
+        let head: i64 = tx
             .query_opt(
                 "SELECT head_seq FROM tenant WHERE id = $1 FOR UPDATE",
                 &[&tenant_id],
@@ -246,145 +244,123 @@ impl PostgresStorage {
             .map(|r| r.get(0))
             .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
         let client_text = client_id.to_string();
-        let received = limits.now_ms as i64;
-        let mut acks = Vec::with_capacity(changesets.len());
-        for set in &changesets {
-            let done = tx
-                .query_opt(
-                    "SELECT seq FROM server_tx WHERE tenant_id = $1 AND client_id = $2 AND client_seq = $3",
-                    &[&tenant_id, &client_text, &set.client_seq],
-                )
-                .await?;
-            if let Some(row) = done {
-                acks.push(PushAck {
-                    client_seq: set.client_seq,
-                    outcome: PushOutcome::Duplicate { seq: row.get(0) },
-                });
-                continue;
-            }
-            if let Some((code, reason)) = check_changeset(set, limits) {
-                acks.push(PushAck {
-                    client_seq: set.client_seq,
-                    outcome: PushOutcome::Refused { code, reason },
-                });
-                continue;
-            }
-            let seq = head + 1;
-            let writes = field_writes(set);
-            let entities: Vec<&str> = writes.iter().map(|w| w.entity).collect();
-            let records: Vec<String> = writes.iter().map(|w| w.record_id.to_string()).collect();
-            let fields: Vec<&str> = writes.iter().map(|w| w.field).collect();
-            let mut current: HashMap<(String, String, String), FieldState> = HashMap::new();
-            for row in tx
-                .query(
-                    "SELECT f.entity, f.record_id, f.field, f.value, f.hlc FROM field f
-                     JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(entity, record_id, field)
-                       ON f.entity = w.entity AND f.record_id = w.record_id AND f.field = w.field
-                     WHERE f.tenant_id = $1",
-                    &[&tenant_id, &entities, &records, &fields],
-                )
-                .await?
-            {
-                current.insert(
-                    (row.get(0), row.get(1), row.get(2)),
-                    FieldState {
-                        value: parse_json(row.get(3))?,
-                        hlc: parse_hlc(row.get(4))?,
-                    },
-                );
-            }
-            let mut up = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            let mut lost = (
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
+        let client_seqs: Vec<i64> = changesets.iter().map(|c| c.client_seq).collect();
+        let mut done = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT client_seq, seq FROM server_tx
+                 WHERE tenant_id = $1 AND client_id = $2 AND client_seq = ANY($3)",
+                &[&tenant_id, &client_text, &client_seqs],
+            )
+            .await?
+        {
+            done.insert(row.get::<_, i64>(0), row.get::<_, i64>(1));
+        }
+        let keys = push_keys(&changesets);
+        let entities: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let records: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+        let fields: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+        let mut current = HashMap::new();
+        for row in tx
+            .query(
+                "SELECT f.entity, f.record_id, f.field, f.value, f.hlc FROM field f
+                 JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(entity, record_id, field)
+                   ON f.entity = w.entity AND f.record_id = w.record_id AND f.field = w.field
+                 WHERE f.tenant_id = $1",
+                &[&tenant_id, &entities, &records, &fields],
+            )
+            .await?
+        {
+            current.insert(
+                (row.get(0), row.get(1), row.get(2)),
+                FieldState {
+                    value: parse_json(row.get(3))?,
+                    hlc: parse_hlc(row.get(4))?,
+                },
             );
-            for (write, record) in writes.iter().zip(&records) {
-                let key = (
-                    write.entity.to_owned(),
-                    record.clone(),
-                    write.field.to_owned(),
-                );
-                let now = current.get(&key);
-                let (take, loser) = match decide(now, write.value) {
-                    Decision::Same => continue,
-                    Decision::Take { lost } => (true, lost),
-                    Decision::Keep { lost } => (false, lost),
-                };
-                if let Some(loser) = loser {
-                    let won = if take {
-                        FieldState {
-                            value: write.value.value.clone(),
-                            hlc: write.value.hlc,
-                        }
-                    } else {
-                        now.cloned().unwrap_or(FieldState {
-                            value: serde_json::Value::Null,
-                            hlc: write.value.hlc,
-                        })
-                    };
-                    lost.0.push(write.entity.to_owned());
-                    lost.1.push(record.clone());
-                    lost.2.push(write.field.to_owned());
-                    lost.3.push(loser.value.to_string());
-                    lost.4.push(loser.hlc.to_string());
-                    lost.5.push(won.value.to_string());
-                    lost.6.push(won.hlc.to_string());
-                }
-                if take {
-                    up.0.push(write.entity.to_owned());
-                    up.1.push(record.clone());
-                    up.2.push(write.field.to_owned());
-                    up.3.push(write.value.value.to_string());
-                    up.4.push(write.value.hlc.to_string());
-                }
-            }
-            if !up.0.is_empty() {
-                tx.execute(
-                    "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
-                     SELECT $1, e, r, f, v, h, $2, $3
-                     FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(e, r, f, v, h)
-                     ON CONFLICT (tenant_id, entity, record_id, field) DO UPDATE SET
-                         value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
-                         received_at_ms = excluded.received_at_ms",
-                    &[&tenant_id, &seq, &received, &up.0, &up.1, &up.2, &up.3, &up.4],
-                )
-                .await?;
-            }
-            if !lost.0.is_empty() {
-                tx.execute(
-                    "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
-                                          won_value, won_hlc, received_at_ms)
-                     SELECT $1, $2, e, r, f, lv, lh, wv, wh, $3
-                     FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-                          AS u(e, r, f, lv, lh, wv, wh)",
-                    &[&tenant_id, &seq, &received, &lost.0, &lost.1, &lost.2, &lost.3, &lost.4, &lost.5, &lost.6],
-                )
-                .await?;
-            }
+        }
+        let plan = plan_push(head, &changesets, &done, current, limits);
+        let received = limits.now_ms as i64;
+        if !plan.fields.is_empty() {
+            let column = |f: fn(&crate::storage::PlannedField) -> &str| -> Vec<&str> {
+                plan.fields.iter().map(f).collect()
+            };
+            let seqs: Vec<i64> = plan.fields.iter().map(|f| f.seq).collect();
             tx.execute(
-                "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[&tenant_id, &seq, &Uuid::now_v7().to_string(), &client_text, &set.client_seq, &set.tx_id.to_string(), &received],
+                "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
+                 SELECT $1, e, r, f, v, h, s, $2
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+                      AS u(e, r, f, v, h, s)
+                 ON CONFLICT (tenant_id, entity, record_id, field) DO UPDATE SET
+                     value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
+                     received_at_ms = excluded.received_at_ms",
+                &[
+                    &tenant_id,
+                    &received,
+                    &column(|f| &f.key.0),
+                    &column(|f| &f.key.1),
+                    &column(|f| &f.key.2),
+                    &column(|f| &f.value),
+                    &column(|f| &f.hlc),
+                    &seqs,
+                ],
             )
             .await?;
-            head = seq;
-            acks.push(PushAck {
-                client_seq: set.client_seq,
-                outcome: PushOutcome::Applied { seq },
-            });
+        }
+        if !plan.conflicts.is_empty() {
+            let column = |f: fn(&crate::storage::PlannedConflict) -> &str| -> Vec<&str> {
+                plan.conflicts.iter().map(f).collect()
+            };
+            let seqs: Vec<i64> = plan.conflicts.iter().map(|c| c.seq).collect();
+            tx.execute(
+                "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
+                                      won_value, won_hlc, received_at_ms)
+                 SELECT $1, s, e, r, f, lv, lh, wv, wh, $2
+                 FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                             $9::text[], $10::text[]) AS u(s, e, r, f, lv, lh, wv, wh)",
+                &[
+                    &tenant_id,
+                    &received,
+                    &seqs,
+                    &column(|c| &c.key.0),
+                    &column(|c| &c.key.1),
+                    &column(|c| &c.key.2),
+                    &column(|c| &c.lost_value),
+                    &column(|c| &c.lost_hlc),
+                    &column(|c| &c.won_value),
+                    &column(|c| &c.won_hlc),
+                ],
+            )
+            .await?;
+        }
+        if !plan.transactions.is_empty() {
+            let seqs: Vec<i64> = plan.transactions.iter().map(|t| t.seq).collect();
+            let tx_ids: Vec<String> = plan
+                .transactions
+                .iter()
+                .map(|t| t.tx_id.to_string())
+                .collect();
+            let client_seqs: Vec<i64> = plan.transactions.iter().map(|t| t.client_seq).collect();
+            let client_tx_ids: Vec<String> = plan
+                .transactions
+                .iter()
+                .map(|t| t.client_tx_id.to_string())
+                .collect();
+            tx.execute(
+                "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
+                 SELECT $1, s, t, $2, c, ct, $3
+                 FROM unnest($4::bigint[], $5::text[], $6::bigint[], $7::text[]) AS u(s, t, c, ct)",
+                &[&tenant_id, &client_text, &received, &seqs, &tx_ids, &client_seqs, &client_tx_ids],
+            )
+            .await?;
         }
         tx.execute(
             "UPDATE tenant SET head_seq = $1 WHERE id = $2",
-            &[&head, &tenant_id],
+            &[&plan.head, &tenant_id],
         )
         .await?;
         tx.commit().await?;
-        Ok(acks)
+        Ok(plan.acks)
     }
 
     pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {

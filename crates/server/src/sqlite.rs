@@ -2,17 +2,15 @@
 //! writer anyway); reads use a small pool of their own connections.
 
 use crate::error::{Result, ServerError};
-use crate::merge::{decide, Decision, FieldState};
-use crate::storage::{check_changeset, field_writes, Principal, PushLimits, Role};
+use crate::merge::FieldState;
+use crate::storage::{plan_push, push_keys, Principal, PushLimits, Role};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
-use wijkwerk_protocol::wire::{
-    Cursor, PullResponse, PushAck, PushChangeSet, PushOutcome, ServerConflict,
-};
+use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
 
 const SCHEMA: &str = "
@@ -303,7 +301,7 @@ fn push(
 ) -> Result<Vec<PushAck>> {
     // IMMEDIATE takes the write lock now: sequences are handed out one writer at a time.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut head: i64 = tx
+    let head: i64 = tx
         .query_row(
             "SELECT head_seq FROM tenant WHERE id = ?1",
             [tenant_id],
@@ -312,125 +310,81 @@ fn push(
         .optional()?
         .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
     let client = client_id.to_string();
-    let mut acks = Vec::with_capacity(changesets.len());
-    for set in changesets {
-        let done: Option<i64> = tx
+    let mut done = HashMap::new();
+    for set in &changesets {
+        let seq: Option<i64> = tx
             .prepare_cached("SELECT seq FROM server_tx WHERE tenant_id = ?1 AND client_id = ?2 AND client_seq = ?3")?
             .query_row((tenant_id, &client, set.client_seq), |r| r.get(0))
             .optional()?;
-        if let Some(seq) = done {
-            acks.push(PushAck {
-                client_seq: set.client_seq,
-                outcome: PushOutcome::Duplicate { seq },
-            });
-            continue;
+        if let Some(seq) = seq {
+            done.insert(set.client_seq, seq);
         }
-        if let Some((code, reason)) = check_changeset(&set, limits) {
-            acks.push(PushAck {
-                client_seq: set.client_seq,
-                outcome: PushOutcome::Refused { code, reason },
-            });
-            continue;
-        }
-        let seq = head + 1;
-        let received = limits.now_ms as i64;
-        for write in field_writes(&set) {
-            let (entity, record, field, incoming) = (
-                write.entity,
-                write.record_id.to_string(),
-                write.field,
-                write.value,
+    }
+    let mut current = HashMap::new();
+    for key in push_keys(&changesets) {
+        let state = tx
+            .prepare_cached(
+                "SELECT value, hlc FROM field
+                 WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3 AND field = ?4",
+            )?
+            .query_row((tenant_id, &key.0, &key.1, &key.2), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?;
+        if let Some((value, hlc)) = state {
+            current.insert(
+                key,
+                FieldState {
+                    value: parse_json(&value)?,
+                    hlc: parse_hlc(&hlc)?,
+                },
             );
-            {
-                let current = tx
-                    .prepare_cached(
-                        "SELECT value, hlc FROM field
-                         WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3 AND field = ?4",
-                    )?
-                    .query_row((tenant_id, entity, &record, field), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .optional()?
-                    .map(|(v, h)| {
-                        Ok::<_, ServerError>(FieldState {
-                            value: parse_json(&v)?,
-                            hlc: parse_hlc(&h)?,
-                        })
-                    })
-                    .transpose()?;
-                let (take, lost) = match decide(current.as_ref(), incoming) {
-                    Decision::Same => continue,
-                    Decision::Take { lost } => (true, lost),
-                    Decision::Keep { lost } => (false, lost),
-                };
-                if let Some(lost) = lost {
-                    let won = if take {
-                        FieldState {
-                            value: incoming.value.clone(),
-                            hlc: incoming.hlc,
-                        }
-                    } else {
-                        current.clone().unwrap_or(FieldState {
-                            value: serde_json::Value::Null,
-                            hlc: incoming.hlc,
-                        })
-                    };
-                    tx.prepare_cached(
-                        "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
-                                              won_value, won_hlc, received_at_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    )?
-                    .execute((
-                        tenant_id,
-                        seq,
-                        entity,
-                        &record,
-                        field,
-                        lost.value.to_string(),
-                        lost.hlc.to_string(),
-                        won.value.to_string(),
-                        won.hlc.to_string(),
-                        received,
-                    ))?;
-                }
-                if take {
-                    tx.prepare_cached(
-                        "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                         ON CONFLICT(tenant_id, entity, record_id, field) DO UPDATE SET
-                             value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
-                             received_at_ms = excluded.received_at_ms",
-                    )?
-                    .execute((
-                        tenant_id,
-                        entity,
-                        &record,
-                        field,
-                        incoming.value.to_string(),
-                        incoming.hlc.to_string(),
-                        seq,
-                        received,
-                    ))?;
-                }
-            }
         }
+    }
+    let plan = plan_push(head, &changesets, &done, current, limits);
+    let received = limits.now_ms as i64;
+    for f in &plan.fields {
+        tx.prepare_cached(
+            "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(tenant_id, entity, record_id, field) DO UPDATE SET
+                 value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
+                 received_at_ms = excluded.received_at_ms",
+        )?
+        .execute((tenant_id, &f.key.0, &f.key.1, &f.key.2, &f.value, &f.hlc, f.seq, received))?;
+    }
+    for k in &plan.conflicts {
+        tx.prepare_cached(
+            "INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
+                                  won_value, won_hlc, received_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute((
+            tenant_id,
+            k.seq,
+            &k.key.0,
+            &k.key.1,
+            &k.key.2,
+            &k.lost_value,
+            &k.lost_hlc,
+            &k.won_value,
+            &k.won_hlc,
+            received,
+        ))?;
+    }
+    for t in &plan.transactions {
         tx.prepare_cached(
             "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
-        .execute((tenant_id, seq, Uuid::now_v7().to_string(), &client, set.client_seq, set.tx_id.to_string(), received))?;
-        head = seq;
-        acks.push(PushAck {
-            client_seq: set.client_seq,
-            outcome: PushOutcome::Applied { seq },
-        });
+        .execute((tenant_id, t.seq, t.tx_id.to_string(), &client, t.client_seq, t.client_tx_id.to_string(), received))?;
     }
     tx.execute(
         "UPDATE tenant SET head_seq = ?1 WHERE id = ?2",
-        (head, tenant_id),
+        (plan.head, tenant_id),
     )?;
     tx.commit()?;
-    Ok(acks)
+    Ok(plan.acks)
 }
 
 fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {

@@ -272,3 +272,163 @@ fn human_seconds(s: u64) -> String {
         format!("{s} seconds")
     }
 }
+
+/// A field as the storages key it: (entity, record id, field).
+pub type FieldKey = (String, String, String);
+
+/// What a push will write, decided in memory before anything is written, so that both storages
+/// write the same and PostgreSQL can write a whole push in a few statements.
+#[derive(Debug, Default)]
+pub struct PushPlan {
+    pub acks: Vec<PushAck>,
+    /// The new state of every field that changed (the last write per field).
+    pub fields: Vec<PlannedField>,
+    pub conflicts: Vec<PlannedConflict>,
+    /// One server transaction per applied changeset.
+    pub transactions: Vec<PlannedTransaction>,
+    /// The tenant's sequence after the push.
+    pub head: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedField {
+    pub key: FieldKey,
+    pub value: String,
+    pub hlc: String,
+    pub seq: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedConflict {
+    pub seq: i64,
+    pub key: FieldKey,
+    pub lost_value: String,
+    pub lost_hlc: String,
+    pub won_value: String,
+    pub won_hlc: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedTransaction {
+    pub seq: i64,
+    pub tx_id: Uuid,
+    pub client_seq: i64,
+    pub client_tx_id: Uuid,
+}
+
+/// Every field a push touches, each once.
+pub fn push_keys(changesets: &[PushChangeSet]) -> Vec<FieldKey> {
+    let mut seen = std::collections::HashSet::new();
+    let mut keys = Vec::new();
+    for set in changesets {
+        for change in &set.changes {
+            for field in change.fields.keys() {
+                let key = (change.entity.clone(), change.id.to_string(), field.clone());
+                if seen.insert(key.clone()) {
+                    keys.push(key);
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// Decides a push: `done` maps client sequences already applied to their server sequence;
+/// `current` holds the stored state of the fields the push touches.
+pub fn plan_push(
+    head: i64,
+    changesets: &[PushChangeSet],
+    done: &std::collections::HashMap<i64, i64>,
+    mut current: std::collections::HashMap<FieldKey, crate::merge::FieldState>,
+    limits: PushLimits,
+) -> PushPlan {
+    use crate::merge::{decide, Decision, FieldState};
+    use wijkwerk_protocol::wire::PushOutcome;
+    let mut plan = PushPlan {
+        head,
+        ..PushPlan::default()
+    };
+    let mut applied_now: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let mut latest: std::collections::HashMap<FieldKey, usize> = std::collections::HashMap::new();
+    for set in changesets {
+        if let Some(seq) = done
+            .get(&set.client_seq)
+            .or(applied_now.get(&set.client_seq))
+        {
+            plan.acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Duplicate { seq: *seq },
+            });
+            continue;
+        }
+        if let Some((code, reason)) = check_changeset(set, limits) {
+            plan.acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Refused { code, reason },
+            });
+            continue;
+        }
+        let seq = plan.head + 1;
+        for write in field_writes(set) {
+            let key = (
+                write.entity.to_owned(),
+                write.record_id.to_string(),
+                write.field.to_owned(),
+            );
+            let now = current.get(&key);
+            let (take, lost) = match decide(now, write.value) {
+                Decision::Same => continue,
+                Decision::Take { lost } => (true, lost),
+                Decision::Keep { lost } => (false, lost),
+            };
+            let incoming = FieldState {
+                value: write.value.value.clone(),
+                hlc: write.value.hlc,
+            };
+            if let Some(lost) = lost {
+                let won = if take {
+                    incoming.clone()
+                } else {
+                    now.cloned().unwrap_or(incoming.clone())
+                };
+                plan.conflicts.push(PlannedConflict {
+                    seq,
+                    key: key.clone(),
+                    lost_value: lost.value.to_string(),
+                    lost_hlc: lost.hlc.to_string(),
+                    won_value: won.value.to_string(),
+                    won_hlc: won.hlc.to_string(),
+                });
+            }
+            if take {
+                let planned = PlannedField {
+                    key: key.clone(),
+                    value: incoming.value.to_string(),
+                    hlc: incoming.hlc.to_string(),
+                    seq,
+                };
+                match latest.get(&key) {
+                    Some(&i) => plan.fields[i] = planned,
+                    None => {
+                        latest.insert(key.clone(), plan.fields.len());
+                        plan.fields.push(planned);
+                    }
+                }
+                current.insert(key, incoming);
+            }
+        }
+        plan.transactions.push(PlannedTransaction {
+            seq,
+            tx_id: Uuid::now_v7(),
+            client_seq: set.client_seq,
+            client_tx_id: set.tx_id,
+        });
+        applied_now.insert(set.client_seq, seq);
+        plan.head = seq;
+        plan.acks.push(PushAck {
+            client_seq: set.client_seq,
+            outcome: PushOutcome::Applied { seq },
+        });
+    }
+    plan
+}
