@@ -1,0 +1,84 @@
+# Shared by scripts/start and scripts/test (sourced, not run): section headers, the system
+# packages, the front end's npm packages, and building the release app.
+#
+# Builds go to CARGO_TARGET_DIR, by default outside the clone (~/.cache/wijkwerk/target), so that
+# a fresh clone (as in CI) reuses the previous run's builds.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/wijkwerk/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+# The release binary that `tauri build` makes.
+APP="$CARGO_TARGET_DIR/release/wijkwerk-desktop"
+
+# What Tauri needs to build and run on Debian/Ubuntu.
+APP_PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev)
+# What the end-to-end test adds: a virtual screen and WebKit's WebDriver.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+
+section() {
+  printf '\n==== %s ====\n' "$*"
+}
+
+# Installs the Debian packages given that are not installed yet (one apt-get update, only when
+# something is missing).
+install_packages() {
+  local missing=() package
+  for package in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$package")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    echo "All ${#} packages are installed."
+    return
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || {
+      echo "Installing ${missing[*]} needs root (or sudo)." >&2
+      exit 1
+    }
+    sudo=(sudo)
+  fi
+  echo "Installing: ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y "${missing[@]}" </dev/null
+}
+
+# Node 20.19 or newer (Vite 8 needs it).
+check_node() {
+  command -v node >/dev/null && command -v npm >/dev/null || {
+    echo "Node.js and npm are needed (Node 20.19 or newer)." >&2
+    exit 1
+  }
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+    echo "Node $(node --version) is too old: the front end needs Node 20.19 or newer." >&2
+    exit 1
+  fi
+}
+
+# The front end's packages, exactly as ui/package-lock.json says (skipped when they are already).
+ui_packages() {
+  check_node
+  local installed="$ROOT/ui/node_modules/.package-lock.json"
+  if [[ -f "$installed" && "$installed" -nt "$ROOT/ui/package-lock.json" \
+    && "$installed" -nt "$ROOT/ui/package.json" ]]; then
+    echo "ui/node_modules is up to date."
+    return
+  fi
+  npm ci --prefix "$ROOT/ui" --no-audit --no-fund
+}
+
+# The release app with its web assets inside (the Tauri CLI turns on `custom-protocol` and runs
+# the front end's build first, see tauri.conf.json).
+build_app() {
+  (cd "$ROOT" && "$ROOT/ui/node_modules/.bin/tauri" build --no-bundle)
+  [[ -x "$APP" ]] || {
+    echo "The build made no app at $APP." >&2
+    exit 1
+  }
+  echo "App: $APP"
+}

@@ -1,0 +1,157 @@
+//! Which data folder the app opens, and opening it.
+//!
+//! The folder is, in order: the `--data DIR` argument, the `WIJKWERK_DATA` environment variable,
+//! or `wijkwerk` in the OS's per-user data folder (`~/.local/share/wijkwerk` on Linux). The
+//! argument comes first for the same reason as in the `wijkwerk` CLI (whose `--data` reads the
+//! same variable): what is typed on the command line is the most specific wish.
+//!
+//! A folder without a store gets a new one, filled with the demo municipality, so that a first
+//! start shows a working app.
+
+use crate::error::IpcError;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use wijkwerk_core::store::DATA_FILE;
+use wijkwerk_core::Store;
+
+/// The environment variable that names the data folder.
+pub const ENV_VAR: &str = "WIJKWERK_DATA";
+
+/// The data folder from the command line arguments (without the program name), the value of
+/// [`ENV_VAR`], and the OS's data folder.
+pub fn resolve(
+    args: impl IntoIterator<Item = OsString>,
+    env: Option<OsString>,
+    os_data_dir: Option<PathBuf>,
+) -> Result<PathBuf, IpcError> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--data" {
+            return match args.next() {
+                Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+                _ => Err(IpcError::new(
+                    "bad_arguments",
+                    "Na --data hoort de map met de gegevens, bijvoorbeeld: --data ~/wijkwerk",
+                )),
+            };
+        }
+        if let Some(dir) = arg.to_str().and_then(|a| a.strip_prefix("--data=")) {
+            if !dir.is_empty() {
+                return Ok(PathBuf::from(dir));
+            }
+        }
+    }
+    if let Some(dir) = env.filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    os_data_dir.map(|d| d.join("wijkwerk")).ok_or_else(|| {
+        IpcError::new(
+            "no_data_folder",
+            format!(
+                "Er is geen map voor de gegevens gevonden. Geef er een op met --data MAP of met \
+                 de omgevingsvariabele {ENV_VAR}."
+            ),
+        )
+    })
+}
+
+/// The data folder of this process.
+pub fn from_environment() -> Result<PathBuf, IpcError> {
+    resolve(
+        std::env::args_os().skip(1),
+        std::env::var_os(ENV_VAR),
+        dirs::data_dir(),
+    )
+}
+
+/// Opens the store in `dir`; where there is none yet, creates it with the demo municipality.
+pub fn open_or_create(dir: &Path) -> wijkwerk_core::Result<Store> {
+    let file = dir.join(DATA_FILE);
+    if file.exists() {
+        return Store::open(dir);
+    }
+    let mut store = Store::init(dir)?;
+    // The demo is one transaction: on failure the new store is empty. It was made a moment ago
+    // and holds nothing, so remove it, and the next start tries again.
+    if let Err(error) = wijkwerk_core::demo::load_demo(&mut store, wijkwerk_core::today()) {
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = file.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+        return Err(error);
+    }
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn the_argument_wins_then_the_variable_then_the_os_folder() {
+        let os = Some(PathBuf::from("/home/an/.local/share"));
+        let env = Some(OsString::from("/env"));
+        assert_eq!(
+            resolve(args(&["--data", "/arg"]), env.clone(), os.clone()),
+            Ok(PathBuf::from("/arg"))
+        );
+        assert_eq!(
+            resolve(args(&["--data=/arg2"]), env.clone(), os.clone()),
+            Ok(PathBuf::from("/arg2"))
+        );
+        assert_eq!(
+            resolve(args(&[]), env, os.clone()),
+            Ok(PathBuf::from("/env"))
+        );
+        assert_eq!(
+            resolve(args(&[]), Some(OsString::new()), os.clone()),
+            Ok(PathBuf::from("/home/an/.local/share/wijkwerk"))
+        );
+        assert_eq!(
+            resolve(args(&["--data"]), None, os).map_err(|e| e.code),
+            Err("bad_arguments".to_string())
+        );
+        assert_eq!(
+            resolve(args(&[]), None, None).map_err(|e| e.code),
+            Err("no_data_folder".to_string())
+        );
+    }
+
+    #[test]
+    fn a_new_folder_gets_the_demo_and_an_existing_one_is_opened_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("nieuw");
+        let today = wijkwerk_core::today();
+        let store = open_or_create(&folder).unwrap();
+        assert_eq!(store.path(), folder.join(DATA_FILE));
+        let overdue = store.overdue_count(today).unwrap();
+        assert!(overdue > 0, "the demo has overdue action points");
+        drop(store);
+        let again = open_or_create(&folder).unwrap();
+        assert_eq!(again.overdue_count(today).unwrap(), overdue);
+    }
+
+    #[test]
+    fn a_file_that_is_no_store_is_refused_in_dutch_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(DATA_FILE);
+        std::fs::write(&file, "dit is geen database, maar een boodschappenlijst\n").unwrap();
+        let error = IpcError::from(open_or_create(dir.path()).unwrap_err());
+        assert_eq!(error.code, "not_a_database");
+        assert!(
+            error.message.contains("geen gegevensbestand"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "dit is geen database, maar een boodschappenlijst\n"
+        );
+    }
+}

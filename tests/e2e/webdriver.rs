@@ -1,0 +1,242 @@
+//! Just enough WebDriver to drive the app: start `tauri-driver` under Xvfb, open a session on
+//! the app's binary, find elements, read their text, take a screenshot, and clean up.
+//!
+//! Clean-up order matters: the session is deleted before the driver stops, or the app outlives
+//! it. Both happen in `Drop` too, so a failing assertion leaves no process behind.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// The key under which WebDriver returns an element's id.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// `tauri-driver` (and the WebKitWebDriver it starts) inside `xvfb-run`, in a process group of
+/// its own so that stopping it stops Xvfb and the driver as well.
+pub struct Driver {
+    child: Option<Child>,
+    url: String,
+    agent: ureq::Agent,
+}
+
+/// A free TCP port on localhost (the system picks one; free again once the listener is gone).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("no free port on localhost");
+    listener.local_addr().expect("a bound port").port()
+}
+
+impl Driver {
+    /// Starts the driver with `WIJKWERK_DATA` set to `data_folder` (the app inherits it) and
+    /// waits until it answers.
+    pub fn start(data_folder: &Path) -> Driver {
+        use std::os::unix::process::CommandExt;
+        let (port, native_port) = (free_port(), free_port());
+        let child = Command::new("xvfb-run")
+            .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
+            .arg("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("WIJKWERK_DATA", data_folder)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("xvfb-run tauri-driver could not be started (is xvfb installed, is tauri-driver on PATH?)");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let mut driver = Driver {
+            child: Some(child),
+            url: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
+        // Ready when WebKitWebDriver accepts connections and tauri-driver, in front of it,
+        // answers. (Only a real request goes to tauri-driver: it logs bare connections.)
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = format!("{}/status", driver.url);
+        while TcpStream::connect(("127.0.0.1", native_port)).is_err()
+            || driver.agent.get(&status).call().is_err()
+        {
+            if let Some(child) = driver.child.as_mut() {
+                if let Ok(Some(exit)) = child.try_wait() {
+                    driver.child = None;
+                    panic!("xvfb-run tauri-driver stopped at once ({exit})");
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start within 30 s"
+            );
+            sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    /// Starts the app at `application` and opens a session on its window.
+    pub fn session(&self, application: &Path) -> Session<'_> {
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "tauri:options": {"application": application}
+        }}});
+        let answer = self.request("POST", "/session", Some(capabilities));
+        let id = answer["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {answer}"))
+            .to_owned();
+        Session {
+            driver: self,
+            id: Some(id),
+        }
+    }
+
+    /// One WebDriver request; returns the answer's `value`, or panics with the driver's error.
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.url);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .send_json(body.unwrap_or_else(|| json!({}))),
+        };
+        let mut response =
+            response.unwrap_or_else(|e| panic!("{method} {path}: no answer from the driver: {e}"));
+        let status = response.status();
+        let answer: Value = response
+            .body_mut()
+            .read_json()
+            .unwrap_or_else(|e| panic!("{method} {path}: answer is not JSON: {e}"));
+        let value = answer.get("value").cloned().unwrap_or(Value::Null);
+        if !status.is_success() {
+            panic!("{method} {path}: {status}: {value}");
+        }
+        value
+    }
+
+    /// Stops Xvfb, tauri-driver and WebKitWebDriver (the whole process group).
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A WebDriver session: the app's window.
+pub struct Session<'d> {
+    driver: &'d Driver,
+    id: Option<String>,
+}
+
+impl Session<'_> {
+    fn path(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.id.as_deref().unwrap_or_default())
+    }
+
+    /// The first element matching a CSS selector, if there is one now.
+    fn find(&self, css: &str) -> Option<String> {
+        let url = format!("{}{}", self.driver.url, self.path("/element"));
+        let mut response = self
+            .driver
+            .agent
+            .post(&url)
+            .send_json(json!({"using": "css selector", "value": css}))
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let answer: Value = response.body_mut().read_json().ok()?;
+        answer["value"][ELEMENT].as_str().map(str::to_owned)
+    }
+
+    /// The text of the first element matching `css`; panics when there is none.
+    pub fn text(&self, css: &str) -> String {
+        let element = self
+            .find(css)
+            .unwrap_or_else(|| panic!("no element {css:?} in: {}", self.page_text()));
+        let value =
+            self.driver
+                .request("GET", &self.path(&format!("/element/{element}/text")), None);
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until the first element matching `css` has the text `expected`.
+    pub fn wait_for_text(&self, css: &str, expected: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.find(css).is_some() && self.text(css) == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {css:?} with {expected:?} after {timeout:?}; the window shows: {}",
+                self.page_text()
+            );
+            sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// Everything the window shows as text (for failure messages).
+    pub fn page_text(&self) -> String {
+        let body = json!({"script": "return document.body.innerText", "args": []});
+        let value = self
+            .driver
+            .request("POST", &self.path("/execute/sync"), Some(body));
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A PNG of the window, written to `file`.
+    pub fn screenshot(&self, file: &Path) {
+        // The DOM can be ahead of what is painted: let two frames pass first.
+        let frames = json!({
+            "script": "const done = arguments[arguments.length - 1];
+                       requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            "args": []
+        });
+        self.driver
+            .request("POST", &self.path("/execute/async"), Some(frames));
+        let value = self.driver.request("GET", &self.path("/screenshot"), None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().unwrap_or_default())
+            .expect("the screenshot is not base64");
+        if let Some(folder) = file.parent() {
+            std::fs::create_dir_all(folder).expect("screenshot folder");
+        }
+        std::fs::write(file, png).expect("screenshot file");
+    }
+
+    /// Ends the session, which closes the app.
+    pub fn quit(mut self) {
+        self.delete();
+    }
+
+    fn delete(&mut self) {
+        if self.id.is_some() {
+            let url = format!("{}{}", self.driver.url, self.path(""));
+            let _ = self.driver.agent.delete(&url).call();
+            self.id = None;
+        }
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.delete();
+    }
+}
