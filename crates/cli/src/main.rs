@@ -130,6 +130,9 @@ enum Command {
         /// Seconds to wait for an answer.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// Trust only this certificate authority (PEM), e.g. the municipality's own.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
     },
     /// Where this store stands with its server: waiting changes, conflicts, last sync.
     SyncStatus,
@@ -467,6 +470,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             server,
             token,
             timeout,
+            ca,
         } => {
             let server = match server.or(store.sync_status()?.server) {
                 Some(server) => server,
@@ -479,7 +483,19 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             let token = token.ok_or_else(|| {
                 CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into())
             })?;
-            let mut transport = HttpTransport::new(&server, &token, Duration::from_secs(timeout))?;
+            let ca_pem = match &ca {
+                Some(path) => Some(std::fs::read(path).map_err(|source| CliError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?),
+                None => None,
+            };
+            let mut transport = HttpTransport::with_authority(
+                &server,
+                &token,
+                Duration::from_secs(timeout),
+                ca_pem.as_deref(),
+            )?;
             match store.sync_round(&server, &mut transport) {
                 Ok(report) => Ok(
                     json!({ "server": server, "report": to_value(report), "status": to_value(store.sync_status()?) }),

@@ -95,6 +95,9 @@ enum TokenAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Two TLS crypto providers are linked in (through different libraries); HTTPS needs one
+    // chosen for the process, or rustls stops at the first handshake setup.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -142,13 +145,19 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                         .map_err(|e| ServerError::Config(format!("TLS certificate or key: {e}")))?;
                     let handle = axum_server::Handle::new();
                     tokio::spawn(shutdown_on_signal(handle.clone()));
-                    tracing::info!(%listen, storage = kind, tls = true, "serving");
-                    println!("listening on https://{listen}");
-                    axum_server::bind_rustls(listen, config)
+                    let listener = std::net::TcpListener::bind(listen).map_err(|e| {
+                        ServerError::Config(format!("cannot listen on {listen}: {e}"))
+                    })?;
+                    let local = listener
+                        .local_addr()
+                        .map_err(|e| ServerError::Config(e.to_string()))?;
+                    tracing::info!(listen = %local, storage = kind, tls = true, "serving");
+                    println!("listening on https://{local}");
+                    axum_server::from_tcp_rustls(listener, config)
                         .handle(handle)
                         .serve(app)
                         .await
-                        .map_err(|e| ServerError::Config(format!("serving on {listen}: {e}")))?;
+                        .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
                 }
                 _ => {
                     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {

@@ -336,3 +336,53 @@ fn one_municipality_cannot_read_or_write_another() {
         Err(SyncError::Unauthorized)
     ));
 }
+
+#[test]
+fn sync_runs_over_tls_and_an_untrusted_certificate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = Server::start_on(
+        &db,
+        "127.0.0.1:0",
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut laptop = Laptop::new(dir.path(), "a", &token);
+    laptop
+        .store
+        .create(Entity::Contact, fields(json!({"name": "Veilig verstuurd"})))
+        .unwrap();
+
+    // Without trusting the certificate: refused, nothing lost.
+    let err = laptop.sync(&server.url).unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    assert_eq!(laptop.store.sync_status().unwrap().waiting, 1);
+
+    // Trusting it: the round goes through.
+    let pem = std::fs::read(&cert).unwrap();
+    let mut transport = wijkwerk_core::sync::http::HttpTransport::with_authority(
+        &server.url,
+        &token,
+        std::time::Duration::from_secs(10),
+        Some(&pem),
+    )
+    .unwrap();
+    let report = laptop
+        .store
+        .sync_round(&server.url, &mut transport)
+        .unwrap();
+    assert_eq!(report.pushed_transactions, 1);
+}

@@ -22,19 +22,52 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport to `server` (`https://wijkwerk.gemeente.nl` or `http://127.0.0.1:8443`).
+    /// A transport to `server` (`https://wijkwerk.gemeente.nl` or `http://127.0.0.1:8443`),
+    /// trusting the usual public certificate authorities.
     pub fn new(server: &str, token: &str, timeout: Duration) -> Result<HttpTransport, SyncError> {
+        HttpTransport::with_authority(server, token, timeout, None)
+    }
+
+    /// Like [`HttpTransport::new`], trusting only the certificate authority in `ca_pem` (a
+    /// municipality's own CA, or a test's) when one is given.
+    pub fn with_authority(
+        server: &str,
+        token: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<HttpTransport, SyncError> {
         let base = server.trim().trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(SyncError::Protocol(format!(
                 "the server address {server:?} must start with https:// (or http:// on a trusted network)"
             )));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
+            .http_status_as_error(false);
+        if let Some(pem) = ca_pem {
+            let certificates = ureq::tls::parse_pem(pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| SyncError::Protocol(format!("the certificate authority file: {e}")))?;
+            if certificates.is_empty() {
+                return Err(SyncError::Protocol(
+                    "the certificate authority file holds no certificate".into(),
+                ));
+            }
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                        certificates,
+                    )))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config.build().into();
         Ok(HttpTransport {
             base,
             token: token.trim().to_owned(),
@@ -98,6 +131,10 @@ fn offline(e: ureq::Error) -> SyncError {
         ureq::Error::HostNotFound => "the server's name is not known (no network?)".to_owned(),
         ureq::Error::ConnectionFailed => "no connection could be made".to_owned(),
         ureq::Error::Io(io) => format!("the connection broke: {io}"),
+        ureq::Error::Tls(reason) => format!("the secure connection failed: {reason}"),
+        ureq::Error::Rustls(reason) => {
+            format!("the server's certificate is not trusted or not valid: {reason}")
+        }
         other => other.to_string(),
     })
 }
