@@ -38,6 +38,10 @@ pub enum ServerError {
     StoredData(String),
     #[error("{0}")]
     Config(String),
+    #[error("no calendar at this address (the link is wrong or was revoked)")]
+    UnknownFeed,
+    #[error("the calendar could not be made: {0}")]
+    Calendar(String),
 }
 
 impl ServerError {
@@ -50,7 +54,9 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::UnsupportedProtocol(_) => StatusCode::UPGRADE_REQUIRED,
-            ServerError::UnknownTenant(_) | ServerError::UnknownUser(_) => StatusCode::NOT_FOUND,
+            ServerError::UnknownTenant(_)
+            | ServerError::UnknownUser(_)
+            | ServerError::UnknownFeed => StatusCode::NOT_FOUND,
             ServerError::TenantExists(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -68,6 +74,7 @@ impl ServerError {
             ServerError::UnknownTenant(_) => "unknown_tenant",
             ServerError::TenantExists(_) => "tenant_exists",
             ServerError::UnknownUser(_) => "unknown_user",
+            ServerError::UnknownFeed => "unknown_feed",
             _ => "internal",
         }
     }

@@ -6,7 +6,7 @@ use crate::error::{Result, ServerError};
 use crate::storage::{Principal, PushLimits, Role, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -67,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/hello", get(hello))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/calendar/{file}", get(calendar_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
@@ -233,6 +234,93 @@ async fn pull(
     metrics::counter!("wijkwerk_pull_records_total").increment(page.records.len() as u64);
     metrics::histogram!("wijkwerk_pull_seconds").record(started.elapsed().as_secs_f64());
     Ok(Json(page))
+}
+
+/// The entities the kernbezoek calendar is made from.
+const FEED_ENTITIES: [&str; 8] = [
+    "area",
+    "organisation",
+    "contact",
+    "role",
+    "meeting",
+    "attendance",
+    "visit",
+    "stop",
+];
+
+/// `GET /calendar/<token>.ics`: the municipality's kernbezoek calendar for subscribing from
+/// Outlook, Google or Apple. The token is the secret (only its hash is stored; revocable with
+/// `wijkwerk-server feed revoke`). Answers `304` when the calendar did not change (`ETag`).
+async fn calendar_feed(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let wait = state.failures.wait_seconds(peer.ip());
+    if wait > 0 {
+        return Err(ServerError::RateLimited(wait));
+    }
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    let Some((tenant_id, tenant)) = state.storage.feed_tenant(&token_hash(token)).await? else {
+        state.failures.failed(peer.ip());
+        return Err(ServerError::UnknownFeed);
+    };
+    let records = state
+        .storage
+        .records(
+            tenant_id,
+            FEED_ENTITIES.iter().map(|e| e.to_string()).collect(),
+        )
+        .await?;
+    let text = tokio::task::spawn_blocking(move || -> Result<String> {
+        let core = |e: wijkwerk_core::Error| ServerError::Calendar(e.to_string());
+        let mut store = wijkwerk_core::Store::in_memory().map_err(core)?;
+        store.merge(&records, |_| Ok(())).map_err(core)?;
+        let today = wijkwerk_core::today();
+        let since = jiff::civil::date(today.year() - 1, 1, 1);
+        let feed = store
+            .kernbezoek_feed(&wijkwerk_core::calendar::feed::FeedOptions {
+                calendar_name: format!("Kernbezoeken {tenant}"),
+                since,
+                now: jiff::Timestamp::now(),
+            })
+            .map_err(core)?;
+        Ok(feed.text)
+    })
+    .await
+    .map_err(|e| ServerError::Calendar(e.to_string()))??;
+    // The ETag leaves out DTSTAMP (the moment of answering), so an unchanged calendar keeps it.
+    let stable: String = text
+        .split("\r\n")
+        .filter(|line| !line.starts_with("DTSTAMP"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let etag = format!("\"{}\"", &token_hash(&stable)[..32]);
+    if headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, etag)]).into_response());
+    }
+    metrics::counter!("wijkwerk_calendar_feed_total").increment(1);
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::ETAG, etag),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=300".to_owned(),
+            ),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 /// The error body for answers made outside the handlers.

@@ -53,6 +53,34 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Secret calendar addresses (the municipality's kernbezoeken, to subscribe to).
+    Feed {
+        #[command(subcommand)]
+        action: FeedAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedAction {
+    /// Makes a new secret address for a user and prints its path as the last line
+    /// (`/calendar/<token>.ics`; shown once, only its hash is kept).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        db: String,
+    },
+    /// Revokes every calendar address of a user.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -206,6 +234,28 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 role.as_str()
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Feed {
+            action: FeedAction::Add { tenant, name, db },
+        } => {
+            let storage = Storage::open(&db).await?;
+            let token = wijkwerk_core::calendar::feed::new_feed_token();
+            storage
+                .add_feed_token(&tenant, &name, &token_hash(&token))
+                .await?;
+            println!(
+                "calendar address of {name:?} in {tenant:?} (shown once; append it to the server's address):"
+            );
+            println!("/calendar/{token}.ics");
+            Ok(())
+        }
+        Command::Feed {
+            action: FeedAction::Revoke { tenant, name, db },
+        } => {
+            let storage = Storage::open(&db).await?;
+            let n = storage.revoke_feed_tokens(&tenant, &name).await?;
+            println!("{n} calendar address(es) of {name:?} in {tenant:?} revoked");
             Ok(())
         }
         Command::Token {

@@ -56,6 +56,13 @@ CREATE TABLE IF NOT EXISTS field (
     PRIMARY KEY (tenant_id, entity, record_id, field)
 );
 CREATE INDEX IF NOT EXISTS field_seq ON field(tenant_id, seq);
+CREATE TABLE IF NOT EXISTS feed_token (
+    hash          TEXT PRIMARY KEY,
+    tenant_id     BIGINT NOT NULL REFERENCES tenant(id),
+    user_id       BIGINT NOT NULL REFERENCES app_user(id),
+    created_at_ms BIGINT NOT NULL,
+    revoked_at_ms BIGINT
+);
 CREATE TABLE IF NOT EXISTS conflict (
     tenant_id      BIGINT NOT NULL,
     seq            BIGINT NOT NULL,
@@ -224,6 +231,89 @@ impl PostgresStorage {
             user: r.get(3),
             role: Role::parse(r.get::<_, &str>(4)).unwrap_or(Role::Reader),
         }))
+    }
+
+    pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT t.id, u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                 WHERE t.name = $1 AND u.name = $2",
+                &[&tenant, &name],
+            )
+            .await?
+            .ok_or_else(|| ServerError::UnknownUser(name.to_owned()))?;
+        let (tenant_id, user_id): (i64, i64) = (row.get(0), row.get(1));
+        client
+            .execute(
+                "INSERT INTO feed_token(hash, tenant_id, user_id, created_at_ms) VALUES ($1, $2, $3, $4)",
+                &[&token_hash, &tenant_id, &user_id, &now_ms()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "UPDATE feed_token SET revoked_at_ms = $1 WHERE revoked_at_ms IS NULL AND user_id IN (
+                     SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = $2 AND u.name = $3)",
+                &[&now_ms(), &tenant, &name],
+            )
+            .await?)
+    }
+
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT t.id, t.name FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+                 WHERE f.hash = $1 AND f.revoked_at_ms IS NULL",
+                &[&token_hash],
+            )
+            .await?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn records(
+        &self,
+        tenant_id: i64,
+        entities: Vec<String>,
+    ) -> Result<Vec<RecordChange>> {
+        let client = self.client().await?;
+        let mut records: Vec<RecordChange> = Vec::new();
+        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        for row in client
+            .query(
+                "SELECT entity, record_id, field, value, hlc FROM field
+                 WHERE tenant_id = $1 AND entity = ANY($2)",
+                &[&tenant_id, &entities],
+            )
+            .await?
+        {
+            let entity: String = row.get(0);
+            let record: String = row.get(1);
+            let key = (entity.clone(), record.clone());
+            let at = match index.get(&key) {
+                Some(at) => *at,
+                None => {
+                    records.push(RecordChange {
+                        entity,
+                        id: parse_uuid(&record)?,
+                        fields: Default::default(),
+                    });
+                    index.insert(key, records.len() - 1);
+                    records.len() - 1
+                }
+            };
+            records[at].fields.insert(
+                row.get(2),
+                StampedValue::new(parse_json(row.get(3))?, parse_hlc(row.get(4))?),
+            );
+        }
+        Ok(records)
     }
 
     pub async fn push(

@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS field (
     PRIMARY KEY (tenant_id, entity, record_id, field)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS field_seq ON field(tenant_id, seq);
+CREATE TABLE IF NOT EXISTS feed_token (
+    hash          TEXT PRIMARY KEY,
+    tenant_id     INTEGER NOT NULL REFERENCES tenant(id),
+    user_id       INTEGER NOT NULL REFERENCES app_user(id),
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER
+);
 CREATE TABLE IF NOT EXISTS conflict (
     tenant_id      INTEGER NOT NULL,
     seq            INTEGER NOT NULL,
@@ -263,6 +270,93 @@ impl SqliteStorage {
                 user,
                 role: Role::parse(&role).unwrap_or(Role::Reader),
             }))
+        })
+        .await
+    }
+
+    /// Stores the hash of a new calendar feed token for a user.
+    pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
+        let (tenant, name, token_hash) =
+            (tenant.to_owned(), name.to_owned(), token_hash.to_owned());
+        self.write(move |c| {
+            let (tenant_id, user_id): (i64, i64) = c
+                .query_row(
+                    "SELECT t.id, u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = ?1 AND u.name = ?2",
+                    (&tenant, &name),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or(ServerError::UnknownUser(name))?;
+            c.execute(
+                "INSERT INTO feed_token(hash, tenant_id, user_id, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+                (&token_hash, tenant_id, user_id, now_ms() as i64),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
+        self.write(move |c| {
+            Ok(c.execute(
+                "UPDATE feed_token SET revoked_at_ms = ?1 WHERE revoked_at_ms IS NULL AND user_id IN (
+                     SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = ?2 AND u.name = ?3)",
+                (now_ms() as i64, &tenant, &name),
+            )? as u64)
+        })
+        .await
+    }
+
+    /// The tenant (id, name) of a live feed token.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT t.id, t.name FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+                 WHERE f.hash = ?1 AND f.revoked_at_ms IS NULL",
+                [&token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Every stored field of the given entities of a tenant, as record changes.
+    pub async fn records(
+        &self,
+        tenant_id: i64,
+        entities: Vec<String>,
+    ) -> Result<Vec<RecordChange>> {
+        self.read(move |c| {
+            let mut records: Vec<RecordChange> = Vec::new();
+            let mut index: HashMap<(String, String), usize> = HashMap::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT entity, record_id, field, value, hlc FROM field WHERE tenant_id = ?1 AND entity = ?2",
+            )?;
+            for entity in &entities {
+                let mut rows = stmt.query((tenant_id, entity))?;
+                while let Some(r) = rows.next()? {
+                    let record: String = r.get(1)?;
+                    let key = (entity.clone(), record.clone());
+                    let at = match index.get(&key) {
+                        Some(at) => *at,
+                        None => {
+                            let id = Uuid::parse_str(&record).map_err(|e| ServerError::StoredData(e.to_string()))?;
+                            records.push(RecordChange { entity: entity.clone(), id, fields: Default::default() });
+                            index.insert(key, records.len() - 1);
+                            records.len() - 1
+                        }
+                    };
+                    let value = parse_json(&r.get::<_, String>(3)?)?;
+                    let hlc = parse_hlc(&r.get::<_, String>(4)?)?;
+                    records[at].fields.insert(r.get(2)?, StampedValue::new(value, hlc));
+                }
+            }
+            Ok(records)
         })
         .await
     }

@@ -142,6 +142,42 @@ impl Storage {
         }
     }
 
+    /// Stores a calendar feed token (its hash) for a user.
+    pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.add_feed_token(tenant, name, token_hash).await,
+            Storage::Postgres(s) => s.add_feed_token(tenant, name, token_hash).await,
+        }
+    }
+
+    /// Revokes every calendar feed token of a user.
+    pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        match self {
+            Storage::Sqlite(s) => s.revoke_feed_tokens(tenant, name).await,
+            Storage::Postgres(s) => s.revoke_feed_tokens(tenant, name).await,
+        }
+    }
+
+    /// The tenant (id, name) a live feed token belongs to.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+        match self {
+            Storage::Sqlite(s) => s.feed_tenant(token_hash).await,
+            Storage::Postgres(s) => s.feed_tenant(token_hash).await,
+        }
+    }
+
+    /// Every stored field of these entities of a tenant, one record change per record.
+    pub async fn records(
+        &self,
+        tenant_id: i64,
+        entities: Vec<String>,
+    ) -> Result<Vec<wijkwerk_protocol::RecordChange>> {
+        match self {
+            Storage::Sqlite(s) => s.records(tenant_id, entities).await,
+            Storage::Postgres(s) => s.records(tenant_id, entities).await,
+        }
+    }
+
     /// Checks that the database answers.
     pub async fn health(&self) -> Result<()> {
         match self {

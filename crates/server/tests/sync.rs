@@ -386,3 +386,102 @@ fn sync_runs_over_tls_and_an_untrusted_certificate_is_refused() {
         .unwrap();
     assert_eq!(report.pushed_transactions, 1);
 }
+
+#[test]
+fn the_kernbezoek_calendar_is_served_at_a_secret_revocable_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut laptop = Laptop::new(dir.path(), "a", &token);
+    let kern = laptop
+        .store
+        .create(
+            Entity::Area,
+            fields(json!({"name": "Schoorl", "kind": "core"})),
+        )
+        .unwrap();
+    let visit = laptop
+        .store
+        .create(
+            Entity::Visit,
+            fields(
+                json!({"kind": "kernbezoek", "title": "Kernbezoek Schoorl", "area_id": kern,
+                          "starts_at": "2026-06-10T13:30", "ends_at": "2026-06-10T16:30"}),
+            ),
+        )
+        .unwrap();
+    laptop.sync(&server.url).unwrap();
+    let out = common::admin(&db, &["feed", "add", "--tenant", &tenant, "--name", "anna"]);
+    let path = out.lines().last().unwrap().trim().to_owned();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{path}"
+    );
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent.get(format!("{}{path}", server.url)).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let etag = response
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = response.body_mut().read_to_string().unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(text.contains("SUMMARY:Kernbezoek Schoorl"), "{text}");
+    assert!(text.contains(&visit.to_string()), "the UID names the visit");
+
+    // Unchanged: 304. Changed on a laptop and synced: a new calendar.
+    let again = agent
+        .get(format!("{}{path}", server.url))
+        .header("if-none-match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    laptop
+        .store
+        .update(
+            Entity::Visit,
+            visit,
+            fields(json!({"location": "Dorpshuis De Blinkerd"})),
+        )
+        .unwrap();
+    laptop.sync(&server.url).unwrap();
+    let mut changed = agent
+        .get(format!("{}{path}", server.url))
+        .header("if-none-match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 200);
+    assert!(changed
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("Blinkerd"));
+
+    // A wrong or revoked address: 404.
+    let wrong = agent
+        .get(format!("{}/calendar/{}.ics", server.url, "0".repeat(64)))
+        .call()
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 404);
+    common::admin(
+        &db,
+        &["feed", "revoke", "--tenant", &tenant, "--name", "anna"],
+    );
+    let revoked = agent.get(format!("{}{path}", server.url)).call().unwrap();
+    assert_eq!(revoked.status().as_u16(), 404);
+}

@@ -2,14 +2,12 @@
 //! council members subscribe to from Outlook, Google or Apple, so that they see changes without a
 //! new file.
 //!
-//! NOT SERVED YET: serving needs the sync server, which does not exist yet. The core part is
-//! here, so the server only has to do the web part:
-//! - per tenant (municipality) the server holds the synced store and calls
-//!   [`Store::kernbezoek_feed`] for `GET /calendar/<token>.ics`, answering `text/calendar;
-//!   charset=utf-8` with an `ETag` of the text's hash (calendar programs poll);
-//! - the token is a secret per user: [`new_feed_token`] makes one (32 random bytes, URL-safe);
-//!   the server stores only its hash with the user and tenant, compares in constant time, and
-//!   forgets it when the user revokes the address (a new token makes a new address);
+//! Served by the sync server at `GET /calendar/<token>.ics` (`crates/server/src/http.rs`): per
+//! request it loads the tenant's records into an in-memory store and calls
+//! [`Store::kernbezoek_feed`]; it answers `text/calendar` with an `ETag` (without DTSTAMP, so an
+//! unchanged calendar answers `304`). The token is a secret per user made by [`new_feed_token`]
+//! (`wijkwerk-server feed add`); the server stores only its hash and forgets it on
+//! `wijkwerk-server feed revoke`.
 //! - the feed holds no ATTENDEE lines (e-mail addresses are personal data, and a secret address
 //!   can leak), keeps cancelled kernbezoeken as `STATUS:CANCELLED` (so subscribers see the
 //!   cancellation rather than a silent disappearance), and asks for a refresh every hour.
