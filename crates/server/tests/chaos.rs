@@ -292,8 +292,24 @@ fn operate(laptop: &mut Laptop, rng: &mut StdRng, oracle: &Oracle) {
             (entity, id, fields, StoreWrite::delete(entity, id))
         }
     };
+    // The write path stamps only fields whose value changes (setting a field to the value it
+    // has is no write), so the oracle records only those.
+    let before = laptop.store.get(entity, id).ok();
+    let changed: Fields = fields
+        .into_iter()
+        .filter(|(name, value)| {
+            let current = before.as_ref().map(|r| {
+                if name == "deleted" {
+                    json!(r.get("deleted") == Some(&json!(true)))
+                } else {
+                    r.get(name).cloned().unwrap_or(Value::Null)
+                }
+            });
+            current.as_ref() != Some(value)
+        })
+        .collect();
     if let Ok(committed) = laptop.store.write(vec![write]) {
-        record(oracle, entity, id, &fields, committed.hlc);
+        record(oracle, entity, id, &changed, committed.hlc);
     }
 }
 
