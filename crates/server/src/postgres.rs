@@ -5,12 +5,12 @@
 
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
-use crate::storage::{plan_push, push_keys, Principal, PushLimits, Role};
+use crate::storage::{plan_push, push_keys, Principal, PushLimits, RecordsBuilder, Role};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet, ServerConflict};
-use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
+use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tenant (
@@ -283,8 +283,7 @@ impl PostgresStorage {
         entities: Vec<String>,
     ) -> Result<Vec<RecordChange>> {
         let client = self.client().await?;
-        let mut records: Vec<RecordChange> = Vec::new();
-        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        let mut records = RecordsBuilder::default();
         for row in client
             .query(
                 "SELECT entity, record_id, field, value, hlc FROM field
@@ -293,27 +292,9 @@ impl PostgresStorage {
             )
             .await?
         {
-            let entity: String = row.get(0);
-            let record: String = row.get(1);
-            let key = (entity.clone(), record.clone());
-            let at = match index.get(&key) {
-                Some(at) => *at,
-                None => {
-                    records.push(RecordChange {
-                        entity,
-                        id: parse_uuid(&record)?,
-                        fields: Default::default(),
-                    });
-                    index.insert(key, records.len() - 1);
-                    records.len() - 1
-                }
-            };
-            records[at].fields.insert(
-                row.get(2),
-                StampedValue::new(parse_json(row.get(3))?, parse_hlc(row.get(4))?),
-            );
+            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
         }
-        Ok(records)
+        Ok(records.finish())
     }
 
     pub async fn push(
@@ -496,8 +477,7 @@ impl PostgresStorage {
             .await?
             .map(|r| r.get(0))
             .unwrap_or(head);
-        let mut records: Vec<RecordChange> = Vec::new();
-        let mut index: HashMap<(String, String), usize> = HashMap::new();
+        let mut records = RecordsBuilder::default();
         for row in tx
             .query(
                 "SELECT entity, record_id, field, value, hlc FROM field
@@ -506,21 +486,9 @@ impl PostgresStorage {
             )
             .await?
         {
-            let entity: String = row.get(0);
-            let record: String = row.get(1);
-            let key = (entity.clone(), record.clone());
-            let at = match index.get(&key) {
-                Some(at) => *at,
-                None => {
-                    records.push(RecordChange { entity, id: parse_uuid(&record)?, fields: Default::default() });
-                    index.insert(key, records.len() - 1);
-                    records.len() - 1
-                }
-            };
-            records[at]
-                .fields
-                .insert(row.get(2), StampedValue::new(parse_json(row.get(3))?, parse_hlc(row.get(4))?));
+            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
         }
+        let records = records.finish();
         let mut conflicts = Vec::new();
         for row in tx
             .query(

@@ -3,7 +3,7 @@
 
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
-use crate::storage::{plan_push, push_keys, Principal, PushLimits, Role};
+use crate::storage::{plan_push, push_keys, Principal, PushLimits, RecordsBuilder, Role};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet, ServerConflict};
-use wijkwerk_protocol::{Hlc, RecordChange, StampedValue};
+use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tenant (
@@ -332,31 +332,17 @@ impl SqliteStorage {
         entities: Vec<String>,
     ) -> Result<Vec<RecordChange>> {
         self.read(move |c| {
-            let mut records: Vec<RecordChange> = Vec::new();
-            let mut index: HashMap<(String, String), usize> = HashMap::new();
+            let mut records = RecordsBuilder::default();
             let mut stmt = c.prepare_cached(
                 "SELECT entity, record_id, field, value, hlc FROM field WHERE tenant_id = ?1 AND entity = ?2",
             )?;
             for entity in &entities {
                 let mut rows = stmt.query((tenant_id, entity))?;
                 while let Some(r) = rows.next()? {
-                    let record: String = r.get(1)?;
-                    let key = (entity.clone(), record.clone());
-                    let at = match index.get(&key) {
-                        Some(at) => *at,
-                        None => {
-                            let id = Uuid::parse_str(&record).map_err(|e| ServerError::StoredData(e.to_string()))?;
-                            records.push(RecordChange { entity: entity.clone(), id, fields: Default::default() });
-                            index.insert(key, records.len() - 1);
-                            records.len() - 1
-                        }
-                    };
-                    let value = parse_json(&r.get::<_, String>(3)?)?;
-                    let hlc = parse_hlc(&r.get::<_, String>(4)?)?;
-                    records[at].fields.insert(r.get(2)?, StampedValue::new(value, hlc));
+                    records.add(r.get(0)?, r.get(1)?, r.get(2)?, &r.get::<_, String>(3)?, &r.get::<_, String>(4)?)?;
                 }
             }
-            Ok(records)
+            Ok(records.finish())
         })
         .await
     }
@@ -513,8 +499,7 @@ fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Res
         .query_row((tenant_id, cursor.seq, limit as i64 - 1), |r| r.get(0))
         .optional()?
         .unwrap_or(head);
-    let mut records: Vec<RecordChange> = Vec::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut records = RecordsBuilder::default();
     {
         let mut stmt = tx.prepare_cached(
             "SELECT entity, record_id, field, value, hlc FROM field
@@ -522,31 +507,16 @@ fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Res
         )?;
         let mut rows = stmt.query((tenant_id, cursor.seq, end))?;
         while let Some(r) = rows.next()? {
-            let entity: String = r.get(0)?;
-            let record: String = r.get(1)?;
-            let field: String = r.get(2)?;
-            let value = parse_json(&r.get::<_, String>(3)?)?;
-            let hlc = parse_hlc(&r.get::<_, String>(4)?)?;
-            let key = (entity.clone(), record.clone());
-            let at = match index.get(&key) {
-                Some(at) => *at,
-                None => {
-                    let id = Uuid::parse_str(&record)
-                        .map_err(|e| ServerError::StoredData(e.to_string()))?;
-                    records.push(RecordChange {
-                        entity,
-                        id,
-                        fields: Default::default(),
-                    });
-                    index.insert(key, records.len() - 1);
-                    records.len() - 1
-                }
-            };
-            records[at]
-                .fields
-                .insert(field, StampedValue::new(value, hlc));
+            records.add(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+            )?;
         }
     }
+    let records = records.finish();
     let mut conflicts = Vec::new();
     {
         let mut stmt = tx.prepare_cached(

@@ -468,3 +468,51 @@ pub fn plan_push(
     }
     plan
 }
+
+/// Gathers stored field rows (in any order) into one record change per record, in the order
+/// records first appear. Shared by both storages' pulls and record loads.
+#[derive(Default)]
+pub struct RecordsBuilder {
+    records: Vec<wijkwerk_protocol::RecordChange>,
+    index: std::collections::HashMap<(String, String), usize>,
+}
+
+impl RecordsBuilder {
+    /// Adds one stored field: its value as JSON text and its clock as text.
+    pub fn add(
+        &mut self,
+        entity: String,
+        record: String,
+        field: String,
+        value: &str,
+        hlc: &str,
+    ) -> Result<()> {
+        let stored = |e: String| ServerError::StoredData(e);
+        let value: serde_json::Value =
+            serde_json::from_str(value).map_err(|e| stored(e.to_string()))?;
+        let hlc: wijkwerk_protocol::Hlc = hlc
+            .parse()
+            .map_err(|e: wijkwerk_protocol::HlcParseError| stored(e.to_string()))?;
+        let at = match self.index.get(&(entity.clone(), record.clone())) {
+            Some(at) => *at,
+            None => {
+                let id = Uuid::parse_str(&record).map_err(|e| stored(e.to_string()))?;
+                self.records.push(wijkwerk_protocol::RecordChange {
+                    entity: entity.clone(),
+                    id,
+                    fields: Default::default(),
+                });
+                self.index.insert((entity, record), self.records.len() - 1);
+                self.records.len() - 1
+            }
+        };
+        self.records[at]
+            .fields
+            .insert(field, wijkwerk_protocol::StampedValue::new(value, hlc));
+        Ok(())
+    }
+
+    pub fn finish(self) -> Vec<wijkwerk_protocol::RecordChange> {
+        self.records
+    }
+}
