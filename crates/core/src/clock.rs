@@ -100,6 +100,18 @@ impl Clock {
         }
     }
 
+    /// Moves the clock back to `wall_ms` after the computer's clock was found to run ahead (the
+    /// server refused its stamps). Only for that case: readings already accepted elsewhere must lie
+    /// below `wall_ms`.
+    pub(crate) fn rewind(&mut self, wall_ms: u64) {
+        self.last = Hlc::new(wall_ms, 0, self.node);
+    }
+
+    /// The wall clock now (ms), as this clock reads it.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.wall_ms()
+    }
+
     /// Writes the last reading; called inside the transaction of every write.
     pub(crate) fn persist(&self, conn: &Connection) -> Result<()> {
         conn.prepare_cached(

@@ -287,6 +287,31 @@ fn a_laptop_clock_two_days_fast_is_refused_and_keeps_its_changes() {
     let status = fast.store.sync_status().unwrap();
     assert_eq!((status.waiting, status.refused), (1, 1), "kept and marked");
 
+    // The clock is set right: the change gets a new stamp and goes out.
+    fast.store.set_clock_offset(0);
+    let report = fast.sync(&server.url).unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(fast.store.sync_status().unwrap().waiting, 0);
+    let mut other = Laptop::new(dir.path(), "other", &token);
+    other.sync(&server.url).unwrap();
+    assert_eq!(other.store.count(Entity::Contact).unwrap(), 1);
+    // A later edit on another laptop wins over it, as its real time says.
+    let id = other.store.list(Entity::Contact, None, 1).unwrap().items[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    other
+        .store
+        .update(Entity::Contact, id, fields(json!({"name": "Op tijd"})))
+        .unwrap();
+    other.sync(&server.url).unwrap();
+    fast.sync(&server.url).unwrap();
+    assert_eq!(
+        fast.store.get(Entity::Contact, id).unwrap()["name"],
+        "Op tijd"
+    );
+
     // A laptop two days slow is accepted; its old clock simply loses to newer edits.
     let mut slow = Laptop::new(dir.path(), "slow", &token);
     slow.store.set_clock_offset(-2 * 86_400_000);

@@ -217,6 +217,18 @@ impl Store {
         }
         let mut report = SyncReport::default();
         self.push_outbox(client_id, transport, &mut report)?;
+        // Changes refused because this computer's clock ran ahead get new stamps once the clock
+        // is right again (the server's clock says so), and go out in the same round.
+        if report.refused.iter().any(|r| r.code == "clock_skew")
+            && self.clock.now_ms()
+                <= hello
+                    .server_time_ms
+                    .saturating_add(hello.max_clock_skew_ms / 2)
+            && self.restamp_refused(hello.server_time_ms)? > 0
+        {
+            report.refused.retain(|r| r.code != "clock_skew");
+            self.push_outbox(client_id, transport, &mut report)?;
+        }
         self.pull_all(transport, &mut report)?;
         if self.repair_pending()? {
             self.push_whole_store(transport, &mut report)?;
@@ -512,6 +524,58 @@ impl Store {
             out.push(change);
         }
         Ok(out)
+    }
+
+    /// Gives the outbox entries refused for clock skew new clock readings, starting from the
+    /// server's time, and moves the stamps of the fields they wrote along. Nobody else has seen the
+    /// refused stamps, so replacing them loses nothing. Returns how many entries were re-stamped.
+    fn restamp_refused(&mut self, server_time_ms: u64) -> Result<usize, SyncError> {
+        let refused = {
+            let mut stmt = self.conn.prepare(
+                "SELECT seq, hlc FROM outbox WHERE refused_code = 'clock_skew' ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        if refused.is_empty() {
+            return Ok(0);
+        }
+        self.clock.rewind(server_time_ms.max(self.clock.now_ms()));
+        let mut entries = Vec::with_capacity(refused.len());
+        for (seq, _) in &refused {
+            entries.extend(self.outbox_page(seq - 1, 1)?);
+        }
+        let tx = self.conn.transaction()?;
+        for (seq, old) in &refused {
+            let Some((_, set)) = entries.iter().find(|(s, _)| s == seq) else {
+                continue;
+            };
+            let new = self.clock.tick();
+            for change in &set.changes {
+                let Ok(entity) = change.entity.parse::<Entity>() else {
+                    continue;
+                };
+                if let Some(mut row) = row::read(&tx, entity, change.id)? {
+                    let mut moved = false;
+                    for clock in row.clocks.values_mut() {
+                        if clock.to_string() == *old {
+                            *clock = new;
+                            moved = true;
+                        }
+                    }
+                    if moved {
+                        row::update(&tx, entity, change.id, &row, &[])?;
+                    }
+                }
+            }
+            tx.execute(
+                "UPDATE outbox SET hlc = ?1, refused_code = NULL, refused_reason = NULL WHERE seq = ?2",
+                (new.to_string(), seq),
+            )?;
+        }
+        self.clock.persist(&tx)?;
+        tx.commit()?;
+        Ok(refused.len())
     }
 
     /// Takes a lost value back: writes it as a new edit (through the one write path) and marks
