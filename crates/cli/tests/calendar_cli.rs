@@ -1,34 +1,11 @@
 //! `wijkwerk calendar ...`: export, import with its report, refusals with line and reason, and the
 //! planner from plan to confirmed schedule.
 
+mod common;
+
+use common::{ok, wijkwerk};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn wijkwerk(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wijkwerk"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("WIJKWERK_DATA")
-        .output()
-        .expect("the wijkwerk binary runs")
-}
-
-fn ok(data: &Path, args: &[&str]) -> Value {
-    let out = wijkwerk(data, args);
-    assert!(
-        out.status.success(),
-        "wijkwerk {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "wijkwerk {args:?} printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
+use std::path::PathBuf;
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -24,7 +24,7 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let id: String = r.get(row::id_column(entity))?;
                 let stored = row::from_select(entity, r)?;
-                let mut record = row::to_json(entity, &id, &stored);
+                let mut record = row::to_json(&id, &stored);
                 for (name, extra) in &stored.extra {
                     if let Value::Object(map) = &mut record {
                         map.entry(name.clone()).or_insert(extra.value.clone());

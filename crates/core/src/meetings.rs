@@ -92,7 +92,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: String = r.get(crate::row::id_column(entity))?;
             let stored = crate::row::from_select(entity, r)?;
-            out.push(crate::row::to_json(entity, &id, &stored));
+            out.push(crate::row::to_json(&id, &stored));
         }
         Ok(out)
     }

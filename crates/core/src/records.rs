@@ -18,7 +18,7 @@ impl Store {
     /// The record with this id, deleted or not (a deleted one carries `"deleted": true`).
     pub fn get(&self, entity: Entity, id: Uuid) -> Result<Value> {
         let row = row::read(&self.conn, entity, id)?.ok_or(Error::NotFound { entity, id })?;
-        Ok(row::to_json(entity, &id.to_string(), &row))
+        Ok(row::to_json(&id.to_string(), &row))
     }
 
     /// The live record with this id.
@@ -54,7 +54,7 @@ impl Store {
                 break;
             }
             let stored = row::from_select(entity, r)?;
-            items.push(row::to_json(entity, &id, &stored));
+            items.push(row::to_json(&id, &stored));
         }
         Ok(Page { items, next })
     }

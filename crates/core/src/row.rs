@@ -118,7 +118,7 @@ pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRo
     params.push(extra_json(&row.extra));
     for field in entity.fields() {
         let value = row.fields.get(field.name).unwrap_or(&Value::Null);
-        params.push(values::to_sql(field.kind, value));
+        params.push(values::to_sql(value));
     }
     conn.prepare_cached(insert_sql(entity))?
         .execute(rusqlite::params_from_iter(params))?;
@@ -148,7 +148,6 @@ pub(crate) fn update(
             continue;
         };
         params.push(values::to_sql(
-            field.kind,
             row.fields.get(field.name).unwrap_or(&Value::Null),
         ));
         sql.push_str(&format!(", {} = ?{}", field.name, params.len()));
@@ -226,8 +225,7 @@ fn extra_json(extra: &BTreeMap<String, StampedValue>) -> rusqlite::types::Value 
 }
 
 /// The record as the outside world sees it: `id`, `deleted` when true, and every field.
-pub(crate) fn to_json(entity: Entity, id: &str, row: &StoredRow) -> Value {
-    let _ = entity;
+pub(crate) fn to_json(id: &str, row: &StoredRow) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), Value::String(id.to_owned()));
     for (k, v) in &row.fields {

@@ -214,7 +214,7 @@ pub fn instant(s: &str, zone: Option<&str>) -> Result<Timestamp, Invalid> {
 }
 
 /// The SQLite value for a normalised JSON value.
-pub(crate) fn to_sql(kind: FieldKind, value: &Value) -> SqlValue {
+pub(crate) fn to_sql(value: &Value) -> SqlValue {
     match value {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
@@ -223,10 +223,7 @@ pub(crate) fn to_sql(kind: FieldKind, value: &Value) -> SqlValue {
             None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
         },
         Value::String(s) => SqlValue::Text(s.clone()),
-        Value::Array(_) | Value::Object(_) => {
-            let _ = kind;
-            SqlValue::Text(value.to_string())
-        }
+        Value::Array(_) | Value::Object(_) => SqlValue::Text(value.to_string()),
     }
 }
 

@@ -20,7 +20,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{
-    Cursor, ErrorBody, Hello, PullResponse, PushOutcome, PushRequest, PushResponse, PROTOCOL_HEADER,
+    Cursor, Hello, PullResponse, PushOutcome, PushRequest, PushResponse, PROTOCOL_HEADER,
 };
 use wijkwerk_protocol::PROTOCOL_VERSION;
 
@@ -321,12 +321,4 @@ async fn calendar_feed(
         text,
     )
         .into_response())
-}
-
-/// The error body for answers made outside the handlers.
-pub fn error_body(code: &str, message: &str) -> Json<ErrorBody> {
-    Json(ErrorBody {
-        code: code.into(),
-        message: message.into(),
-    })
 }

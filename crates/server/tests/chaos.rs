@@ -427,9 +427,6 @@ fn run_once(
                 );
             }
         }
-        for laptop in &laptops {
-            let _ = laptop;
-        }
     }
     for laptop in &laptops {
         let _ = std::fs::remove_dir_all(&laptop.dir);

@@ -304,7 +304,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let id: String = r.get(row::id_column(entity))?;
             let stored = row::from_select(entity, r)?;
-            out.push(row::to_json(entity, &id, &stored));
+            out.push(row::to_json(&id, &stored));
         }
         Ok(out)
     }

@@ -258,7 +258,7 @@ impl Store {
         // the server's idempotency record keeps a retry from applying anything twice.
         let mut after = 0i64;
         loop {
-            let waiting = self.outbox_after(after, PUSH_BATCH)?;
+            let waiting = self.outbox_page(after, PUSH_BATCH)?;
             if waiting.is_empty() {
                 return Ok(());
             }
@@ -338,14 +338,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    fn outbox_after(
-        &self,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<(i64, wijkwerk_protocol::ChangeSet)>, Error> {
-        self.outbox_page(after, limit)
     }
 
     fn cursor(&self) -> Result<Cursor, Error> {
