@@ -55,13 +55,11 @@ pub fn resolve(
     })
 }
 
-/// The data folder of this process.
-pub fn from_environment() -> Result<PathBuf, IpcError> {
-    resolve(
-        std::env::args_os().skip(1),
-        std::env::var_os(ENV_VAR),
-        dirs::data_dir(),
-    )
+/// The data folder of this process; `chosen` is the one last opened from the app's settings,
+/// which comes after the argument and the variable and before the OS's data folder.
+pub fn from_environment(chosen: Option<PathBuf>) -> Result<PathBuf, IpcError> {
+    let env = std::env::var_os(ENV_VAR).or_else(|| chosen.map(PathBuf::into_os_string));
+    resolve(std::env::args_os().skip(1), env, dirs::data_dir())
 }
 
 /// Opens the store in `dir`; where there is none yet, creates it with the demo municipality.

@@ -1,17 +1,23 @@
-//! The error the front end receives: a stable code (the core's [`Error::code`]) and a Dutch
-//! message a coordinator can act on. Every core error crosses the IPC boundary through here.
+//! The error the front end receives: a stable code (the core's [`Error::code`]), a message a
+//! coordinator can act on in the interface language (Dutch unless English was chosen), and for
+//! a refused value the field it belongs beside. Every core error crosses the IPC boundary here.
 
+use crate::settings::Language;
 use serde::Serialize;
 use std::fmt;
-use wijkwerk_core::Error;
+use std::sync::atomic::{AtomicBool, Ordering};
+use ts_rs::TS;
+use wijkwerk_core::{Error, Invalid};
 
-/// A failed command, as the front end sees it: `{"code": "...", "message": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A failed command, as the front end sees it: `{"code": "...", "message": "...", "field": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct IpcError {
-    /// Stable and machine-readable (`newer_store`, `not_found`, ...).
+    /// Stable and machine-readable (`newer_store`, `not_found`, `invalid`, ...).
     pub code: String,
-    /// Dutch, for the coordinator.
+    /// For the coordinator, in the interface language.
     pub message: String,
+    /// The field a refused value was given for, so the form shows the message beside it.
+    pub field: Option<String>,
 }
 
 impl IpcError {
@@ -19,6 +25,7 @@ impl IpcError {
         IpcError {
             code: code.into(),
             message: message.into(),
+            field: None,
         }
     }
 }
@@ -31,9 +38,98 @@ impl fmt::Display for IpcError {
 
 impl std::error::Error for IpcError {}
 
+static ENGLISH: AtomicBool = AtomicBool::new(false);
+
+/// Sets the language of the messages made from now on.
+pub fn set_language(language: Language) {
+    ENGLISH.store(language == Language::En, Ordering::Relaxed);
+}
+
+fn english() -> bool {
+    ENGLISH.load(Ordering::Relaxed)
+}
+
+/// A short message of the shell itself, by key, in the interface language.
+pub fn text(key: &str) -> &'static str {
+    let (nl, en) = match key {
+        "no_folder" => ("Geef een map op.", "Give a folder."),
+        "settings_not_saved" => (
+            "De instellingen konden niet worden bewaard",
+            "The settings could not be saved",
+        ),
+        _ => ("Er ging iets mis.", "Something went wrong."),
+    };
+    if english() {
+        en
+    } else {
+        nl
+    }
+}
+
 impl From<Error> for IpcError {
     fn from(error: Error) -> IpcError {
-        IpcError::new(error.code(), dutch(&error))
+        let field = match &error {
+            Error::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let message = if english() {
+            english_message(&error)
+        } else {
+            dutch(&error)
+        };
+        IpcError {
+            code: error.code().to_owned(),
+            message,
+            field,
+        }
+    }
+}
+
+/// Why a value was refused, in Dutch, to show beside the field.
+fn dutch_reason(reason: &Invalid) -> String {
+    match reason {
+        Invalid::Required => "Dit veld is verplicht.".into(),
+        Invalid::Empty => "Dit veld mag niet leeg zijn.".into(),
+        Invalid::TooLong { len, max } => format!("Te lang: {len} tekens, ten hoogste {max}."),
+        Invalid::WrongType { expected } => format!("Verwacht: {expected}."),
+        Invalid::OutOfRange { min, max } => format!("Moet tussen {min} en {max} liggen."),
+        Invalid::Date(got) => format!("Geen geldige datum (JJJJ-MM-DD): {got}."),
+        Invalid::Instant(got) => format!("Geen geldige datum en tijd: {got}."),
+        Invalid::LocalTime(got) => format!("Geen geldige tijd (UU:MM): {got}."),
+        Invalid::TimeZone(got) => format!("Onbekende tijdzone: {got}."),
+        Invalid::Email(got) => format!("Geen geldig e-mailadres: {got}."),
+        Invalid::CbsCode(got) => {
+            format!("Geen CBS-code (GM0000, WK000000 of BU00000000): {got}.")
+        }
+        Invalid::NotAllowed { allowed, got } => {
+            format!("Kies een van: {allowed} (niet {got}).")
+        }
+        Invalid::UnknownReference { entity, id } => {
+            format!("Verwijst naar een {entity} die niet bestaat: {id}.")
+        }
+        Invalid::UnknownField => "Dit veld bestaat niet.".into(),
+        Invalid::EndBeforeStart => "Het einde ligt voor het begin.".into(),
+        Invalid::Rule(rule) => format!("{rule}."),
+    }
+}
+
+/// The English message for a core error (the core's own wording, which is English).
+fn english_message(error: &Error) -> String {
+    match error {
+        Error::Invalid { reason, .. } => {
+            let mut text = reason.to_string();
+            if let Some(first) = text.get(0..1) {
+                text = format!("{}{}", first.to_uppercase(), &text[1..]);
+            }
+            format!("{text}. Nothing was saved.")
+        }
+        other => {
+            let text = other.to_string();
+            match text.get(0..1) {
+                Some(first) => format!("{}{}.", first.to_uppercase(), &text[1..]),
+                None => text,
+            }
+        }
     }
 }
 
@@ -41,12 +137,8 @@ impl From<Error> for IpcError {
 /// the window untranslated.
 fn dutch(error: &Error) -> String {
     match error {
-        Error::Invalid {
-            entity,
-            field,
-            reason,
-        } => {
-            format!("De invoer is niet geldig: {entity}.{field} {reason}. Er is niets opgeslagen.")
+        Error::Invalid { reason, .. } => {
+            format!("{} Er is niets opgeslagen.", dutch_reason(reason))
         }
         Error::NotFound { entity, id } => {
             format!("Dit gegeven bestaat niet (meer): {entity} {id}.")
@@ -128,6 +220,9 @@ mod tests {
     #[test]
     fn serialises_as_code_and_message() {
         let json = serde_json::to_value(IpcError::new("io", "Kapot.")).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "io", "message": "Kapot."}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "io", "message": "Kapot.", "field": null})
+        );
     }
 }

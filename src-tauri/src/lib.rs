@@ -4,14 +4,19 @@
 //! - [`data_folder`]: which folder the app opens (`--data`, `WIJKWERK_DATA`, the OS's data
 //!   folder), and creating a new store there with the demo municipality;
 //! - [`commands`]: the IPC commands, thin adapters over `wijkwerk_core`;
-//! - [`error`]: [`IpcError`], the `{code, message}` every failed command returns, in Dutch.
+//! - [`error`]: [`IpcError`], the `{code, message, field}` every failed command returns, in the
+//!   interface language;
+//! - [`settings`]: language and chosen data folder, kept in the user's config folder;
+//! - [`bindings`]: the TypeScript types of the front end, generated from the Rust ones.
 //!
 //! Invariant: the app never fails to show a window because of its data. A store that cannot be
 //! opened (newer version, not a database, damaged, locked) becomes a Dutch message in the window.
 
+pub mod bindings;
 pub mod commands;
 pub mod data_folder;
 pub mod error;
+pub mod settings;
 
 pub use error::IpcError;
 
@@ -20,24 +25,45 @@ use std::path::PathBuf;
 
 /// Opens the data folder and runs the app until its window closes.
 pub fn run() -> Result<(), tauri::Error> {
-    let state = match data_folder::from_environment() {
+    let settings = settings::Settings::load(settings::Settings::default_file());
+    error::set_language(settings.language);
+    let state = match data_folder::from_environment(settings.data_folder.clone()) {
         Ok(dir) => {
             let store = data_folder::open_or_create(&dir).map_err(IpcError::from);
             if let Err(error) = &store {
                 eprintln!("wijkwerk: {error}");
             }
-            AppState::new(dir, store)
+            AppState::new(dir, store, settings)
         }
         Err(error) => {
             eprintln!("wijkwerk: {error}");
-            AppState::new(PathBuf::new(), Err(error))
+            AppState::new(PathBuf::new(), Err(error), settings)
         }
     };
     tauri::Builder::default()
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::today_overview
+            commands::today_overview,
+            commands::write_records,
+            commands::get_record,
+            commands::organisation_list,
+            commands::contact_list,
+            commands::meeting_list,
+            commands::visit_list,
+            commands::action_point_list,
+            commands::area_tree,
+            commands::area_page,
+            commands::organisation_board,
+            commands::contact_page,
+            commands::meeting_page,
+            commands::visit_page,
+            commands::action_point_status,
+            commands::action_point_comment,
+            commands::action_point_history,
+            commands::search,
+            commands::set_language,
+            commands::open_data_folder,
         ])
         .run(tauri::generate_context!())
 }

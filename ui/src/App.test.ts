@@ -1,40 +1,21 @@
-// The app's first screen against a mocked Rust side.
+// The app's frame and first screen against a mocked Rust side.
 import { afterEach, describe, expect, it } from 'vitest';
-import { flushSync, mount, unmount } from 'svelte';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import App from './App.svelte';
 import { overview } from './test/fixtures';
-
-let app: ReturnType<typeof mount> | undefined;
+import { cleanup, mockCommands, render, settle, status } from './test/mock';
+import { setLocale } from './lib/i18n.svelte';
 
 afterEach(() => {
-  if (app) unmount(app);
-  app = undefined;
-  document.body.innerHTML = '';
-  clearMocks();
+  cleanup();
+  setLocale('nl');
+  location.hash = '';
 });
-
-/** Mounts the app and waits until it has left "loading". */
-async function start(): Promise<HTMLElement> {
-  const target = document.createElement('div');
-  document.body.append(target);
-  app = mount(App, { target });
-  for (let i = 0; i < 50 && target.textContent?.includes('laden'); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    flushSync();
-  }
-  return target;
-}
 
 describe('App', () => {
   it('shows "Vandaag" with the week, the overdue count, vacancies and the data folder', async () => {
-    mockIPC((cmd) =>
-      cmd === 'app_status'
-        ? { data_folder: '/home/an/.local/share/wijkwerk', store_error: null }
-        : overview,
-    );
+    mockCommands({ app_status: status, today_overview: overview });
 
-    const page = await start();
+    const page = await render(App, {});
 
     expect(page.querySelector('h1')?.textContent).toBe('Vandaag');
     expect(page.textContent).toContain('woensdag 14 januari 2026');
@@ -46,32 +27,77 @@ describe('App', () => {
     expect(page.querySelector('[data-testid="overdue-count"]')?.textContent).toBe('7');
     expect(page.textContent).toContain('44 dagen');
     expect(page.textContent).toContain('En nog 6 actiepunten over tijd.');
-    expect(page.textContent).toContain('2 lege zetels');
     expect(page.textContent).toContain('2 lege zetels; geen penningmeester');
     expect(page.querySelector('[data-testid="data-folder"]')?.textContent).toBe(
       '/home/an/.local/share/wijkwerk',
     );
+    expect(page.querySelector('nav a[aria-current="page"]')?.textContent).toBe('Vandaag');
   });
 
-  it('shows why the data cannot be opened instead of a blank window', async () => {
-    mockIPC((cmd) => {
-      if (cmd === 'app_status') {
-        return {
-          data_folder: '/data',
-          store_error: {
-            code: 'newer_store',
-            message: 'Het gegevensbestand is gemaakt met een nieuwere versie van Wijkwerk.',
-          },
-        };
-      }
-      throw new Error('the overview must not be asked for');
+  it('speaks English when that was chosen', async () => {
+    mockCommands({ app_status: { ...status, language: 'en' }, today_overview: overview });
+
+    const page = await render(App, {});
+
+    expect(page.querySelector('h1')?.textContent).toBe('Today');
+    expect(page.textContent).toContain('Overdue action points');
+    expect(page.textContent).toContain('44 days');
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('shows why the data cannot be opened, and offers another folder, instead of a blank window', async () => {
+    const calls = mockCommands({
+      app_status: {
+        ...status,
+        data_folder: '/data',
+        store_error: {
+          code: 'newer_store',
+          message: 'Het gegevensbestand is gemaakt met een nieuwere versie van Wijkwerk.',
+          field: null,
+        },
+      },
     });
 
-    const page = await start();
+    const page = await render(App, {});
 
     expect(page.querySelector('h1')?.textContent).toBe('Wijkwerk kan de gegevens niet openen');
     expect(page.textContent).toContain('nieuwere versie');
     expect(page.textContent).toContain('newer_store');
     expect(page.textContent).toContain('/data');
+    expect(page.querySelector('[data-testid="other-folder"]')).not.toBeNull();
+    expect(calls.map((c) => c.cmd)).toEqual(['app_status']);
+  });
+
+  it('opens the search with Ctrl+K and a hit opens its record', async () => {
+    mockCommands({
+      app_status: status,
+      today_overview: overview,
+      search: [
+        {
+          entity: 'agenda_item',
+          id: 'a1',
+          title: 'Verkeer Voorstraat',
+          snippet: 'de [Voorstraat] is te smal',
+          open_entity: 'meeting',
+          open_id: 'm1',
+        },
+      ],
+    });
+    const page = await render(App, {});
+
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'k', ctrlKey: true }));
+    await settle();
+    const input = page.ownerDocument.querySelector<HTMLInputElement>('[data-testid="search-input"]');
+    expect(input).not.toBeNull();
+    input!.value = 'voorstr';
+    input!.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle(200);
+    const hits = document.querySelectorAll('[data-testid="search-hit"]');
+    expect(hits.length).toBe(1);
+    expect(hits[0].querySelector('mark')?.textContent).toBe('Voorstraat');
+    input!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    expect(location.hash).toBe('#/vergaderingen/m1');
+    expect(document.querySelector('[data-testid="search-dialog"]')).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// An action point as lists show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ActionPointSummary {
     pub id: String,
     pub title: String,
@@ -31,7 +31,7 @@ pub struct ActionPointSummary {
 }
 
 /// One entry of an action point's history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ActionPointEvent {
     pub id: String,
     pub kind: String,

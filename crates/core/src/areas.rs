@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::store::Store;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AreaNode {
     pub id: String,
     pub name: String,

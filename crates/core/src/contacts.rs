@@ -11,7 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// A meeting someone was invited to or attended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MeetingAttended {
     pub meeting_id: String,
     pub title: String,
@@ -21,8 +21,9 @@ pub struct MeetingAttended {
 }
 
 /// Everything the contact page shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ContactPage {
+    #[ts(type = "ContactRecord")]
     pub contact: Value,
     /// Roles, newest start first.
     pub roles: Vec<RoleView>,

@@ -19,7 +19,7 @@ use serde::Serialize;
 pub const OVERDUE_PREVIEW: usize = 5;
 
 /// Everything the "Vandaag" screen shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct TodayOverview {
     /// The day asked about (YYYY-MM-DD).
     pub today: String,
@@ -40,7 +40,7 @@ pub struct TodayOverview {
 }
 
 /// A meeting or a visit as the week list shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Appointment {
     pub id: String,
     /// The meeting's or visit's kind (`kernoverleg`, `wijkschouw`, ...).
@@ -102,7 +102,7 @@ fn week_of(day: Date) -> Result<(Date, Date)> {
 }
 
 /// The instant a day starts where the coordinators work, as stored (`...Z`).
-fn start_of(day: Date) -> Result<String> {
+pub(crate) fn start_of(day: Date) -> Result<String> {
     let zone = TimeZone::get(crate::DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC);
     let start: Timestamp = day
         .to_zoned(zone)

@@ -15,6 +15,7 @@
 
 pub mod action_points;
 pub mod areas;
+pub mod browse;
 pub mod calendar;
 mod clock;
 pub mod contacts;

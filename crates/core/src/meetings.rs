@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AttendanceView {
     pub id: String,
     pub contact_id: String,
@@ -17,10 +17,12 @@ pub struct AttendanceView {
     pub status: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MeetingPage {
+    #[ts(type = "MeetingRecord")]
     pub meeting: Value,
     /// Agenda items in order.
+    #[ts(type = "Array<AgendaItemRecord>")]
     pub agenda: Vec<Value>,
     pub attendance: Vec<AttendanceView>,
     /// Open action points requested by the meeting's organisation (or, without one, in its area).

@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A role as lists show it: who, where, what, when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RoleView {
     pub id: String,
     pub contact_id: String,
@@ -25,7 +25,7 @@ pub struct RoleView {
 }
 
 /// An organisation's board on a day, with its history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Board {
     pub organisation_id: String,
     pub board_size: Option<i64>,
@@ -40,7 +40,7 @@ pub struct Board {
 }
 
 /// An association whose board has an empty seat or an unfilled key position.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Vacancy {
     pub organisation_id: String,
     pub name: String,

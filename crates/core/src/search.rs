@@ -17,7 +17,7 @@ use serde::Serialize;
 pub const CANDIDATES: usize = 200;
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SearchHit {
     pub entity: String,
     pub id: String,

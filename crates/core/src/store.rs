@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_domain.sql"),
     include_str!("../migrations/002_calendar.sql"),
     include_str!("../migrations/003_sync.sql"),
+    include_str!("../migrations/004_lists.sql"),
 ];
 
 /// The store version this build writes and understands.

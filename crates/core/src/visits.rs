@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct InviteeView {
     pub id: String,
     pub contact_id: String,
@@ -16,12 +16,15 @@ pub struct InviteeView {
     pub response: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct VisitPage {
+    #[ts(type = "VisitRecord")]
     pub visit: Value,
     /// Route stops in order.
+    #[ts(type = "Array<StopRecord>")]
     pub stops: Vec<Value>,
     pub invitees: Vec<InviteeView>,
+    #[ts(type = "Array<FindingRecord>")]
     pub findings: Vec<Value>,
 }
 

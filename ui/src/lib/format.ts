@@ -1,49 +1,43 @@
-// Dates and times in Dutch, as the coordinators read them: always in Amsterdam's time,
-// whatever the laptop's own zone is.
+// Dates and times as the coordinators read them: always in Amsterdam's time, whatever the
+// laptop's own zone is, in the interface language (nl-NL, or en-GB in English).
 
-const ZONE = 'Europe/Amsterdam';
+import { localeTag, t } from './i18n.svelte';
 
-const dayAndTime = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  weekday: 'short',
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-const timeOnly = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-});
-const longDate = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  weekday: 'long',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
-const shortDate = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
-const dayMonth = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  day: 'numeric',
-  month: 'long',
-});
-const dayOnly = new Intl.DateTimeFormat('nl-NL', { timeZone: ZONE, day: 'numeric' });
-const monthYear = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: ZONE,
-  month: 'numeric',
-  year: 'numeric',
-});
+export const ZONE = 'Europe/Amsterdam';
+
+const cache = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(name: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const tag = localeTag();
+  const key = `${tag}/${name}`;
+  let found = cache.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(tag, { timeZone: ZONE, ...options });
+    cache.set(key, found);
+  }
+  return found;
+}
+
+const dayAndTime = () =>
+  formatter('dayAndTime', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+const timeOnly = () => formatter('time', { hour: '2-digit', minute: '2-digit' });
+const longDate = () =>
+  formatter('long', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const shortDate = () => formatter('short', { day: 'numeric', month: 'long', year: 'numeric' });
+const dayMonth = () => formatter('dayMonth', { day: 'numeric', month: 'long' });
+const dayOnly = () => formatter('dayOnly', { day: 'numeric' });
+const monthYear = () => formatter('monthYear', { month: 'numeric', year: 'numeric' });
+const monthName = () => formatter('monthName', { month: 'long', year: 'numeric' });
 
 /** A calendar date (`YYYY-MM-DD`) as an instant on that day in Amsterdam: noon UTC is 13:00 or
  * 14:00 there, so the day never shifts. */
-function civil(date: string): Date {
+export function civil(date: string): Date {
   return new Date(`${date}T12:00:00Z`);
 }
 
@@ -52,28 +46,77 @@ export function timeRange(startsAt: string, endsAt: string): string {
   const start = new Date(startsAt);
   const end = new Date(endsAt);
   if (Number.isNaN(start.getTime())) return startsAt;
-  if (Number.isNaN(end.getTime())) return dayAndTime.format(start);
-  return `${dayAndTime.format(start)} – ${timeOnly.format(end)}`;
+  if (Number.isNaN(end.getTime())) return dayAndTime().format(start);
+  return `${dayAndTime().format(start)} – ${timeOnly().format(end)}`;
+}
+
+/** "19:30" */
+export function time(instant: string): string {
+  const d = new Date(instant);
+  return Number.isNaN(d.getTime()) ? instant : timeOnly().format(d);
 }
 
 /** "woensdag 14 januari 2026" */
 export function longDay(date: string): string {
   const d = civil(date);
-  return Number.isNaN(d.getTime()) ? date : longDate.format(d);
+  return Number.isNaN(d.getTime()) ? date : longDate().format(d);
 }
 
 /** "14 januari 2026" */
-export function day(date: string | null): string {
-  if (date === null) return '';
+export function day(date: string | null | undefined): string {
+  if (!date) return '';
   const d = civil(date);
-  return Number.isNaN(d.getTime()) ? date : shortDate.format(d);
+  return Number.isNaN(d.getTime()) ? date : shortDate().format(d);
+}
+
+/** "januari 2026" for the month of a date. */
+export function month(date: string): string {
+  const d = civil(date);
+  return Number.isNaN(d.getTime()) ? date : monthName().format(d);
 }
 
 /** "12 t/m 18 januari", or "29 december t/m 4 januari" across months. */
 export function week(start: string, end: string): string {
   const from = civil(start);
   const to = civil(end);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return `${start} t/m ${end}`;
-  const sameMonth = monthYear.format(from) === monthYear.format(to);
-  return `${(sameMonth ? dayOnly : dayMonth).format(from)} t/m ${dayMonth.format(to)}`;
+  const through = t('format.through');
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) return `${start} ${through} ${end}`;
+  const sameMonth = monthYear().format(from) === monthYear().format(to);
+  return `${(sameMonth ? dayOnly() : dayMonth()).format(from)} ${through} ${dayMonth().format(to)}`;
+}
+
+/** The day and time in Amsterdam of a stored instant, as form fields hold them:
+ * `{date: '2026-03-12', time: '19:30'}`. */
+export function localParts(instant: string): { date: string; time: string } {
+  const d = new Date(instant);
+  if (Number.isNaN(d.getTime())) return { date: '', time: '' };
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(d);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
+}
+
+/** A day and a wall-clock time in Amsterdam as the store takes them (`2026-03-12T19:30:00`, read
+ * in the record's zone by the core, which refuses a time that does not exist there). */
+export function localInstant(date: string, time: string): string {
+  return `${date}T${time.length === 5 ? `${time}:00` : time}`;
+}
+
+/** Today's date in Amsterdam (`YYYY-MM-DD`). */
+export function todayInAmsterdam(now: Date = new Date()): string {
+  return localParts(now.toISOString()).date;
+}
+
+/** `YYYY-MM-DD` plus `n` days. */
+export function addDays(date: string, n: number): string {
+  const d = civil(date);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
 }

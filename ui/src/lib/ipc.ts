@@ -1,72 +1,37 @@
 // The one door from the front end to the Rust side. Every `@tauri-apps/*` import of the UI is in
-// this file, so that the rest of the UI could run against another backend (a mock in tests, a
-// web server later). The types mirror `src-tauri/src/commands.rs` and
-// `crates/core/src/dashboard.rs`; keep them in step.
+// this file, so that the rest of the UI could run against another backend (a mock in tests).
+// The types come from `bindings.ts`, generated from the Rust types (scripts/bindings); a Rust
+// test fails when that file is stale.
 
 import { invoke } from '@tauri-apps/api/core';
+import type {
+  ActionPointEvent,
+  ActionPointQuery,
+  ActionPointSummary,
+  AppStatus,
+  AppointmentQuery,
+  AppointmentRow,
+  AreaNode,
+  AreaPage,
+  Board,
+  ContactPage,
+  ContactQuery,
+  ContactRow,
+  EntityName,
+  IpcError,
+  Language,
+  ListPage,
+  MeetingPage,
+  OrganisationQuery,
+  OrganisationRow,
+  SearchHit,
+  TodayOverview,
+  VisitPage,
+  WriteRequest,
+  Written,
+} from './bindings';
 
-/** A failed command: a stable code and a Dutch message (src-tauri/src/error.rs). */
-export interface IpcError {
-  code: string;
-  message: string;
-}
-
-/** The data folder, and why its store could not be opened (null when it is open). */
-export interface AppStatus {
-  data_folder: string;
-  store_error: IpcError | null;
-}
-
-/** A meeting or a visit of this week. Instants are UTC (`YYYY-MM-DDTHH:MM:SSZ`). */
-export interface Appointment {
-  id: string;
-  kind: string;
-  title: string;
-  starts_at: string;
-  ends_at: string;
-  time_zone: string;
-  location: string | null;
-  status: string;
-  /** The organisation that holds it, else its area. */
-  context: string | null;
-}
-
-export interface ActionPointSummary {
-  id: string;
-  title: string;
-  status: string;
-  due_date: string | null;
-  opened_on: string;
-  area_id: string | null;
-  area_name: string | null;
-  owner_organisation_id: string | null;
-  owner_name: string | null;
-  requester_organisation_id: string | null;
-  requester_name: string | null;
-  days_overdue: number;
-}
-
-export interface Vacancy {
-  organisation_id: string;
-  name: string;
-  board_size: number | null;
-  seated: number;
-  empty_seats: number;
-  /** Of chair, secretary, treasurer: the ones nobody holds. */
-  missing_positions: string[];
-}
-
-/** What the "Vandaag" screen shows. Dates are `YYYY-MM-DD`. */
-export interface TodayOverview {
-  today: string;
-  week_start: string;
-  week_end: string;
-  meetings: Appointment[];
-  visits: Appointment[];
-  overdue_count: number;
-  overdue: ActionPointSummary[];
-  vacancies: Vacancy[];
-}
+export type * from './bindings';
 
 /** Any failure of a call, as an IpcError. Commands reject with `{code, message}` already; a
  * missing Tauri runtime (the UI opened in a plain browser) or a bug becomes one here. */
@@ -77,12 +42,14 @@ export function toIpcError(error: unknown): IpcError {
     typeof (error as IpcError).code === 'string' &&
     typeof (error as IpcError).message === 'string'
   ) {
-    return { code: (error as IpcError).code, message: (error as IpcError).message };
+    const e = error as IpcError;
+    return { code: e.code, message: e.message, field: e.field ?? null };
   }
   const detail = error instanceof Error ? error.message : String(error);
   return {
     code: 'ipc',
     message: `Wijkwerk kan de gegevens niet bereiken (${detail}). Start Wijkwerk opnieuw.`,
+    field: null,
   };
 }
 
@@ -94,12 +61,81 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** The data folder and whether its store is open. */
-export function appStatus(): Promise<AppStatus> {
-  return call<AppStatus>('app_status');
+/** The data folder, whether its store is open, the language, today. */
+export const appStatus = () => call<AppStatus>('app_status');
+
+/** The overview for today (in Amsterdam). */
+export const todayOverview = () => call<TodayOverview>('today_overview');
+
+/** Writes a batch as one transaction; the ids of the records written, in order. */
+export const writeRecords = (batch: WriteRequest[]) => call<Written>('write_records', { batch });
+
+/** A new record; its id. */
+export async function createRecord(
+  entity: EntityName,
+  fields: Record<string, unknown>,
+  id?: string,
+): Promise<string> {
+  const written = await writeRecords([{ op: 'create', entity, id: id ?? null, fields }]);
+  return written.ids[0];
 }
 
-/** The overview for today (in Amsterdam). Rejects with an IpcError. */
-export function todayOverview(): Promise<TodayOverview> {
-  return call<TodayOverview>('today_overview');
-}
+export const updateRecord = (entity: EntityName, id: string, fields: Record<string, unknown>) =>
+  writeRecords([{ op: 'update', entity, id, fields }]).then(() => undefined);
+
+export const deleteRecord = (entity: EntityName, id: string) =>
+  writeRecords([{ op: 'delete', entity, id }]).then(() => undefined);
+
+export const restoreRecord = (entity: EntityName, id: string) =>
+  writeRecords([{ op: 'restore', entity, id }]).then(() => undefined);
+
+/** One record as stored. */
+export const getRecord = <T = Record<string, unknown>>(entity: EntityName, id: string) =>
+  call<T>('get_record', { entity, id });
+
+export const organisationList = (query: OrganisationQuery) =>
+  call<ListPage<OrganisationRow>>('organisation_list', { query });
+
+export const contactList = (query: ContactQuery) =>
+  call<ListPage<ContactRow>>('contact_list', { query });
+
+export const meetingList = (query: AppointmentQuery) =>
+  call<ListPage<AppointmentRow>>('meeting_list', { query });
+
+export const visitList = (query: AppointmentQuery) =>
+  call<ListPage<AppointmentRow>>('visit_list', { query });
+
+export const actionPointList = (query: ActionPointQuery) =>
+  call<ListPage<ActionPointSummary>>('action_point_list', { query });
+
+export const areaTree = () => call<AreaNode[]>('area_tree');
+
+export const areaPage = (id: string) => call<AreaPage>('area_page', { id });
+
+/** An organisation's board today, its role history and vacancies. */
+export const organisationBoard = (id: string) => call<Board>('organisation_board', { id });
+
+export const contactPage = (id: string) => call<ContactPage>('contact_page', { id });
+
+export const meetingPage = (id: string) => call<MeetingPage>('meeting_page', { id });
+
+export const visitPage = (id: string) => call<VisitPage>('visit_page', { id });
+
+/** Changes an action point's status, with an optional comment (recorded in its history). */
+export const actionPointStatus = (id: string, status: string, comment: string | null) =>
+  call<null>('action_point_status', { id, status, comment }).then(() => undefined);
+
+export const actionPointComment = (id: string, comment: string) =>
+  call<null>('action_point_comment', { id, comment }).then(() => undefined);
+
+export const actionPointHistory = (id: string) =>
+  call<ActionPointEvent[]>('action_point_history', { id });
+
+/** Searches everything, best first. */
+export const search = (text: string, limit = 30) => call<SearchHit[]>('search', { text, limit });
+
+export const setLanguage = (language: Language) =>
+  call<null>('set_language', { language }).then(() => undefined);
+
+/** Opens another data folder (a new one gets the demo); the new status. */
+export const openDataFolder = (path: string) => call<AppStatus>('open_data_folder', { path });

@@ -1,0 +1,5 @@
+// The words of the organisations screen(s); see common.ts for how the dictionaries work.
+
+export const nl = {};
+
+export const en: typeof nl = {};
