@@ -15,7 +15,7 @@ use wijkwerk_core::browse::{
 };
 use wijkwerk_core::contacts::{ContactPage, MeetingAttended};
 use wijkwerk_core::dashboard::{Appointment, TodayOverview};
-use wijkwerk_core::meetings::{AttendanceView, MeetingPage};
+use wijkwerk_core::meetings::{AgendaActionPoint, AttendanceView, MeetingPage, PreviousMeeting};
 use wijkwerk_core::organisations::{Board, RoleView, Vacancy};
 use wijkwerk_core::schema::{self, Entity, FieldKind};
 use wijkwerk_core::search::SearchHit;
@@ -156,12 +156,24 @@ pub fn generate() -> String {
         decl::<Appointment>(&cfg),
         decl::<TodayOverview>(&cfg),
         decl::<AttendanceView>(&cfg),
+        decl::<PreviousMeeting>(&cfg),
+        decl::<AgendaActionPoint>(&cfg),
         decl::<MeetingPage>(&cfg),
         decl::<InviteeView>(&cfg),
         decl::<VisitPage>(&cfg),
         decl::<MeetingAttended>(&cfg),
         decl::<ContactPage>(&cfg),
         decl::<SearchHit>(&cfg),
+        decl::<crate::calendar::CalendarExportRequest>(&cfg),
+        decl::<crate::calendar::CalendarFile>(&cfg),
+        decl::<wijkwerk_core::calendar::import::ImportedEvent>(&cfg),
+        decl::<wijkwerk_core::calendar::import::RefusedEvent>(&cfg),
+        decl::<wijkwerk_core::calendar::import::ImportReport>(&cfg),
+        decl::<wijkwerk_core::calendar::holidays::PublicHoliday>(&cfg),
+        decl::<wijkwerk_core::calendar::school_holidays::SchoolHoliday>(&cfg),
+        decl::<wijkwerk_core::calendar::planner::Proposal>(&cfg),
+        decl::<wijkwerk_core::calendar::planner::AlreadyPlanned>(&cfg),
+        decl::<wijkwerk_core::calendar::planner::Plan>(&cfg),
     ] {
         out.push_str(&declaration);
     }

@@ -1,5 +1,7 @@
 //! Meetings: a meeting's page with its agenda, attendance, and the open action points of the
-//! organisation that holds it (so the coordinator can report on them during the meeting).
+//! organisation that holds it (so the coordinator can report on them during the meeting), the
+//! action points made from its agenda items, and the open ones carried over from the previous
+//! meeting of the same series (same kind and organisation, or same area without one).
 
 use crate::action_points::{summary, ActionPointSummary, SUMMARY_SQL};
 use crate::error::Result;
@@ -17,6 +19,23 @@ pub struct AttendanceView {
     pub status: String,
 }
 
+/// The meeting before this one in its series: same kind, same organisation (or, without one,
+/// same area), started earlier and not cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct PreviousMeeting {
+    pub id: String,
+    pub title: String,
+    /// UTC instant, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub starts_at: String,
+}
+
+/// An action point made from one of the meeting's agenda items.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct AgendaActionPoint {
+    pub agenda_item_id: String,
+    pub point: ActionPointSummary,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct MeetingPage {
     #[ts(type = "MeetingRecord")]
@@ -27,6 +46,12 @@ pub struct MeetingPage {
     pub attendance: Vec<AttendanceView>,
     /// Open action points requested by the meeting's organisation (or, without one, in its area).
     pub open_action_points: Vec<ActionPointSummary>,
+    /// Action points made from this meeting's agenda items (any status), by agenda item.
+    pub agenda_action_points: Vec<AgendaActionPoint>,
+    /// The previous meeting of the same series, if any.
+    pub previous_meeting: Option<PreviousMeeting>,
+    /// Open action points made from the previous meeting's agenda items.
+    pub carried_over: Vec<ActionPointSummary>,
 }
 
 impl Store {
@@ -68,11 +93,94 @@ impl Store {
             .prepare_cached(&sql)?
             .query_map((day.to_string(), key), summary)?
             .collect::<rusqlite::Result<_>>()?;
+        // Which agenda item each action point came from, then their summaries in agenda order.
+        let sources: std::collections::HashMap<String, String> = self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.source_agenda_item_id FROM action_point a
+                 JOIN agenda_item g ON g.id = a.source_agenda_item_id
+                 WHERE g.meeting_id = ?1 AND g.deleted = 0 AND a.deleted = 0",
+            )?
+            .query_map([&id_text], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let from_agenda: Vec<ActionPointSummary> = self
+            .conn
+            .prepare_cached(&format!(
+                "{SUMMARY_SQL}
+                 JOIN agenda_item g ON g.id = a.source_agenda_item_id
+                 WHERE g.meeting_id = ?2 AND g.deleted = 0 AND a.deleted = 0
+                 ORDER BY g.position, a.opened_on, a.id"
+            ))?
+            .query_map((day.to_string(), &id_text), summary)?
+            .collect::<rusqlite::Result<_>>()?;
+        let agenda_action_points = from_agenda
+            .into_iter()
+            .filter_map(|point| {
+                let agenda_item_id = sources.get(&point.id)?.clone();
+                Some(AgendaActionPoint {
+                    agenda_item_id,
+                    point,
+                })
+            })
+            .collect();
+        let previous_meeting = self.previous_meeting(&meeting, &id_text)?;
+        let carried_over = match &previous_meeting {
+            None => Vec::new(),
+            Some(previous) => self
+                .conn
+                .prepare_cached(&format!(
+                    "{SUMMARY_SQL}
+                     WHERE a.deleted = 0 AND a.status IN ('open', 'in_progress', 'waiting')
+                       AND a.source_agenda_item_id IN (
+                           SELECT g.id FROM agenda_item g WHERE g.meeting_id = ?2)
+                     ORDER BY a.due_date IS NULL, a.due_date, a.id LIMIT 200"
+                ))?
+                .query_map((day.to_string(), &previous.id), summary)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
         Ok(MeetingPage {
             meeting,
             agenda,
             attendance,
             open_action_points,
+            agenda_action_points,
+            previous_meeting,
+            carried_over,
+        })
+    }
+
+    /// The latest meeting of the same kind and organisation (or, without an organisation, the
+    /// same area) that started before this one and was not cancelled.
+    fn previous_meeting(&self, meeting: &Value, id: &str) -> Result<Option<PreviousMeeting>> {
+        let text = |name: &str| meeting.get(name).and_then(Value::as_str);
+        let (Some(kind), Some(starts_at)) = (text("kind"), text("starts_at")) else {
+            return Ok(None);
+        };
+        let (column, key) = match (text("organisation_id"), text("area_id")) {
+            (Some(o), _) => ("organisation_id", o),
+            (None, Some(a)) => ("area_id", a),
+            (None, None) => return Ok(None),
+        };
+        let extra = if column == "area_id" {
+            " AND organisation_id IS NULL"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT id, title, starts_at FROM meeting
+             WHERE deleted = 0 AND kind = ?1 AND {column} = ?2{extra} AND starts_at < ?3
+               AND status <> 'cancelled' AND id <> ?4
+             ORDER BY starts_at DESC, id DESC LIMIT 1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query((kind, key, starts_at, id))?;
+        Ok(match rows.next()? {
+            None => None,
+            Some(r) => Some(PreviousMeeting {
+                id: r.get(0)?,
+                title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                starts_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            }),
         })
     }
 

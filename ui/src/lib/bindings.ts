@@ -426,6 +426,12 @@ overdue: Array<ActionPointSummary>,
  */
 vacancies: Array<Vacancy>, };
 export type AttendanceView = { id: string, contact_id: string, contact_name: string, status: string, };
+export type PreviousMeeting = { id: string, title: string, 
+/**
+ * UTC instant, `YYYY-MM-DDTHH:MM:SSZ`.
+ */
+starts_at: string, };
+export type AgendaActionPoint = { agenda_item_id: string, point: ActionPointSummary, };
 export type MeetingPage = { meeting: MeetingRecord, 
 /**
  * Agenda items in order.
@@ -434,7 +440,19 @@ agenda: Array<AgendaItemRecord>, attendance: Array<AttendanceView>,
 /**
  * Open action points requested by the meeting's organisation (or, without one, in its area).
  */
-open_action_points: Array<ActionPointSummary>, };
+open_action_points: Array<ActionPointSummary>, 
+/**
+ * Action points made from this meeting's agenda items (any status), by agenda item.
+ */
+agenda_action_points: Array<AgendaActionPoint>, 
+/**
+ * The previous meeting of the same series, if any.
+ */
+previous_meeting: PreviousMeeting | null, 
+/**
+ * Open action points made from the previous meeting's agenda items.
+ */
+carried_over: Array<ActionPointSummary>, };
 export type InviteeView = { id: string, contact_id: string, contact_name: string, email: string | null, response: string, };
 export type VisitPage = { visit: VisitRecord, 
 /**
