@@ -18,7 +18,7 @@ const rows = [
 describe('Organisaties list', () => {
   it('asks for the organisations with the typed words and the chosen kind', async () => {
     const calls = mockCommands({
-      organisation_list: (args) => {
+      organisation_list: (args: Record<string, unknown>) => {
         const query = args.query as { offset: number };
         return { offset: query.offset, items: rows, total: rows.length };
       },
