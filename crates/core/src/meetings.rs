@@ -40,6 +40,10 @@ pub struct AgendaActionPoint {
 pub struct MeetingPage {
     #[ts(type = "MeetingRecord")]
     pub meeting: Value,
+    /// The name of the organisation that holds it, if any.
+    pub organisation_name: Option<String>,
+    /// The name of its area, if any.
+    pub area_name: Option<String>,
     /// Agenda items in order.
     #[ts(type = "Array<AgendaItemRecord>")]
     pub agenda: Vec<Value>,
@@ -138,8 +142,22 @@ impl Store {
                 .query_map((day.to_string(), &previous.id), summary)?
                 .collect::<rusqlite::Result<_>>()?,
         };
+        let name = |table: &str, id: Option<&str>| -> Result<Option<String>> {
+            let Some(id) = id else { return Ok(None) };
+            let sql = format!("SELECT name FROM {table} WHERE id = ?1");
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query([id])?;
+            Ok(match rows.next()? {
+                Some(r) => r.get(0)?,
+                None => None,
+            })
+        };
+        let organisation_name = name("organisation", organisation)?;
+        let area_name = name("area", area)?;
         Ok(MeetingPage {
             meeting,
+            organisation_name,
+            area_name,
             agenda,
             attendance,
             open_action_points,

@@ -94,6 +94,8 @@ fn open_action_points_of_the_previous_meeting_are_carried_over() {
     );
 
     let page = store.meeting_page(second, date(2026, 10, 1)).unwrap();
+    assert_eq!(page.organisation_name.as_deref(), Some("Dorpsraad Groet"));
+    assert_eq!(page.area_name, None);
     let previous = page.previous_meeting.expect("a previous meeting");
     assert_eq!(previous.id, first.to_string());
     assert_eq!(previous.title, "kernoverleg 2026-03-12");
@@ -140,6 +142,7 @@ fn without_an_organisation_the_series_is_the_area() {
     let second = add(&mut store, Entity::Meeting, in_area("2026-10-08"));
 
     let page = store.meeting_page(second, date(2026, 3, 20)).unwrap();
+    assert_eq!(page.area_name.as_deref(), Some("Groet"));
     assert_eq!(page.previous_meeting.map(|m| m.id), Some(first.to_string()));
     assert_eq!(page.carried_over.len(), 1);
     assert_eq!(page.carried_over[0].id, point.to_string());

@@ -434,6 +434,14 @@ starts_at: string, };
 export type AgendaActionPoint = { agenda_item_id: string, point: ActionPointSummary, };
 export type MeetingPage = { meeting: MeetingRecord, 
 /**
+ * The name of the organisation that holds it, if any.
+ */
+organisation_name: string | null, 
+/**
+ * The name of its area, if any.
+ */
+area_name: string | null, 
+/**
  * Agenda items in order.
  */
 agenda: Array<AgendaItemRecord>, attendance: Array<AttendanceView>, 
