@@ -12,6 +12,13 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// WebDriver's code for the Enter key (in `type_into` text).
+pub const ENTER: &str = "\u{E007}";
+/// WebDriver's code for the Control key (for `chord`).
+pub const CONTROL: &str = "\u{E009}";
+/// WebDriver's code for Escape.
+pub const ESCAPE: &str = "\u{E00C}";
+
 /// The key under which WebDriver returns an element's id.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -30,9 +37,10 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
-    /// Starts the driver with `WIJKWERK_DATA` set to `data_folder` (the app inherits it) and
-    /// waits until it answers.
+    /// Starts the driver with `WIJKWERK_DATA` set to `data_folder` and `WIJKWERK_SETTINGS` to a
+    /// settings file beside it (the app inherits both), and waits until it answers.
     pub fn start(data_folder: &Path) -> Driver {
+        let settings = data_folder.with_extension("settings.json");
         use std::os::unix::process::CommandExt;
         let (port, native_port) = (free_port(), free_port());
         let child = Command::new("xvfb-run")
@@ -41,6 +49,7 @@ impl Driver {
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("WIJKWERK_DATA", data_folder)
+            .env("WIJKWERK_SETTINGS", &settings)
             .stdin(Stdio::null())
             .process_group(0)
             .spawn()
@@ -75,6 +84,11 @@ impl Driver {
             sleep(Duration::from_millis(100));
         }
         driver
+    }
+
+    /// The process id of the driver's process group (xvfb-run), to find the app under it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Starts the app at `application` and opens a session on its window.
@@ -190,6 +204,152 @@ impl Session<'_> {
             );
             sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Waits until an element matches `css`; its WebDriver id.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(css) {
+                return element;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {css:?} after {timeout:?}; the window shows: {}",
+                self.page_text()
+            );
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the text of the first element matching `css` contains `part`.
+    pub fn wait_for_text_containing(&self, css: &str, part: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.find(css).is_some() && self.text(css).contains(part) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {css:?} containing {part:?} after {timeout:?}; the window shows: {}",
+                self.page_text()
+            );
+            sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Whether an element matches `css` now.
+    pub fn exists(&self, css: &str) -> bool {
+        self.find(css).is_some()
+    }
+
+    /// Clicks the first element matching `css` (waiting up to 10 s for it).
+    pub fn click(&self, css: &str) {
+        let element = self.wait_for(css, Duration::from_secs(10));
+        self.driver.request(
+            "POST",
+            &self.path(&format!("/element/{element}/click")),
+            Some(json!({})),
+        );
+    }
+
+    /// Types `text` into the first element matching `css` (after clearing it). WebDriver keys
+    /// such as [`ENTER`] may be part of `text`.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let element = self.wait_for(css, Duration::from_secs(10));
+        self.driver.request(
+            "POST",
+            &self.path(&format!("/element/{element}/clear")),
+            Some(json!({})),
+        );
+        self.send_keys_to(&element, text);
+    }
+
+    /// Types `text` into the element without clearing it first.
+    pub fn append(&self, css: &str, text: &str) {
+        let element = self.wait_for(css, Duration::from_secs(10));
+        self.send_keys_to(&element, text);
+    }
+
+    fn send_keys_to(&self, element: &str, text: &str) {
+        self.driver.request(
+            "POST",
+            &self.path(&format!("/element/{element}/value")),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// Presses a key combination on the focused element through the Actions API: `modifier` is
+    /// held (e.g. [`CONTROL`]) while `key` is pressed.
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier}
+        ]}]});
+        self.driver
+            .request("POST", &self.path("/actions"), Some(actions));
+        let _ = self.driver.agent.delete(&format!(
+            "{}{}",
+            self.driver.url,
+            self.path("/actions")
+        ));
+    }
+
+    /// Selects the option with `value` in the `<select>` matching `css` (and tells Svelte).
+    pub fn select(&self, css: &str, value: &str) {
+        self.wait_for(css, Duration::from_secs(10));
+        let ok = self.script(
+            "const el = document.querySelector(arguments[0]);
+             if (!el) return false;
+             el.value = arguments[1];
+             el.dispatchEvent(new Event('input', {bubbles: true}));
+             el.dispatchEvent(new Event('change', {bubbles: true}));
+             return el.value === arguments[1];",
+            json!([css, value]),
+        );
+        assert_eq!(ok, json!(true), "no option {value:?} in {css:?}");
+    }
+
+    /// Sets the value of an input (date, time, number fields, which WebKit's driver does not type
+    /// into reliably) and tells Svelte as a user's typing would.
+    pub fn set_value(&self, css: &str, value: &str) {
+        self.wait_for(css, Duration::from_secs(10));
+        let ok = self.script(
+            "const el = document.querySelector(arguments[0]);
+             if (!el) return false;
+             el.focus();
+             el.value = arguments[1];
+             el.dispatchEvent(new Event('input', {bubbles: true}));
+             el.dispatchEvent(new Event('change', {bubbles: true}));
+             return true;",
+            json!([css, value]),
+        );
+        assert_eq!(ok, json!(true), "no {css:?} to set to {value:?}");
+    }
+
+    /// Runs a script in the window; its return value.
+    pub fn script(&self, script: &str, args: Value) -> Value {
+        self.driver.request(
+            "POST",
+            &self.path("/execute/sync"),
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Runs an asynchronous script (it calls `arguments[arguments.length - 1]` with its result).
+    pub fn script_async(&self, script: &str, args: Value) -> Value {
+        self.driver.request(
+            "POST",
+            &self.path("/execute/async"),
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Goes to a route of the app (`#/vergaderingen`).
+    pub fn go(&self, hash: &str) {
+        self.script("location.hash = arguments[0]; return true;", json!([hash]));
     }
 
     /// Everything the window shows as text (for failure messages).

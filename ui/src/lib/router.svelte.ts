@@ -9,6 +9,7 @@ export type Screen =
   | 'vergaderingen'
   | 'bezoeken'
   | 'actiepunten'
+  | 'jaarplanning'
   | 'instellingen';
 
 export const SCREENS: Screen[] = [
@@ -19,6 +20,7 @@ export const SCREENS: Screen[] = [
   'vergaderingen',
   'bezoeken',
   'actiepunten',
+  'jaarplanning',
   'instellingen',
 ];
 

@@ -10,8 +10,9 @@ use jiff::civil::{Date, Weekday};
 use jiff::ToSpan;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PublicHoliday {
+    #[ts(type = "string")]
     pub date: Date,
     /// The Dutch name: `Tweede Paasdag`.
     pub name: &'static str,

@@ -44,7 +44,7 @@ pub struct ImportOptions {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     pub created: Vec<ImportedEvent>,
     pub updated: Vec<ImportedEvent>,
@@ -55,26 +55,29 @@ pub struct ImportReport {
     pub refused: Vec<RefusedEvent>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportedEvent {
     /// `meeting` or `visit`.
     pub entity: &'static str,
     pub id: String,
     pub uid: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub recurrence_id: Option<String>,
     pub title: String,
     pub starts_at: String,
     /// The line of the event's BEGIN:VEVENT.
     pub line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub organisation_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RefusedEvent {
     pub line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub uid: Option<String>,
     pub reason: String,
 }

@@ -56,7 +56,7 @@ impl PlanRequest {
 }
 
 /// One proposed kernbezoek or kernoverleg.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Proposal {
     /// Stable key: `2027/kernbezoek/<kern id>`, `2027/kernoverleg-voorjaar/<kern id>`.
     pub key: String,
@@ -64,9 +64,11 @@ pub struct Proposal {
     pub kind: &'static str,
     /// `voorjaar` or `najaar` for a kernoverleg.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub season: Option<&'static str>,
     pub kern_id: String,
     pub kern_name: String,
+    #[ts(type = "string")]
     pub date: Date,
     /// The Dutch weekday: `dinsdag`.
     pub weekday: &'static str,
@@ -78,16 +80,18 @@ pub struct Proposal {
     pub ends_at: String,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub location: Option<String>,
     /// The kern's kernoverleg (for a kernoverleg).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub organisation_id: Option<String>,
     /// Why this date and not the one aimed at (what was avoided).
     pub notes: Vec<String>,
 }
 
 /// A kernbezoek or kernoverleg of the year that exists already (so none is proposed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AlreadyPlanned {
     pub key: String,
     pub entity: &'static str,
@@ -98,7 +102,7 @@ pub struct AlreadyPlanned {
 }
 
 /// A year's proposals and what they avoided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Plan {
     pub year: i16,
     pub region: String,

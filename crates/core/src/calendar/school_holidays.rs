@@ -20,15 +20,17 @@ use uuid::Uuid;
 pub const SHIPPED: &str = include_str!("../../../../assets/calendar/schoolvakanties.json");
 
 /// One school holiday of one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SchoolHoliday {
     /// The id of the record that holds (or would hold) an edit of this holiday.
     pub id: String,
     pub region: String,
     pub school_year: String,
     pub name: String,
+    #[ts(type = "string")]
     pub start_date: Date,
     /// The last day of the holiday (inclusive).
+    #[ts(type = "string")]
     pub end_date: Date,
     /// Shipped dates that are an estimate still to be checked.
     pub uncertain: bool,

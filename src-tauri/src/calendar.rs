@@ -1,0 +1,304 @@
+//! Calendars in the app: "Exporteer naar agenda" (a visit, a meeting, an organisation's meetings,
+//! a year's schedule) writes an `.ics` file into the user's downloads folder; an invitation file
+//! opened or dropped on the window is imported; the yearly visit planner proposes, and the
+//! coordinator confirms. Every decision is the core's (`wijkwerk_core::calendar`).
+
+use crate::commands::AppState;
+use crate::error::IpcError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tauri::State;
+use ts_rs::TS;
+use uuid::Uuid;
+use wijkwerk_core::calendar::export::{ActionPointsAs, ExportFilter, ExportOptions};
+use wijkwerk_core::calendar::import::{ImportOptions, ImportReport};
+use wijkwerk_core::calendar::planner::{parse_confirmation, Plan, PlanRequest};
+use wijkwerk_core::calendar::ImportError;
+
+/// The largest invitation file taken (the core checks again, line by line).
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+
+/// What to put in a calendar file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, TS)]
+#[serde(default)]
+#[ts(optional_fields)]
+pub struct CalendarExportRequest {
+    /// One visit, meeting or action point.
+    pub id: Option<String>,
+    /// Meetings of this organisation.
+    pub organisation_id: Option<String>,
+    /// Records in this area and below.
+    pub area_id: Option<String>,
+    /// A year's confirmed schedule (kernbezoeken and kernoverleggen); or a year as a filter.
+    pub year: Option<i16>,
+    pub schedule: bool,
+    /// Action points' due dates: `tasks` or `events`.
+    pub action_points_as: Option<String>,
+    /// A reminder this many minutes before.
+    pub reminder_minutes: Option<u32>,
+    /// The file's name without `.ics` (made safe), and the calendar's name.
+    pub name: Option<String>,
+}
+
+/// A calendar file written.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CalendarFile {
+    pub path: String,
+    pub events: usize,
+    pub tasks: usize,
+}
+
+fn bad(message: impl Into<String>) -> IpcError {
+    IpcError::new("bad_request", message)
+}
+
+fn parse_id(text: &Option<String>) -> Result<Option<Uuid>, IpcError> {
+    text.as_deref()
+        .map(|t| Uuid::parse_str(t).map_err(|_| bad(format!("Geen geldige sleutel: {t}."))))
+        .transpose()
+}
+
+/// A file name made of letters, digits and dashes: `kernbezoek-groet-2027`.
+pub fn safe_file_stem(name: &str) -> String {
+    let mut stem = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            stem.extend(c.to_lowercase());
+        } else if !stem.ends_with('-') && !stem.is_empty() {
+            stem.push('-');
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    let stem: String = stem.chars().take(60).collect();
+    if stem.is_empty() {
+        "wijkwerk-agenda".into()
+    } else {
+        stem
+    }
+}
+
+/// `dir/stem.ics`, or `dir/stem-2.ics` and so on when that exists: never overwrite.
+pub fn free_path(dir: &Path, stem: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.ics"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{stem}-{n}.ics")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+fn export_folder() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WIJKWERK_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    dirs::download_dir()
+        .or_else(dirs::document_dir)
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+pub fn export(state: &AppState, request: CalendarExportRequest) -> Result<CalendarFile, IpcError> {
+    let action_points = match request.action_points_as.as_deref() {
+        None | Some("") => None,
+        Some("tasks") => Some(ActionPointsAs::Tasks),
+        Some("events") => Some(ActionPointsAs::Events),
+        Some(other) => return Err(bad(format!("Onbekende keuze voor actiepunten: {other}."))),
+    };
+    let filter = ExportFilter {
+        id: parse_id(&request.id)?,
+        organisation: parse_id(&request.organisation_id)?,
+        area: parse_id(&request.area_id)?,
+        year: request.year,
+        schedule: request.schedule,
+        action_points,
+        ..Default::default()
+    };
+    let mut options = ExportOptions::at(jiff::Timestamp::now());
+    options.reminder_minutes = request.reminder_minutes;
+    options.calendar_name = request.name.clone();
+    let export = state.with_store(|s| s.calendar_export(&filter, &options))?;
+    let dir = export_folder();
+    let path = free_path(
+        &dir,
+        &safe_file_stem(request.name.as_deref().unwrap_or("wijkwerk-agenda")),
+    );
+    let failed = |e: std::io::Error| {
+        IpcError::new(
+            "io",
+            format!(
+                "Het agendabestand kon niet worden bewaard in {}: {e}.",
+                dir.display()
+            ),
+        )
+    };
+    std::fs::create_dir_all(&dir).map_err(failed)?;
+    // Written beside its place first and then renamed: a full disk leaves no half file.
+    let temporary = path.with_extension("ics.part");
+    std::fs::write(&temporary, export.text.as_bytes()).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        failed(e)
+    })?;
+    std::fs::rename(&temporary, &path).map_err(failed)?;
+    Ok(CalendarFile {
+        path: path.display().to_string(),
+        events: export.events,
+        tasks: export.tasks,
+    })
+}
+
+pub fn import(state: &AppState, name: &str, text: &str) -> Result<ImportReport, IpcError> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(IpcError::new(
+            "calendar_refused",
+            format!(
+                "{name}: het bestand is te groot ({} MB; ten hoogste {} MB).",
+                text.len() / (1024 * 1024),
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let options = ImportOptions {
+        now: jiff::Timestamp::now(),
+    };
+    let mut outcome = None;
+    state.with_store(|s| {
+        outcome = Some(s.calendar_import(text.as_bytes(), &options));
+        Ok(())
+    })?;
+    match outcome {
+        Some(Ok(report)) => Ok(report),
+        Some(Err(ImportError::Refused(refused))) => Err(IpcError::new(
+            "calendar_refused",
+            match refused.line() {
+                Some(line) => format!(
+                    "{name}, regel {line}: {}. Er is niets geïmporteerd.",
+                    refused.reason()
+                ),
+                None => format!("{name}: {}. Er is niets geïmporteerd.", refused.reason()),
+            },
+        )),
+        Some(Err(ImportError::Store(error))) => Err(error.into()),
+        None => Err(bad("Het importeren is niet gebeurd.")),
+    }
+}
+
+fn plan_request(
+    state: &AppState,
+    year: i16,
+    region: Option<String>,
+) -> Result<PlanRequest, IpcError> {
+    let region = match region.filter(|r| !r.is_empty()) {
+        Some(region) => region,
+        None => state
+            .with_store(|s| s.school_region())?
+            .unwrap_or_else(|| "noord".to_owned()),
+    };
+    Ok(PlanRequest::new(year, &region))
+}
+
+#[tauri::command(async)]
+pub fn calendar_export(
+    state: State<'_, AppState>,
+    request: CalendarExportRequest,
+) -> Result<CalendarFile, IpcError> {
+    export(&state, request)
+}
+
+/// Imports an invitation file's text (read by the front end from a file opened or dropped).
+#[tauri::command(async)]
+pub fn calendar_import(
+    state: State<'_, AppState>,
+    name: String,
+    text: String,
+) -> Result<ImportReport, IpcError> {
+    import(&state, &name, &text)
+}
+
+/// The year's proposed kernbezoeken and kernoverleggen.
+#[tauri::command(async)]
+pub fn plan_year(
+    state: State<'_, AppState>,
+    year: i16,
+    region: Option<String>,
+) -> Result<Plan, IpcError> {
+    let request = plan_request(&state, year, region)?;
+    state.with_store(|s| s.plan_year(&request))
+}
+
+/// Confirms proposals (`KEY`, or `KEY=YYYY-MM-DDTHH:MM` for one moved); returns how many
+/// visits and meetings were made.
+#[tauri::command(async)]
+pub fn confirm_plan(
+    state: State<'_, AppState>,
+    year: i16,
+    region: Option<String>,
+    confirmations: Vec<String>,
+) -> Result<usize, IpcError> {
+    let request = plan_request(&state, year, region)?;
+    state.with_store(|s| {
+        let plan = s.plan_year(&request)?;
+        let parsed = confirmations
+            .iter()
+            .map(|c| parse_confirmation(c, &plan))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(s.confirm_plan(&request, &parsed)?.len())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+    use wijkwerk_core::Store;
+
+    fn demo_state() -> AppState {
+        let mut store = Store::in_memory().unwrap();
+        wijkwerk_core::demo::load_demo(&mut store, wijkwerk_core::today()).unwrap();
+        AppState::new(PathBuf::from("/data"), Ok(store), Settings::default())
+    }
+
+    #[test]
+    fn file_names_are_safe_and_never_overwrite() {
+        assert_eq!(
+            safe_file_stem("Kernbezoek Groet / 2027"),
+            "kernbezoek-groet-2027"
+        );
+        assert_eq!(safe_file_stem("../.."), "wijkwerk-agenda");
+        let dir = tempfile::tempdir().unwrap();
+        let first = free_path(dir.path(), "a");
+        std::fs::write(&first, "x").unwrap();
+        assert_eq!(free_path(dir.path(), "a"), dir.path().join("a-2.ics"));
+    }
+
+    #[test]
+    fn a_broken_file_is_refused_with_its_line_and_nothing_is_imported() {
+        let state = demo_state();
+        let before = state
+            .with_store(|s| s.count(wijkwerk_core::Entity::Meeting))
+            .unwrap();
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n\
+                    DTSTART:20270231T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let error = import(&state, "uitnodiging.ics", text).unwrap_err();
+        assert_eq!(error.code, "calendar_refused");
+        assert!(error.message.contains("uitnodiging.ics"), "{}", error.message);
+        assert!(error.message.contains("regel"), "{}", error.message);
+        let after = state
+            .with_store(|s| s.count(wijkwerk_core::Entity::Meeting))
+            .unwrap();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn an_invitation_becomes_a_meeting() {
+        let state = demo_state();
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//NL\r\nMETHOD:REQUEST\r\n\
+                    BEGIN:VEVENT\r\nUID:ledenavond-1@example.nl\r\nDTSTAMP:20261120T120000Z\r\n\
+                    DTSTART:20261210T183000Z\r\nDTEND:20261210T203000Z\r\n\
+                    SUMMARY:Ledenavond\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let report = import(&state, "ledenavond.ics", text).unwrap();
+        assert_eq!(report.created.len(), 1);
+        assert_eq!(report.created[0].title, "Ledenavond");
+    }
+}
