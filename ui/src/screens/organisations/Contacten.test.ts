@@ -1,0 +1,132 @@
+// The Contacten screen against a mocked Rust side.
+import { afterEach, describe, expect, it } from 'vitest';
+import Contacten from '../Contacten.svelte';
+import { cleanup, mockCommands, render, settle } from '../../test/mock';
+import { setLocale } from '../../lib/i18n.svelte';
+import { contactPageAnswer, ORG } from './fixtures';
+import { byTestId, click, type } from './testing';
+
+afterEach(() => {
+  cleanup();
+  setLocale('nl');
+  location.hash = '';
+});
+
+const rows = [
+  { id: 'c1', name: 'Anna de Vries', email: 'anna@example.nl', phone: null, organisations: 'Wijkvereniging Oost' },
+];
+
+describe('Contacten list', () => {
+  it('lists contacts with their organisations and searches by the typed words', async () => {
+    const calls = mockCommands({ contact_list: { offset: 0, items: rows, total: 1 } });
+    const page = await render(Contacten, { id: null, params: new URLSearchParams() });
+
+    expect(page.querySelector('h1')?.textContent).toBe('Contacten');
+    expect(byTestId('contact-list').textContent).toContain('Wijkvereniging Oost');
+    expect(byTestId('contact-list').textContent).toContain('anna@example.nl');
+
+    type(byTestId<HTMLInputElement>('contact-search'), 'anna');
+    await settle(250);
+    const queries = calls.filter((c) => c.cmd === 'contact_list').map((c) => c.args.query);
+    expect(queries).toEqual([
+      { offset: 0, limit: 100 },
+      { text: 'anna', offset: 0, limit: 100 },
+    ]);
+
+    byTestId('contact-list').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    expect(location.hash).toBe('#/contacten/c1');
+  });
+
+  it('creates a contact and opens their page; a refused e-mail address shows beside its field', async () => {
+    let refuse = true;
+    const calls = mockCommands({
+      contact_list: { offset: 0, items: [], total: 0 },
+      write_records: () => {
+        if (refuse) throw { code: 'invalid', message: 'Geen geldig e-mailadres: "fatima"', field: 'email' };
+        return { ids: ['c9'] };
+      },
+    });
+    await render(Contacten, { id: null, params: new URLSearchParams() });
+
+    click('new-contact');
+    await settle();
+    type(byTestId<HTMLInputElement>('contact-name'), 'Fatima El Amrani');
+    type(byTestId<HTMLInputElement>('contact-email'), 'fatima');
+    click('contact-save');
+    await settle();
+    const email = byTestId<HTMLInputElement>('contact-email');
+    expect(email.closest('.field')?.querySelector('#contact-email-error')?.textContent).toBe(
+      'Geen geldig e-mailadres: "fatima"',
+    );
+    expect(location.hash).toBe('');
+
+    refuse = false;
+    type(email, 'fatima@example.nl');
+    click('contact-save');
+    await settle();
+    const last = calls.filter((c) => c.cmd === 'write_records').pop();
+    expect(last?.args.batch).toEqual([
+      {
+        op: 'create',
+        entity: 'contact',
+        id: null,
+        fields: { name: 'Fatima El Amrani', email: 'fatima@example.nl', phone: null, address: null, notes: null },
+      },
+    ]);
+    expect(location.hash).toBe('#/contacten/c9');
+  });
+});
+
+describe('Contact page', () => {
+  it('shows the roles, the meetings attended and the action points, with links', async () => {
+    const calls = mockCommands({ contact_page: contactPageAnswer });
+    const page = await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+
+    expect(calls[0]).toEqual({ cmd: 'contact_page', args: { id: 'c1' } });
+    expect(page.querySelector('h1')?.textContent).toBe('Anna de Vries');
+    expect(byTestId('contact-details').textContent).toContain('06 1234 5678');
+
+    const roles = [...byTestId('contact-roles').querySelectorAll('li')];
+    expect(roles.length).toBe(2);
+    expect(roles[0].querySelector('a')?.getAttribute('href')).toBe(`#/organisaties/${ORG}`);
+    expect(roles[0].textContent).toContain('voorzitter');
+    expect(roles[0].textContent).toContain('sinds 1 mei 2023');
+    expect(roles[1].textContent).toContain('Dorpsraad Groet');
+    expect(roles[1].textContent).toContain('1 januari 2020 t/m 30 juni 2025');
+    expect(roles[1].classList.contains('ended')).toBe(true);
+
+    const meetings = [...byTestId('contact-meetings').querySelectorAll('li')];
+    expect(meetings.map((li) => li.querySelector('a')?.getAttribute('href'))).toEqual([
+      '#/vergaderingen/m1',
+      '#/vergaderingen/m2',
+    ]);
+    expect(meetings[0].textContent).toContain('aanwezig');
+    expect(meetings[0].textContent).toContain('12 maart 2026 19:30');
+    expect(meetings[1].textContent).toContain('afgemeld');
+
+    const points = byTestId('contact-action-points');
+    expect(points.querySelector('a')?.getAttribute('href')).toBe('#/actiepunten/a1');
+    expect(points.textContent).toContain('bij Openbare Ruimte');
+  });
+
+  it('speaks English when that was chosen', async () => {
+    setLocale('en');
+    mockCommands({ contact_page: contactPageAnswer });
+    const page = await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+    expect(page.textContent).toContain('Roles');
+    expect(byTestId('contact-meetings').textContent).toContain('present');
+    expect(byTestId('contact-roles').textContent).toContain('chair');
+  });
+
+  it('deletes the contact with undo and goes back to the list', async () => {
+    const calls = mockCommands({ contact_page: contactPageAnswer, write_records: { ids: [] }, contact_list: { offset: 0, items: [], total: 0 } });
+    await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+    click('contact-delete');
+    await settle();
+    expect(calls.find((c) => c.cmd === 'write_records')?.args.batch).toEqual([
+      { op: 'delete', entity: 'contact', id: 'c1' },
+    ]);
+    expect(location.hash).toBe('#/contacten');
+  });
+});
