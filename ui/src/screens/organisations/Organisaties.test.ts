@@ -338,4 +338,76 @@ describe('Organisation page', () => {
     expect(batches(calls)).toEqual([[{ op: 'delete', entity: 'role', id: 'r3' }]]);
     expect(calls.filter((c) => c.cmd === 'organisation_board').length).toBe(2);
   });
+
+  it('changes a role (kind, title, dates) and the organisation\'s details', async () => {
+    const calls = mockCommands(pageAnswers({ write_records: { ids: [] } }));
+    await render(Organisaties, { id: ORG, params: new URLSearchParams() });
+
+    click('role-edit', byTestId('board-current').querySelectorAll('li')[1]);
+    await settle();
+    expect(byTestId<HTMLSelectElement>('role-kind').value).toBe('secretary');
+    choose(byTestId<HTMLSelectElement>('role-kind'), 'vice_chair');
+    type(byTestId<HTMLInputElement>('role-title'), 'tevens notulist');
+    type(byTestId<HTMLInputElement>('role-end'), '2026-12-31');
+    click('role-save');
+    await settle();
+
+    click('organisation-edit');
+    await settle();
+    expect(byTestId<HTMLInputElement>('organisation-name').value).toBe('Wijkvereniging Oost');
+    type(byTestId<HTMLInputElement>('organisation-board-size'), '');
+    type(byTestId<HTMLInputElement>('organisation-phone'), '');
+    click('organisation-save');
+    await settle();
+
+    expect(batches(calls)).toEqual([
+      [
+        {
+          op: 'update',
+          entity: 'role',
+          id: 'r2',
+          fields: { kind: 'vice_chair', title: 'tevens notulist', start_date: '2024-01-01', end_date: '2026-12-31' },
+        },
+      ],
+      [
+        {
+          op: 'update',
+          entity: 'organisation',
+          id: ORG,
+          fields: {
+            name: 'Wijkvereniging Oost',
+            kind: 'wijkvereniging',
+            board_size: null,
+            email: 'bestuur@oost.nl',
+            phone: null,
+            website: null,
+            notes: 'Vergadert in De Hoeksteen.',
+          },
+        },
+      ],
+    ]);
+    expect(document.querySelector('[data-testid="organisation-dialog"]')).toBeNull();
+  });
+
+  it('picks the first match with Enter in the contact search', async () => {
+    mockCommands(
+      pageAnswers({
+        contact_list: {
+          offset: 0,
+          total: 1,
+          items: [{ id: 'c7', name: 'Jan Visser', email: null, phone: null, organisations: null }],
+        },
+      }),
+    );
+    await render(Organisaties, { id: ORG, params: new URLSearchParams() });
+    click('add-role');
+    await settle();
+    const search = byTestId<HTMLInputElement>('role-contact-search');
+    type(search, 'jan');
+    await settle(250);
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    await settle();
+    expect(byTestId('role-contact-chosen').textContent).toContain('Jan Visser');
+    expect(document.activeElement?.id).toBe('role-kind');
+  });
 });
