@@ -13,7 +13,9 @@ APP="$CARGO_TARGET_DIR/release/wijkwerk-desktop"
 
 # What Tauri needs to build and run on Debian/Ubuntu.
 APP_PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev)
+  libayatana-appindicator3-dev librsvg2-dev
+  # The OS keyring for the sync token (Secret Service over D-Bus).
+  libdbus-1-dev pkg-config)
 # What the end-to-end test adds: a virtual screen and WebKit's WebDriver.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
 

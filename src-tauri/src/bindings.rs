@@ -6,6 +6,7 @@
 use crate::commands::{AppStatus, WriteRequest, Written};
 use crate::error::IpcError;
 use crate::settings::Language;
+use crate::sync::{ConflictView, SyncPhase, SyncProgress, SyncSettings, SyncState, TokenStorage};
 use ts_rs::{Config, TS};
 use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary};
 use wijkwerk_core::areas::AreaNode;
@@ -164,6 +165,12 @@ pub fn generate() -> String {
         decl::<MeetingAttended>(&cfg),
         decl::<ContactPage>(&cfg),
         decl::<SearchHit>(&cfg),
+        decl::<SyncPhase>(&cfg),
+        decl::<SyncProgress>(&cfg),
+        decl::<SyncState>(&cfg),
+        decl::<TokenStorage>(&cfg),
+        decl::<SyncSettings>(&cfg),
+        decl::<ConflictView>(&cfg),
         decl::<crate::calendar::CalendarExportRequest>(&cfg),
         decl::<crate::calendar::CalendarFile>(&cfg),
         decl::<wijkwerk_core::calendar::import::ImportedEvent>(&cfg),

@@ -61,6 +61,11 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `f` on the settings (the sync worker reads and changes the server there).
+    pub fn with_settings<T>(&self, f: impl FnOnce(&mut Settings) -> T) -> T {
+        f(&mut self.settings())
+    }
+
     /// Runs `f` on the open store, or answers with the error that kept it from opening.
     pub fn with_store<T>(
         &self,
@@ -175,6 +180,7 @@ pub fn write(state: &AppState, batch: Vec<WriteRequest>) -> Result<Written, IpcE
         .map(WriteRequest::into_write)
         .collect::<Result<Vec<_>, _>>()?;
     let committed = state.with_store(|store| store.write(writes))?;
+    crate::sync::poke();
     Ok(Written {
         ids: committed
             .records
@@ -306,7 +312,9 @@ pub fn action_point_status(
     state.with_store(|s| {
         s.change_action_point_status(id, &status, comment.as_deref(), None)
             .map(|_| ())
-    })
+    })?;
+    crate::sync::poke();
+    Ok(())
 }
 
 #[tauri::command(async)]
@@ -316,7 +324,9 @@ pub fn action_point_comment(
     comment: String,
 ) -> Result<(), IpcError> {
     let id = uuid(&id)?;
-    state.with_store(|s| s.comment_action_point(id, &comment, None).map(|_| ()))
+    state.with_store(|s| s.comment_action_point(id, &comment, None).map(|_| ()))?;
+    crate::sync::poke();
+    Ok(())
 }
 
 #[tauri::command(async)]

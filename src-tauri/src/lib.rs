@@ -7,6 +7,7 @@
 //! - [`error`]: [`IpcError`], the `{code, message, field}` every failed command returns, in the
 //!   interface language;
 //! - [`settings`]: language and chosen data folder, kept in the user's config folder;
+//! - [`sync`]: the background sync with the municipal server, its settings and conflicts;
 //! - [`bindings`]: the TypeScript types of the front end, generated from the Rust ones.
 //!
 //! Invariant: the app never fails to show a window because of its data. A store that cannot be
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod data_folder;
 pub mod error;
 pub mod settings;
+pub mod sync;
 
 pub use error::IpcError;
 
@@ -42,6 +44,10 @@ pub fn run() -> Result<(), tauri::Error> {
     };
     tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            sync::start(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::today_overview,
@@ -64,6 +70,13 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::search,
             commands::set_language,
             commands::open_data_folder,
+            sync::sync_state,
+            sync::sync_now,
+            sync::sync_settings,
+            sync::save_sync_settings,
+            sync::sync_conflicts,
+            sync::keep_conflict_value,
+            sync::dismiss_conflict,
         ])
         .run(tauri::generate_context!())
 }

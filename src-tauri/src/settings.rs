@@ -27,6 +27,10 @@ pub struct Settings {
     /// The data folder last opened from the app (used when neither `--data` nor
     /// `WIJKWERK_DATA` names one).
     pub data_folder: Option<PathBuf>,
+    /// The municipal sync server (`https://wijkwerk.bergen.nl`); `None` means sync is off. The
+    /// sign-in token is not kept here but in the OS keyring, or in a file beside this one that
+    /// only the user can read (see `crate::sync`).
+    pub server: Option<String>,
     /// Where these settings are kept; `None` when there is nowhere to keep them.
     #[serde(skip)]
     pub file: Option<PathBuf>,

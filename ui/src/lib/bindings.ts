@@ -491,3 +491,61 @@ snippet: string,
  * finding, else the record itself.
  */
 open_entity: string, open_id: string, };
+export type SyncPhase = "off" | "idle" | "syncing" | "offline" | "error" | "paused_auth";
+export type SyncProgress = { 
+/**
+ * Local transactions sent so far.
+ */
+pushed: number, 
+/**
+ * Records received so far.
+ */
+pulled: number, };
+export type SyncState = { phase: SyncPhase, server: string | null, 
+/**
+ * Local transactions waiting to be sent (refused ones included).
+ */
+waiting: number, 
+/**
+ * Of those, refused by the server.
+ */
+refused: number, 
+/**
+ * Conflicts not yet reviewed.
+ */
+conflicts: number, 
+/**
+ * When the last round succeeded (UTC instant).
+ */
+last_synced_at: string | null, 
+/**
+ * Why the last round failed (as the core words it).
+ */
+last_error: string | null, 
+/**
+ * The stable code of that failure (`offline`, `unauthorized`, `forbidden`, `no_token`, …).
+ */
+last_error_code: string | null, 
+/**
+ * When the next round is planned (UTC instant); `None` when none is (off, paused, running).
+ */
+next_attempt_at: string | null, progress: SyncProgress | null, };
+export type TokenStorage = "keyring" | "file";
+export type SyncSettings = { server: string | null, has_token: boolean, token_storage: TokenStorage, 
+/**
+ * Said when the token is in a file rather than the OS keyring.
+ */
+warning: string | null, };
+export type ConflictView = { seq: number, entity: string, record_id: string, 
+/**
+ * The record's name or title, when it has one.
+ */
+record_label: string | null, field: string, 
+/**
+ * The value that lost (here or on another laptop).
+ */
+lost_value: unknown, 
+/**
+ * The value that was kept.
+ */
+won_value: unknown, recorded_at: string, };

@@ -11,6 +11,7 @@ import * as visits from '../i18n/visits';
 import * as actionPoints from '../i18n/action_points';
 import * as search from '../i18n/search';
 import * as settings from '../i18n/settings';
+import * as sync from '../i18n/sync';
 
 export type Locale = 'nl' | 'en';
 
@@ -18,7 +19,7 @@ type Dictionary = Record<string, string>;
 
 /** Every screen's words, merged per language. */
 export const dictionaries: Record<Locale, Dictionary> = { nl: {}, en: {} };
-for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings]) {
+for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync]) {
   Object.assign(dictionaries.nl, part.nl);
   Object.assign(dictionaries.en, part.en);
 }

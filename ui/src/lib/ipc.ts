@@ -4,6 +4,7 @@
 // test fails when that file is stale.
 
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type {
   ActionPointEvent,
   ActionPointQuery,
@@ -139,3 +140,41 @@ export const setLanguage = (language: Language) =>
 
 /** Opens another data folder (a new one gets the demo); the new status. */
 export const openDataFolder = (path: string) => call<AppStatus>('open_data_folder', { path });
+
+// Sync with the municipal server (src-tauri/src/sync.rs).
+
+/** Where sync stands: phase, waiting changes, conflicts, last sync, next try. */
+export const syncState = () => call<import('./bindings').SyncState>('sync_state');
+
+/** Asks for a round now; the state after asking. */
+export const syncNow = () => call<import('./bindings').SyncState>('sync_now');
+
+/** The server address and whether (and where) a token is kept; never the token itself. */
+export const syncSettings = () => call<import('./bindings').SyncSettings>('sync_settings');
+
+/** Sets the server (empty turns sync off) and, when not empty, a new sign-in token. */
+export const saveSyncSettings = (server: string, token: string | null) =>
+  call<import('./bindings').SyncSettings>('save_sync_settings', { server, token });
+
+/** The conflicts to review, newest first. */
+export const syncConflicts = () => call<import('./bindings').ConflictView[]>('sync_conflicts');
+
+/** "Mijn waarde terugzetten": the value that lost becomes a new edit. */
+export const keepConflictValue = (seq: number) =>
+  call<null>('keep_conflict_value', { seq }).then(() => undefined);
+
+/** "Negeren": the value that won stays; the conflict is marked reviewed. */
+export const dismissConflict = (seq: number) =>
+  call<null>('dismiss_conflict', { seq }).then(() => undefined);
+
+/** Calls `callback` with every new sync state (event `sync-state`); resolves to a function that
+ * stops listening. Without a Tauri runtime it listens to nothing. */
+export async function onSyncState(
+  callback: (state: import('./bindings').SyncState) => void,
+): Promise<() => void> {
+  try {
+    return await listen<import('./bindings').SyncState>('sync-state', (event) => callback(event.payload));
+  } catch {
+    return () => {};
+  }
+}

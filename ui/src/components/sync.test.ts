@@ -1,0 +1,276 @@
+// Sync in the interface: the status line in the menu in every phase, "Nu synchroniseren", the
+// settings form (the token never shown back) and the conflicts to review.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import SyncStatus from './SyncStatus.svelte';
+import SyncSettings from './SyncSettings.svelte';
+import Conflicts from './Conflicts.svelte';
+import { cleanup, mockCommands, render, settle } from '../test/mock';
+import { setLocale } from '../lib/i18n.svelte';
+import type { ConflictView, SyncState } from '../lib/ipc';
+
+afterEach(() => {
+  cleanup();
+  setLocale('nl');
+});
+
+const base: SyncState = {
+  phase: 'idle',
+  server: 'https://wijkwerk.bergen.nl',
+  waiting: 0,
+  refused: 0,
+  conflicts: 0,
+  last_synced_at: null,
+  last_error: null,
+  last_error_code: null,
+  next_attempt_at: null,
+  progress: null,
+};
+
+/** An instant today at 21:47 in Amsterdam (UTC+1 in winter, +2 in summer). */
+function todayAt2147(): string {
+  const now = new Date();
+  for (const offset of [1, 2]) {
+    const candidate = new Date(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 21 - offset, 47),
+    );
+    const shown = new Intl.DateTimeFormat('nl-NL', {
+      timeZone: 'Europe/Amsterdam',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(candidate);
+    if (shown === '21:47') return candidate.toISOString();
+  }
+  throw new Error('no such instant');
+}
+
+async function statusLine(state: Partial<SyncState>): Promise<HTMLElement> {
+  mockCommands({ sync_state: { ...base, ...state } });
+  return render(SyncStatus, {});
+}
+
+const text = (page: HTMLElement, id: string) =>
+  page.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null;
+
+describe('SyncStatus', () => {
+  it('says "Niet ingesteld" without a server and links to the settings', async () => {
+    const page = await statusLine({ phase: 'off', server: null });
+    expect(text(page, 'sync-status-text')).toBe('Niet ingesteld');
+    expect(page.querySelector('[data-testid="sync-set-up"]')?.getAttribute('href')).toBe('#/instellingen');
+    expect(page.querySelector('[data-testid="sync-now"]')).toBeNull();
+  });
+
+  it('shows when it last synced', async () => {
+    const page = await statusLine({ phase: 'idle', last_synced_at: todayAt2147() });
+    expect(text(page, 'sync-status-text')).toBe('Gesynchroniseerd om 21:47');
+    expect(page.querySelector('[data-testid="sync-waiting"]')).toBeNull();
+  });
+
+  it('says it has not synced yet', async () => {
+    const page = await statusLine({ phase: 'idle' });
+    expect(text(page, 'sync-status-text')).toBe('Nog niet gesynchroniseerd');
+  });
+
+  it('shows a round running, with its progress', async () => {
+    const page = await statusLine({ phase: 'syncing', progress: { pushed: 3, pulled: 1200 } });
+    expect(text(page, 'sync-status-text')).toBe('Synchroniseren…');
+    expect(text(page, 'sync-detail')).toBe('3 verstuurd, 1200 ontvangen');
+    expect((page.querySelector('[data-testid="sync-now"]') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows offline with the changes waiting and the next try', async () => {
+    const page = await statusLine({
+      phase: 'offline',
+      waiting: 12,
+      last_error: 'the server cannot be reached',
+      last_error_code: 'offline',
+      next_attempt_at: todayAt2147(),
+    });
+    expect(text(page, 'sync-status-text')).toBe('Offline');
+    expect(text(page, 'sync-waiting')).toBe('12 wijzigingen wachten');
+    expect(text(page, 'sync-detail')).toBe('Volgende poging om 21:47');
+  });
+
+  it('counts one waiting change and one conflict in the singular, linking to the review', async () => {
+    const page = await statusLine({ waiting: 1, conflicts: 1, last_synced_at: todayAt2147() });
+    expect(text(page, 'sync-waiting')).toBe('1 wijziging wacht');
+    const link = page.querySelector('[data-testid="sync-conflicts"]');
+    expect(link?.textContent).toBe('1 conflict te beoordelen');
+    expect(link?.getAttribute('href')).toBe('#/instellingen');
+  });
+
+  it('says a refused sign-in paused sync, and a read-only account', async () => {
+    let page = await statusLine({ phase: 'paused_auth', last_error_code: 'unauthorized' });
+    expect(text(page, 'sync-status-text')).toBe('Aanmelding geweigerd: gepauzeerd');
+    cleanup();
+    page = await statusLine({ phase: 'paused_auth', last_error_code: 'forbidden' });
+    expect(text(page, 'sync-status-text')).toBe('Alleen lezen: wijzigingen gaan niet mee');
+    cleanup();
+    page = await statusLine({ phase: 'paused_auth', last_error_code: 'no_token' });
+    expect(text(page, 'sync-status-text')).toBe('Geen token: gepauzeerd');
+  });
+
+  it('shows a failure with the reason on hover, and refused changes', async () => {
+    const page = await statusLine({
+      phase: 'error',
+      refused: 2,
+      waiting: 2,
+      last_error: 'the server speaks another protocol version',
+      last_error_code: 'protocol',
+    });
+    expect(text(page, 'sync-status-text')).toBe('Synchroniseren mislukt');
+    expect(page.querySelector('[role="status"]')?.getAttribute('title')).toContain('protocol');
+    expect(text(page, 'sync-refused')).toBe('2 geweigerd door de server');
+  });
+
+  it('speaks English', async () => {
+    setLocale('en');
+    const page = await statusLine({ phase: 'offline', waiting: 3 });
+    expect(text(page, 'sync-status-text')).toBe('Offline');
+    expect(text(page, 'sync-waiting')).toBe('3 changes waiting');
+    expect(text(page, 'sync-now')).toBe('Sync now');
+  });
+
+  it('"Nu synchroniseren" asks for a round and shows the answer', async () => {
+    const calls = mockCommands({
+      sync_state: { ...base, phase: 'offline' },
+      sync_now: { ...base, phase: 'syncing' },
+    });
+    const page = await render(SyncStatus, {});
+    const button = page.querySelector('[data-testid="sync-now"]') as HTMLButtonElement;
+    expect(button.textContent).toBe('Nu synchroniseren');
+    button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain('sync_now');
+    expect(text(page, 'sync-status-text')).toBe('Synchroniseren…');
+  });
+
+  it('follows the sync-state events', async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'sync_state') return { ...base, phase: 'idle' };
+        throw new Error(`unexpected ${cmd}`);
+      },
+      { shouldMockEvents: true },
+    );
+    const page = await render(SyncStatus, {});
+    expect(text(page, 'sync-status-text')).toBe('Nog niet gesynchroniseerd');
+    await emit('sync-state', { ...base, phase: 'offline', waiting: 4 });
+    await settle();
+    expect(text(page, 'sync-status-text')).toBe('Offline');
+    expect(text(page, 'sync-waiting')).toBe('4 wijzigingen wachten');
+  });
+
+  it('shows nothing broken when the Rust side does not answer', async () => {
+    mockCommands({});
+    const page = await render(SyncStatus, {});
+    expect(page.querySelector('[data-testid="sync-status"]')).toBeNull();
+  });
+});
+
+describe('SyncSettings', () => {
+  it('shows the server, never the token, and the file warning; saves a new token', async () => {
+    const calls = mockCommands({
+      sync_settings: {
+        server: 'https://wijkwerk.bergen.nl',
+        has_token: true,
+        token_storage: 'file',
+        warning: 'Het token staat in een bestand (/x/sync-token) dat alleen jij kunt lezen.',
+      },
+      save_sync_settings: (args) => ({
+        server: args.server,
+        has_token: true,
+        token_storage: 'file',
+        warning: 'Het token staat in een bestand (/x/sync-token) dat alleen jij kunt lezen.',
+      }),
+    });
+    const page = await render(SyncSettings, {});
+    const server = page.querySelector('[data-testid="sync-server"]') as HTMLInputElement;
+    const token = page.querySelector('[data-testid="sync-token"]') as HTMLInputElement;
+    expect(server.value).toBe('https://wijkwerk.bergen.nl');
+    expect(token.type).toBe('password');
+    expect(token.value).toBe('');
+    expect(page.textContent).toContain('Er is een token bewaard');
+    expect(text(page, 'sync-token-warning')).toContain('Het token staat in een bestand');
+    expect(page.querySelector('label[for="sync-server"]')).not.toBeNull();
+    expect(page.querySelector('label[for="sync-token"]')).not.toBeNull();
+
+    token.value = 'nieuw-geheim';
+    token.dispatchEvent(new Event('input', { bubbles: true }));
+    page.querySelector('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await settle();
+    const saved = calls.find((c) => c.cmd === 'save_sync_settings');
+    expect(saved?.args).toEqual({ server: 'https://wijkwerk.bergen.nl', token: 'nieuw-geheim' });
+    expect(token.value).toBe('', 'the token field is emptied after saving');
+  });
+
+  it('keeps the token when the field is left empty, and shows a refused address beside its field', async () => {
+    const calls = mockCommands({
+      sync_settings: { server: null, has_token: false, token_storage: 'keyring', warning: null },
+      save_sync_settings: () => {
+        throw { code: 'invalid', message: 'Geef een adres dat begint met https://', field: 'server' };
+      },
+    });
+    const page = await render(SyncSettings, {});
+    expect(page.querySelector('[data-testid="sync-token-warning"]')).toBeNull();
+    const server = page.querySelector('[data-testid="sync-server"]') as HTMLInputElement;
+    server.value = 'wijkwerk.bergen.nl';
+    server.dispatchEvent(new Event('input', { bubbles: true }));
+    page.querySelector('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await settle();
+    expect(calls.find((c) => c.cmd === 'save_sync_settings')?.args).toEqual({
+      server: 'wijkwerk.bergen.nl',
+      token: null,
+    });
+    expect(page.querySelector('#sync-server-error')?.textContent).toContain('https://');
+  });
+});
+
+describe('Conflicts', () => {
+  const conflict: ConflictView = {
+    seq: 7,
+    entity: 'contact',
+    record_id: '0190a0b0-0000-7000-8000-000000000001',
+    record_label: 'Ans de Vries',
+    field: 'phone',
+    lost_value: '06 12345678',
+    won_value: '072 1234567',
+    recorded_at: todayAt2147(),
+  };
+
+  it('lists what lost beside what was kept, and puts my value back', async () => {
+    let list = [conflict];
+    const calls = mockCommands({
+      sync_conflicts: () => list,
+      keep_conflict_value: () => {
+        list = [];
+        return null;
+      },
+    });
+    const page = await render(Conflicts, {});
+    const row = page.querySelector('[data-testid="conflict-7"]');
+    expect(row?.textContent).toContain('Ans de Vries');
+    expect(row?.textContent).toContain('06 12345678');
+    expect(row?.textContent).toContain('072 1234567');
+    expect(row?.textContent).toContain('21:47');
+    expect(row?.querySelector('a')?.getAttribute('href')).toBe(`#/contacten/${conflict.record_id}`);
+    page
+      .querySelector('[data-testid="conflict-keep-7"]')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    expect(calls.find((c) => c.cmd === 'keep_conflict_value')?.args).toEqual({ seq: 7 });
+    expect(page.querySelector('[data-testid="no-conflicts"]')).not.toBeNull();
+  });
+
+  it('dismisses a conflict', async () => {
+    const calls = mockCommands({ sync_conflicts: [conflict], dismiss_conflict: null });
+    const page = await render(Conflicts, {});
+    expect(text(page, 'conflict-dismiss-7')).toBe('Negeren');
+    page
+      .querySelector('[data-testid="conflict-dismiss-7"]')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    expect(calls.find((c) => c.cmd === 'dismiss_conflict')?.args).toEqual({ seq: 7 });
+  });
+});
