@@ -156,6 +156,8 @@ pub struct Scheduler {
     next: Option<Instant>,
     /// Something asked for a round while one was running.
     again: bool,
+    /// The settings changed while a round was running.
+    reconfigured: bool,
 }
 
 impl Scheduler {
@@ -170,6 +172,7 @@ impl Scheduler {
             failures: 0,
             next: configured.then(|| now + AT_START),
             again: false,
+            reconfigured: false,
         }
     }
 
@@ -189,11 +192,10 @@ impl Scheduler {
     pub fn configure(&mut self, configured: bool, now: Instant) {
         self.failures = 0;
         if self.phase == SyncPhase::Syncing {
-            // The running round finishes first; then the new settings get a round of their own.
-            self.again = configured;
-            if !configured {
-                self.next = None;
-            }
+            // The running round finishes first (the worker turns sync off after it when there
+            // is no server any more); then the new settings get a round of their own, whatever
+            // the old ones met.
+            self.reconfigured = configured;
             return;
         }
         if configured {
@@ -256,11 +258,18 @@ impl Scheduler {
         self.phase = SyncPhase::Syncing;
         self.next = None;
         self.again = false;
+        self.reconfigured = false;
     }
 
     /// A round ended with `outcome`; `jitter` moves a backoff (see [`backoff`]).
     pub fn finish_round(&mut self, outcome: Outcome, now: Instant, jitter: f64) {
         let again = std::mem::take(&mut self.again);
+        if std::mem::take(&mut self.reconfigured) {
+            self.failures = 0;
+            self.phase = SyncPhase::Idle;
+            self.next = Some(now);
+            return;
+        }
         match outcome {
             Outcome::Success => {
                 self.failures = 0;
@@ -286,9 +295,6 @@ impl Scheduler {
                 self.phase = SyncPhase::Error;
                 self.next = Some(now + PERIOD);
             }
-        }
-        if again && self.phase == SyncPhase::Off {
-            self.next = None;
         }
     }
 
@@ -410,6 +416,19 @@ struct Control {
 static CONTROL: OnceLock<Arc<Control>> = OnceLock::new();
 
 impl Control {
+    fn new(schedule: Scheduler, publish: Box<dyn Fn(&SyncState) + Send + Sync>) -> Control {
+        Control {
+            inner: Mutex::new(Inner {
+                schedule,
+                token: None,
+                last_error_code: None,
+                last: None,
+            }),
+            wake: Condvar::new(),
+            publish,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner
             .lock()
@@ -431,18 +450,12 @@ pub fn start(app: AppHandle) {
         .state::<AppState>()
         .with_settings(|s| s.server.is_some());
     let emitter = app.clone();
-    let control = Arc::new(Control {
-        inner: Mutex::new(Inner {
-            schedule: Scheduler::new(configured, Instant::now()),
-            token: None,
-            last_error_code: None,
-            last: None,
-        }),
-        wake: Condvar::new(),
-        publish: Box::new(move |state| {
+    let control = Arc::new(Control::new(
+        Scheduler::new(configured, Instant::now()),
+        Box::new(move |state| {
             let _ = emitter.emit(EVENT, state);
         }),
-    });
+    ));
     if CONTROL.set(control.clone()).is_err() {
         return;
     }
@@ -480,9 +493,9 @@ fn worker(app: &AppHandle, control: &Control) {
         }
         publish(&state, control);
         let (outcome, code) = run_round(&state, control);
+        let configured = state.with_settings(|s| s.server.is_some());
         {
             let mut inner = control.lock();
-            let configured = state.with_settings(|s| s.server.is_some());
             if configured {
                 inner
                     .schedule
@@ -1061,15 +1074,153 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Scheduler::new(true, t0);
         s.start_round();
+        s.finish_round(Outcome::Auth, t0, 0.0);
+        assert_eq!(s.phase(), SyncPhase::PausedAuth);
+        // A new token saved while a round with the old one runs: that round's refusal does not
+        // pause the new settings.
+        s.sync_now(t0);
+        s.start_round();
         s.configure(true, t0);
         assert_eq!(s.phase(), SyncPhase::Syncing);
         s.finish_round(Outcome::Auth, t0, 0.0);
-        assert_eq!(s.phase(), SyncPhase::PausedAuth);
-        s.sync_now(t0);
+        assert_eq!(s.phase(), SyncPhase::Idle);
+        assert!(s.due(t0));
         s.start_round();
         s.turn_off();
         assert_eq!(s.phase(), SyncPhase::Off);
         assert_eq!(s.next(), None);
+    }
+
+    /// A server on localhost that answers `hello` and then every other request with `status`
+    /// (and an empty pull page for 200), for `n` connections.
+    fn fake_server(status: u16, n: usize) -> String {
+        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(n) {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let (code, answer) = if first.contains("/v1/hello") {
+                    (
+                        200,
+                        serde_json::json!({"protocol_versions": [1], "server_version": "test",
+                            "server_time_ms": jiff::Timestamp::now().as_millisecond(),
+                            "max_clock_skew_ms": 300_000}),
+                    )
+                } else if status == 200 {
+                    (
+                        200,
+                        serde_json::json!({"records": [], "conflicts": [],
+                            "cursor": {"seq": 0, "tx": null}, "more": false, "head": 0}),
+                    )
+                } else {
+                    (
+                        status,
+                        serde_json::json!({"code": "unauthorized", "message": "unknown token"}),
+                    )
+                };
+                let text = answer.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        address
+    }
+
+    fn app_with(server: Option<String>, token: Option<&str>) -> (AppState, Control) {
+        let settings = crate::settings::Settings {
+            server,
+            ..Default::default()
+        };
+        let state = AppState::new(
+            PathBuf::from("/data"),
+            Ok(Store::in_memory().unwrap()),
+            settings,
+        );
+        let control = Control::new(Scheduler::new(true, Instant::now()), Box::new(|_| {}));
+        control.lock().token = Some(token.map(str::to_owned));
+        (state, control)
+    }
+
+    #[test]
+    fn a_round_against_a_server_that_is_not_there_is_offline_and_recorded() {
+        // A port nobody listens on: refused at once.
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", listener.local_addr().unwrap())
+        };
+        let (state, control) = app_with(Some(closed), Some("geheim"));
+        let (outcome, code) = run_round(&state, &control);
+        assert_eq!(outcome, Outcome::Offline);
+        assert_eq!(code.as_deref(), Some("offline"));
+        let status = state.with_store(|s| s.sync_status()).unwrap();
+        assert!(status.last_error.is_some());
+        let shown = current(&state, Some(&control));
+        assert_eq!(shown.server, state.with_settings(|s| s.server.clone()));
+    }
+
+    #[test]
+    fn a_refused_token_gives_auth_and_no_token_too() {
+        let (state, control) = app_with(Some(fake_server(401, 5)), Some("verkeerd"));
+        assert_eq!(
+            run_round(&state, &control),
+            (Outcome::Auth, Some("unauthorized".into()))
+        );
+        let (state, control) = app_with(Some("http://127.0.0.1:9".into()), None);
+        assert_eq!(
+            run_round(&state, &control),
+            (Outcome::Auth, Some("no_token".into()))
+        );
+    }
+
+    #[test]
+    fn a_round_that_succeeds_is_shown_as_synced_with_the_next_round_planned() {
+        let published = Arc::new(Mutex::new(Vec::<SyncState>::new()));
+        let seen = published.clone();
+        let (state, _) = app_with(Some(fake_server(200, 5)), Some("goed"));
+        let control = Control::new(
+            Scheduler::new(true, Instant::now()),
+            Box::new(move |s| seen.lock().unwrap().push(s.clone())),
+        );
+        control.lock().token = Some(Some("goed".into()));
+        control.lock().schedule.start_round();
+        publish(&state, &control);
+        let (outcome, code) = run_round(&state, &control);
+        assert_eq!((outcome, code), (Outcome::Success, None));
+        control
+            .lock()
+            .schedule
+            .finish_round(outcome, Instant::now(), 0.0);
+        publish(&state, &control);
+        let states = published.lock().unwrap().clone();
+        assert_eq!(states.first().map(|s| s.phase), Some(SyncPhase::Syncing));
+        assert!(
+            states.iter().any(|s| s.progress.is_some()),
+            "progress while the round ran"
+        );
+        let last = states.last().unwrap();
+        assert_eq!(last.phase, SyncPhase::Idle);
+        assert!(last.last_synced_at.is_some());
+        assert!(last.next_attempt_at.is_some());
+        assert_eq!(last.last_error, None);
     }
 
     #[test]

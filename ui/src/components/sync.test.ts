@@ -1,12 +1,14 @@
 // Sync in the interface: the status line in the menu in every phase, "Nu synchroniseren", the
 // settings form (the token never shown back) and the conflicts to review.
 import { afterEach, describe, expect, it } from 'vitest';
+import axe from 'axe-core';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import SyncStatus from './SyncStatus.svelte';
 import SyncSettings from './SyncSettings.svelte';
 import Conflicts from './Conflicts.svelte';
-import { cleanup, mockCommands, render, settle } from '../test/mock';
+import Instellingen from '../screens/Instellingen.svelte';
+import { cleanup, mockCommands, render, settle, status } from '../test/mock';
 import { setLocale } from '../lib/i18n.svelte';
 import type { ConflictView, SyncState } from '../lib/ipc';
 
@@ -178,7 +180,7 @@ describe('SyncSettings', () => {
         token_storage: 'file',
         warning: 'Het token staat in een bestand (/x/sync-token) dat alleen jij kunt lezen.',
       },
-      save_sync_settings: (args) => ({
+      save_sync_settings: (args: Record<string, unknown>) => ({
         server: args.server,
         has_token: true,
         token_storage: 'file',
@@ -202,7 +204,7 @@ describe('SyncSettings', () => {
     await settle();
     const saved = calls.find((c) => c.cmd === 'save_sync_settings');
     expect(saved?.args).toEqual({ server: 'https://wijkwerk.bergen.nl', token: 'nieuw-geheim' });
-    expect(token.value).toBe('', 'the token field is emptied after saving');
+    expect(token.value).toBe(''); // the token field is emptied after saving
   });
 
   it('keeps the token when the field is left empty, and shows a refused address beside its field', async () => {
@@ -272,5 +274,43 @@ describe('Conflicts', () => {
       ?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     await settle();
     expect(calls.find((c) => c.cmd === 'dismiss_conflict')?.args).toEqual({ seq: 7 });
+  });
+});
+
+describe('accessibility', () => {
+  async function problems(): Promise<string[]> {
+    const result = await axe.run(document.body, {
+      rules: { 'color-contrast': { enabled: false }, region: { enabled: false } },
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+  }
+
+  it('the status line', async () => {
+    await statusLine({ phase: 'offline', waiting: 3, conflicts: 2, refused: 1 });
+    expect(await problems()).toEqual([]);
+  });
+
+  it('Instellingen with the sync settings and conflicts', async () => {
+    mockCommands({
+      sync_settings: { server: null, has_token: false, token_storage: 'file', warning: 'Het token staat in een bestand.' },
+      sync_conflicts: [
+        {
+          seq: 3,
+          entity: 'meeting',
+          record_id: 'm1',
+          record_label: 'Jaarvergadering',
+          field: 'deleted',
+          lost_value: true,
+          won_value: false,
+          recorded_at: '2026-01-14T20:47:00Z',
+        },
+      ],
+    });
+    const page = await render(Instellingen, { status, onchanged: () => {} });
+    expect(page.textContent).toContain('Synchronisatie met de gemeente');
+    expect(page.querySelector('[data-testid="conflict-3"]')?.textContent).toContain('verwijderd');
+    expect(await problems()).toEqual([]);
   });
 });
