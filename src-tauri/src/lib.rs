@@ -14,6 +14,7 @@
 //! opened (newer version, not a database, damaged, locked) becomes a Dutch message in the window.
 
 pub mod bindings;
+pub mod calendar;
 pub mod commands;
 pub mod data_folder;
 pub mod error;
@@ -77,6 +78,10 @@ pub fn run() -> Result<(), tauri::Error> {
             sync::sync_conflicts,
             sync::keep_conflict_value,
             sync::dismiss_conflict,
+            calendar::calendar_export,
+            calendar::calendar_import,
+            calendar::plan_year,
+            calendar::confirm_plan,
         ])
         .run(tauri::generate_context!())
 }

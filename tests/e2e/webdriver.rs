@@ -86,11 +86,6 @@ impl Driver {
         driver
     }
 
-    /// The process id of the driver's process group (xvfb-run), to find the app under it.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// Starts the app at `application` and opens a session on its window.
     pub fn session(&self, application: &Path) -> Session<'_> {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
@@ -290,11 +285,10 @@ impl Session<'_> {
         ]}]});
         self.driver
             .request("POST", &self.path("/actions"), Some(actions));
-        let _ = self.driver.agent.delete(&format!(
-            "{}{}",
-            self.driver.url,
-            self.path("/actions")
-        ));
+        let _ = self
+            .driver
+            .agent
+            .delete(&format!("{}{}", self.driver.url, self.path("/actions")));
     }
 
     /// Selects the option with `value` in the `<select>` matching `css` (and tells Svelte).

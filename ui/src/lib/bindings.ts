@@ -549,3 +549,110 @@ lost_value: unknown,
  * The value that was kept.
  */
 won_value: unknown, recorded_at: string, };
+export type CalendarExportRequest = { 
+/**
+ * One visit, meeting or action point.
+ */
+id?: string, 
+/**
+ * Meetings of this organisation.
+ */
+organisation_id?: string, 
+/**
+ * Records in this area and below.
+ */
+area_id?: string, 
+/**
+ * A year's confirmed schedule (kernbezoeken and kernoverleggen); or a year as a filter.
+ */
+year?: number, schedule: boolean, 
+/**
+ * Action points' due dates: `tasks` or `events`.
+ */
+action_points_as?: string, 
+/**
+ * A reminder this many minutes before.
+ */
+reminder_minutes?: number, 
+/**
+ * The file's name without `.ics` (made safe), and the calendar's name.
+ */
+name?: string, };
+export type CalendarFile = { path: string, events: number, tasks: number, };
+export type ImportedEvent = { 
+/**
+ * `meeting` or `visit`.
+ */
+entity: string, id: string, uid: string, recurrence_id?: string, title: string, starts_at: string, 
+/**
+ * The line of the event's BEGIN:VEVENT.
+ */
+line: number, organisation_id?: string, };
+export type RefusedEvent = { line: number, uid?: string, reason: string, };
+export type ImportReport = { created: Array<ImportedEvent>, updated: Array<ImportedEvent>, cancelled: Array<ImportedEvent>, unchanged: Array<ImportedEvent>, 
+/**
+ * Events that were understood but not imported (an outdated version, a reply, a rule that is
+ * not supported), with their line and the reason. The rest of the file was imported.
+ */
+refused: Array<RefusedEvent>, };
+export type PublicHoliday = { date: string, 
+/**
+ * The Dutch name: `Tweede Paasdag`.
+ */
+name: string, };
+export type SchoolHoliday = { 
+/**
+ * The id of the record that holds (or would hold) an edit of this holiday.
+ */
+id: string, region: string, school_year: string, name: string, start_date: string, 
+/**
+ * The last day of the holiday (inclusive).
+ */
+end_date: string, 
+/**
+ * Shipped dates that are an estimate still to be checked.
+ */
+uncertain: boolean, 
+/**
+ * `shipped` or `edited`.
+ */
+source: string, };
+export type Proposal = { 
+/**
+ * Stable key: `2027/kernbezoek/<kern id>`, `2027/kernoverleg-voorjaar/<kern id>`.
+ */
+key: string, 
+/**
+ * `kernbezoek` or `kernoverleg`.
+ */
+kind: string, 
+/**
+ * `voorjaar` or `najaar` for a kernoverleg.
+ */
+season?: string, kern_id: string, kern_name: string, date: string, 
+/**
+ * The Dutch weekday: `dinsdag`.
+ */
+weekday: string, 
+/**
+ * Local start and end (`2027-04-13T13:30`), in Dutch time.
+ */
+local_start: string, local_end: string, 
+/**
+ * In UTC, as stored.
+ */
+starts_at: string, ends_at: string, title: string, location?: string, 
+/**
+ * The kern's kernoverleg (for a kernoverleg).
+ */
+organisation_id?: string, 
+/**
+ * Why this date and not the one aimed at (what was avoided).
+ */
+notes: Array<string>, };
+export type AlreadyPlanned = { key: string, entity: string, id: string, kern_name: string, starts_at: string, status: string, };
+export type Plan = { year: number, region: string, proposals: Array<Proposal>, already_planned: Array<AlreadyPlanned>, 
+/**
+ * Proposals that found no free day in their season.
+ */
+unplaced: Array<string>, public_holidays: Array<PublicHoliday>, school_holidays: Array<SchoolHoliday>, };

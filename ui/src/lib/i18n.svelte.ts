@@ -12,6 +12,7 @@ import * as actionPoints from '../i18n/action_points';
 import * as search from '../i18n/search';
 import * as settings from '../i18n/settings';
 import * as sync from '../i18n/sync';
+import * as calendar from '../i18n/calendar';
 
 export type Locale = 'nl' | 'en';
 
@@ -19,7 +20,7 @@ type Dictionary = Record<string, string>;
 
 /** Every screen's words, merged per language. */
 export const dictionaries: Record<Locale, Dictionary> = { nl: {}, en: {} };
-for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync]) {
+for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar]) {
   Object.assign(dictionaries.nl, part.nl);
   Object.assign(dictionaries.en, part.en);
 }

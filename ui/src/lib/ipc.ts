@@ -141,6 +141,24 @@ export const setLanguage = (language: Language) =>
 /** Opens another data folder (a new one gets the demo); the new status. */
 export const openDataFolder = (path: string) => call<AppStatus>('open_data_folder', { path });
 
+// Calendars (src-tauri/src/calendar.rs).
+
+/** Writes a calendar file into the downloads folder; where it went and what it holds. */
+export const calendarExport = (request: import('./bindings').CalendarExportRequest) =>
+  call<import('./bindings').CalendarFile>('calendar_export', { request });
+
+/** Imports an invitation file's text: what it created, updated, cancelled or refused. */
+export const calendarImport = (name: string, text: string) =>
+  call<import('./bindings').ImportReport>('calendar_import', { name, text });
+
+/** The year's proposed kernbezoeken and kernoverleggen. */
+export const planYear = (year: number, region: string | null) =>
+  call<import('./bindings').Plan>('plan_year', { year, region });
+
+/** Confirms proposals (`KEY` or `KEY=YYYY-MM-DDTHH:MM`); how many records were made. */
+export const confirmPlan = (year: number, region: string | null, confirmations: string[]) =>
+  call<number>('confirm_plan', { year, region, confirmations });
+
 // Sync with the municipal server (src-tauri/src/sync.rs).
 
 /** Where sync stands: phase, waiting changes, conflicts, last sync, next try. */
