@@ -282,7 +282,11 @@ mod tests {
                     DTSTART:20270231T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let error = import(&state, "uitnodiging.ics", text).unwrap_err();
         assert_eq!(error.code, "calendar_refused");
-        assert!(error.message.contains("uitnodiging.ics"), "{}", error.message);
+        assert!(
+            error.message.contains("uitnodiging.ics"),
+            "{}",
+            error.message
+        );
         assert!(error.message.contains("regel"), "{}", error.message);
         let after = state
             .with_store(|s| s.count(wijkwerk_core::Entity::Meeting))
