@@ -207,6 +207,53 @@ describe('a meeting’s page', () => {
     ]);
   });
 
+  it('moves an item by dragging it onto another, in one batch', async () => {
+    const calls = pageCommands(meetingPage());
+    const page = await render(Vergaderingen, { id: MEETING, params: new URLSearchParams() });
+
+    const items = all(page, 'agenda-item');
+    items[0].querySelector('[draggable="true"]')!.dispatchEvent(new Event('dragstart', { bubbles: true }));
+    items[2].dispatchEvent(new Event('dragover', { bubbles: true, cancelable: true }));
+    items[2].dispatchEvent(new Event('drop', { bubbles: true, cancelable: true }));
+    await settle();
+
+    expect(batches(calls)).toEqual([
+      [
+        { op: 'update', entity: 'agenda_item', id: item(2).id, fields: { position: 10 } },
+        { op: 'update', entity: 'agenda_item', id: item(3).id, fields: { position: 20 } },
+        { op: 'update', entity: 'agenda_item', id: item(1).id, fields: { position: 30 } },
+      ],
+    ]);
+  });
+
+  it('adds a person found by name; during the meeting as present', async () => {
+    const calls = pageCommands(meetingPage(), {
+      contact_list: {
+        offset: 0,
+        total: 2,
+        items: [
+          { id: 'c-1', name: 'Joke de Vries', email: null, phone: null, organisations: null },
+          { id: 'c-7', name: 'Joost Jansen', email: null, phone: null, organisations: 'Dorpsraad Groet' },
+        ],
+      },
+    });
+    const page = await render(Vergaderingen, { id: MEETING, params: new URLSearchParams() });
+
+    const search = q<HTMLInputElement>(page, 'attendance-search')!;
+    type(search, 'jo');
+    await settle(300);
+    expect(calls.find((c) => c.cmd === 'contact_list')?.args.query).toEqual({ text: 'jo', offset: 0, limit: 8 });
+    const results = all(page, 'attendance-search-result');
+    expect(results).toHaveLength(2);
+    expect((results[0] as HTMLButtonElement).disabled).toBe(true);
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    // The meeting (12 March 2026) is in the past of the test run, so the person walked in.
+    expect(batches(calls)[0]).toEqual([
+      { op: 'create', entity: 'attendance', id: null, fields: { meeting_id: MEETING, contact_id: 'c-7', status: 'present' } },
+    ]);
+  });
+
   it('saves minutes while typing and says so', async () => {
     const calls = pageCommands(meetingPage());
     const page = await render(Vergaderingen, { id: MEETING, params: new URLSearchParams() });
@@ -216,7 +263,7 @@ describe('a meeting’s page', () => {
     const minutes = all(page, 'agenda-item')[1].querySelector<HTMLTextAreaElement>('[data-testid="agenda-minutes"]')!;
     type(minutes, 'Het bestuur legt uit');
     await settle();
-    expect(all(page, 'autosave-status')[1].textContent).toContain('Bezig met opslaan…');
+    expect(q(page, 'autosave-status')?.textContent).toContain('Bezig met opslaan…');
     expect(localStorage.getItem(draftKey(item(2).id))).toContain('Het bestuur legt uit');
     expect(batches(calls)).toHaveLength(0);
 
@@ -224,7 +271,8 @@ describe('a meeting’s page', () => {
     expect(batches(calls)).toEqual([
       [{ op: 'update', entity: 'agenda_item', id: item(2).id, fields: { minutes: 'Het bestuur legt uit' } }],
     ]);
-    expect(all(page, 'autosave-status')[1].textContent).toContain('Opgeslagen');
+    expect(all(page, 'autosave-status')).toHaveLength(1);
+    expect(q(page, 'autosave-status')?.textContent).toContain('Opgeslagen');
     expect(localStorage.getItem(draftKey(item(2).id))).toBeNull();
   });
 
@@ -272,6 +320,8 @@ describe('a meeting’s page', () => {
     const page = await render(Vergaderingen, { id: MEETING, params: new URLSearchParams() });
 
     const third = all(page, 'agenda-item')[2];
+    expect(third.querySelector('[data-testid="agenda-item-toggle"]')?.getAttribute('aria-expanded')).toBe('true');
+    expect(third.querySelector('[data-testid="autosave-restored"]')).not.toBeNull();
     expect(third.querySelector<HTMLTextAreaElement>('[data-testid="agenda-minutes"]')?.value).toBe(
       'Tekst van voor de stroomstoring',
     );
