@@ -185,11 +185,28 @@ impl Session<'_> {
         value.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The text of the first element matching `css`, if there is one (and it stays long enough
+    /// to be read: a screen being redrawn replaces its elements).
+    fn try_text(&self, css: &str) -> Option<String> {
+        let element = self.find(css)?;
+        let url = format!(
+            "{}{}",
+            self.driver.url,
+            self.path(&format!("/element/{element}/text"))
+        );
+        let mut response = self.driver.agent.get(&url).call().ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let answer: Value = response.body_mut().read_json().ok()?;
+        answer["value"].as_str().map(str::to_owned)
+    }
+
     /// Waits until the first element matching `css` has the text `expected`.
     pub fn wait_for_text(&self, css: &str, expected: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.find(css).is_some() && self.text(css) == expected {
+            if self.try_text(css).as_deref() == Some(expected) {
                 return;
             }
             assert!(
@@ -221,7 +238,7 @@ impl Session<'_> {
     pub fn wait_for_text_containing(&self, css: &str, part: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.find(css).is_some() && self.text(css).contains(part) {
+            if self.try_text(css).is_some_and(|text| text.contains(part)) {
                 return;
             }
             assert!(
@@ -241,23 +258,65 @@ impl Session<'_> {
     /// Clicks the first element matching `css` (waiting up to 10 s for it).
     pub fn click(&self, css: &str) {
         let element = self.wait_for(css, Duration::from_secs(10));
-        self.driver.request(
-            "POST",
-            &self.path(&format!("/element/{element}/click")),
-            Some(json!({})),
+        let url = format!(
+            "{}{}",
+            self.driver.url,
+            self.path(&format!("/element/{element}/click"))
         );
+        let clicked = self
+            .driver
+            .agent
+            .post(&url)
+            .send_json(json!({}))
+            .map(|r| r.status().is_success())
+            .unwrap_or(false);
+        if !clicked {
+            // WebKitWebDriver refuses a click when another element's box overlaps the point it
+            // aims at (a sticky header, a toast); click the element itself instead.
+            let done = self.script(
+                "const el = document.querySelector(arguments[0]);
+                 if (!el) return false;
+                 el.scrollIntoView({block: 'center'});
+                 el.focus();
+                 el.click();
+                 return true;",
+                json!([css]),
+            );
+            assert_eq!(done, json!(true), "could not click {css:?}");
+        }
     }
 
     /// Types `text` into the first element matching `css` (after clearing it). WebDriver keys
     /// such as [`ENTER`] may be part of `text`.
     pub fn type_into(&self, css: &str, text: &str) {
-        let element = self.wait_for(css, Duration::from_secs(10));
-        self.driver.request(
-            "POST",
-            &self.path(&format!("/element/{element}/clear")),
-            Some(json!({})),
-        );
-        self.send_keys_to(&element, text);
+        // A dialog that has just opened may not take keys for a moment: try again briefly.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let element = self.wait_for(css, Duration::from_secs(10));
+            let cleared = self.try_request(&format!("/element/{element}/clear"), json!({}));
+            if cleared
+                && self.try_request(&format!("/element/{element}/value"), json!({"text": text}))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "could not type into {css:?}; the window shows: {}",
+                self.page_text()
+            );
+            sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// A POST that may fail; whether it succeeded.
+    fn try_request(&self, rest: &str, body: Value) -> bool {
+        let url = format!("{}{}", self.driver.url, self.path(rest));
+        self.driver
+            .agent
+            .post(&url)
+            .send_json(body)
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
     }
 
     /// Types `text` into the element without clearing it first.
