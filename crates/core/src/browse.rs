@@ -159,20 +159,37 @@ pub struct AreaPage {
     pub open_action_point_count: i64,
 }
 
+/// The ids of an area and every area below it; `?` is the area's id.
 const SUBTREE_SQL: &str = "WITH RECURSIVE subtree(id) AS (
-        SELECT ?1 UNION SELECT a.id FROM area a JOIN subtree s ON a.parent_id = s.id
-        WHERE a.deleted = 0)";
+        SELECT ? UNION SELECT a.id FROM area a JOIN subtree s ON a.parent_id = s.id
+        WHERE a.deleted = 0) SELECT id FROM subtree";
 
-/// A WHERE clause being built, with its parameters.
+/// The ids of the organisations linked to an area or one below it; `?` is the area's id.
+fn organisations_in_area_sql() -> String {
+    format!(
+        "SELECT o.id FROM organisation o, json_each(o.area_ids) j
+         WHERE o.deleted = 0 AND j.value IN ({SUBTREE_SQL})"
+    )
+}
+
+/// A day as an SQL literal. A `Date`'s text is digits and dashes only, so it can stand in the
+/// query itself: the select of a list then needs no parameter its count does not have.
+fn day_literal(day: Date) -> String {
+    format!("'{day}'")
+}
+
+/// A WHERE clause being built for the records named `alias`, with its parameters.
 struct Filter {
+    alias: &'static str,
     clauses: Vec<String>,
     params: Vec<SqlValue>,
 }
 
 impl Filter {
-    fn new() -> Filter {
+    fn new(alias: &'static str) -> Filter {
         Filter {
-            clauses: vec!["x.deleted = 0".into()],
+            alias,
+            clauses: vec![format!("{alias}.deleted = 0")],
             params: Vec::new(),
         }
     }
@@ -184,30 +201,27 @@ impl Filter {
         self.clauses.push(clause.replace('?', &format!("?{n}")));
     }
 
+    /// Adds a clause without parameters.
+    fn push(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
     /// Restricts to records of `entity` that match the words typed, through the search index.
     fn text(&mut self, entity: Entity, text: &Option<String>) {
         if let Some(query) = text.as_deref().and_then(fts_query) {
-            self.add(
-                &format!(
-                    "x.local_seq * 16 + {} IN (SELECT rowid FROM search WHERE search MATCH ?)",
-                    entity.code()
-                ),
-                query,
+            let clause = format!(
+                "{}.local_seq * 16 + {} IN (SELECT rowid FROM search WHERE search MATCH ?)",
+                self.alias,
+                entity.code()
             );
+            self.add(&clause, query);
         }
     }
 
     /// Restricts to records whose `column` is the area or one below it.
     fn area(&mut self, column: &str, area_id: &Option<String>) {
         if let Some(area) = area_id {
-            self.add(
-                &format!(
-                    "{column} IN (WITH RECURSIVE subtree(id) AS (
-                        SELECT ? UNION SELECT a.id FROM area a JOIN subtree s ON a.parent_id = s.id
-                        WHERE a.deleted = 0) SELECT id FROM subtree)"
-                ),
-                area.clone(),
-            );
+            self.add(&format!("{column} IN ({SUBTREE_SQL})"), area.clone());
         }
     }
 
@@ -280,18 +294,14 @@ impl Store {
         &self,
         query: &OrganisationQuery,
     ) -> Result<ListPage<OrganisationRow>> {
-        let mut filter = Filter::new();
+        let mut filter = Filter::new("x");
         filter.text(Entity::Organisation, &query.text);
         if let Some(kind) = &query.kind {
             filter.add("x.kind = ?", kind.clone());
         }
         if let Some(area) = &query.area_id {
             filter.add(
-                &format!(
-                    "EXISTS (SELECT 1 FROM json_each(x.area_ids) j WHERE j.value IN
-                     ({SUBTREE_SQL} SELECT id FROM subtree))"
-                )
-                .replace("?1", "?"),
+                &format!("x.id IN ({})", organisations_in_area_sql()),
                 area.clone(),
             );
         }
@@ -307,9 +317,7 @@ impl Store {
 
     /// Contacts in name order, with the organisations they hold a role in on `day`.
     pub fn contact_list(&self, query: &ContactQuery, day: Date) -> Result<ListPage<ContactRow>> {
-        let mut filter = Filter::new();
-        // The day comes first so that the select can name it ?1.
-        filter.params.push(SqlValue::Text(day.to_string()));
+        let mut filter = Filter::new("x");
         filter.text(Entity::Contact, &query.text);
         if let Some(organisation) = &query.organisation_id {
             filter.add(
@@ -317,17 +325,18 @@ impl Store {
                 organisation.clone(),
             );
         }
-        // The count does not use ?1 but must bind it: reference it harmlessly.
-        filter.clauses.push("?1 IS NOT NULL".into());
+        let day = day_literal(day);
         self.list_page(
             "contact x",
-            "SELECT x.id, x.name, x.email, x.phone,
-                (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT o.name FROM role r
-                   JOIN organisation o ON o.id = r.organisation_id
-                   WHERE r.contact_id = x.id AND r.deleted = 0 AND o.deleted = 0
-                     AND r.start_date <= ?1 AND (r.end_date IS NULL OR r.end_date >= ?1)
-                   ORDER BY o.name))
-             FROM contact x",
+            &format!(
+                "SELECT x.id, x.name, x.email, x.phone,
+                    (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT o.name FROM role r
+                       JOIN organisation o ON o.id = r.organisation_id
+                       WHERE r.contact_id = x.id AND r.deleted = 0 AND o.deleted = 0
+                         AND r.start_date <= {day} AND (r.end_date IS NULL OR r.end_date >= {day})
+                       ORDER BY o.name))
+                 FROM contact x"
+            ),
             "x.name COLLATE NOCASE, x.id",
             filter,
             (query.offset, query.limit),
@@ -344,7 +353,7 @@ impl Store {
     }
 
     fn appointment_filter(&self, entity: Entity, query: &AppointmentQuery) -> Result<Filter> {
-        let mut filter = Filter::new();
+        let mut filter = Filter::new("x");
         filter.text(entity, &query.text);
         if let Some(from) = &query.from {
             filter.add("x.starts_at >= ?", start_of(parse_day(from)?)?);
@@ -368,15 +377,10 @@ impl Store {
         if let Some(organisation) = &query.organisation_id {
             filter.add("x.organisation_id = ?", organisation.clone());
         }
-        let order = if query.newest_first {
-            "x.starts_at DESC, x.id DESC"
-        } else {
-            "x.starts_at, x.id"
-        };
         self.list_page(
             "meeting x",
             MEETING_ROW_SQL,
-            order,
+            time_order(query),
             filter,
             (query.offset, query.limit),
             appointment_row,
@@ -386,15 +390,10 @@ impl Store {
     /// Visits in time order (or newest first).
     pub fn visit_list(&self, query: &AppointmentQuery) -> Result<ListPage<AppointmentRow>> {
         let filter = self.appointment_filter(Entity::Visit, query)?;
-        let order = if query.newest_first {
-            "x.starts_at DESC, x.id DESC"
-        } else {
-            "x.starts_at, x.id"
-        };
         self.list_page(
             "visit x",
             VISIT_ROW_SQL,
-            order,
+            time_order(query),
             filter,
             (query.offset, query.limit),
             appointment_row,
@@ -411,46 +410,36 @@ impl Store {
             Some(day) => parse_day(day)?,
             None => today,
         };
-        let mut filter = Filter::new();
-        filter.params.push(SqlValue::Text(day.to_string()));
-        filter.clauses.push("?1 IS NOT NULL".into());
+        let mut filter = Filter::new("a");
         filter.text(Entity::ActionPoint, &query.text);
-        filter.area("x.area_id", &query.area_id);
+        filter.area("a.area_id", &query.area_id);
         if let Some(owner) = &query.owner_id {
             filter.add(
-                "(x.owner_organisation_id = ? OR x.owner_contact_id = ?)",
+                "(a.owner_organisation_id = ? OR a.owner_contact_id = ?)",
                 owner.clone(),
             );
         }
         if let Some(requester) = &query.requester_id {
             filter.add(
-                "(x.requester_organisation_id = ? OR x.requester_contact_id = ?)",
+                "(a.requester_organisation_id = ? OR a.requester_contact_id = ?)",
                 requester.clone(),
             );
         }
         if !query.statuses.is_empty() {
-            let list = query
-                .statuses
-                .iter()
-                .map(|s| format!("'{}'", s.replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            filter.clauses.push(format!("x.status IN ({list})"));
+            let statuses = serde_json::to_string(&query.statuses).unwrap_or_default();
+            filter.add("a.status IN (SELECT value FROM json_each(?))", statuses);
         }
+        let day = day_literal(day);
         if query.overdue_only {
-            filter.clauses.push(
-                "x.status IN ('open', 'in_progress', 'waiting') AND x.due_date IS NOT NULL
-                 AND x.due_date < ?1"
-                    .into(),
-            );
-        }
-        // The summary's query names the action point `a`.
-        for clause in &mut filter.clauses {
-            *clause = clause.replace("x.", "a.");
+            filter.push(format!(
+                "a.status IN ('open', 'in_progress', 'waiting') AND a.due_date IS NOT NULL
+                 AND a.due_date < {day}"
+            ));
         }
         self.list_page(
             "action_point a",
-            SUMMARY_SQL,
+            // The summary names the day it counts overdue days on ?1.
+            &SUMMARY_SQL.replace("?1", &day),
             "a.status NOT IN ('open', 'in_progress', 'waiting'), a.due_date IS NULL,
              a.due_date, a.id",
             filter,
@@ -504,16 +493,31 @@ impl Store {
             limit: 50,
             ..Default::default()
         };
-        let mut meetings = self.meeting_list(&coming)?.items;
-        // Meetings of the area's organisations count as the area's too.
-        let held_by_organisations = self.organisation_meetings(&organisations, today)?;
-        for meeting in held_by_organisations {
-            if !meetings.iter().any(|m| m.id == meeting.id) {
-                meetings.push(meeting);
-            }
-        }
-        meetings.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
-        meetings.truncate(50);
+        // Meetings in the area, and those of the organisations linked to it.
+        let mut in_area = self.appointment_filter(
+            Entity::Meeting,
+            &AppointmentQuery {
+                area_id: None,
+                ..coming.clone()
+            },
+        )?;
+        in_area.add(
+            &format!(
+                "(x.area_id IN ({SUBTREE_SQL}) OR x.organisation_id IN ({}))",
+                organisations_in_area_sql()
+            ),
+            id_text.clone(),
+        );
+        let meetings = self
+            .list_page(
+                "meeting x",
+                MEETING_ROW_SQL,
+                time_order(&coming),
+                in_area,
+                (0, 50),
+                appointment_row,
+            )?
+            .items;
         let visits = self.visit_list(&coming)?.items;
         let open = self.action_point_list(
             &ActionPointQuery {
@@ -539,23 +543,14 @@ impl Store {
             open_action_points: open.items,
         })
     }
+}
 
-    fn organisation_meetings(
-        &self,
-        organisations: &[OrganisationRow],
-        today: Date,
-    ) -> Result<Vec<AppointmentRow>> {
-        let mut out = Vec::new();
-        for organisation in organisations.iter().take(100) {
-            let page = self.meeting_list(&AppointmentQuery {
-                organisation_id: Some(organisation.id.clone()),
-                from: Some(today.to_string()),
-                limit: 20,
-                ..Default::default()
-            })?;
-            out.extend(page.items);
-        }
-        Ok(out)
+/// Oldest first, or newest first.
+fn time_order(query: &AppointmentQuery) -> &'static str {
+    if query.newest_first {
+        "x.starts_at DESC, x.id DESC"
+    } else {
+        "x.starts_at, x.id"
     }
 }
 

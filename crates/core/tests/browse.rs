@@ -138,20 +138,63 @@ fn action_points_filter_by_status_overdue_and_area() {
         .open_action_points
         .iter()
         .all(|a| ["open", "in_progress", "waiting"].contains(&a.status.as_str())));
-    let owner = overdue.items[0].owner_organisation_id.clone();
-    if let Some(owner) = owner {
-        let owned = store
-            .action_point_list(
-                &ActionPointQuery {
-                    owner_id: Some(owner.clone()),
-                    ..Default::default()
-                },
-                today,
-            )
-            .unwrap();
-        assert!(owned
-            .items
-            .iter()
-            .all(|a| a.owner_organisation_id.as_deref() == Some(owner.as_str())));
-    }
+    let owner = overdue
+        .items
+        .iter()
+        .find_map(|a| a.owner_organisation_id.clone())
+        .expect("the demo has overdue action points owned by an organisation");
+    let owned = store
+        .action_point_list(
+            &ActionPointQuery {
+                owner_id: Some(owner.clone()),
+                ..Default::default()
+            },
+            today,
+        )
+        .unwrap();
+    assert!(!owned.items.is_empty());
+    assert!(owned
+        .items
+        .iter()
+        .all(|a| a.owner_organisation_id.as_deref() == Some(owner.as_str())));
+}
+
+#[test]
+fn an_areas_page_lists_the_meetings_of_its_organisations() {
+    let store = demo();
+    let today = date(2026, 11, 24);
+    let coming = store
+        .meeting_list(&AppointmentQuery {
+            from: Some(today.to_string()),
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
+    // A coming meeting held by an organisation that is linked to an area.
+    let (meeting, area) = coming
+        .items
+        .iter()
+        .find_map(|m| {
+            let organisation = store
+                .get(
+                    wijkwerk_core::Entity::Organisation,
+                    Uuid::parse_str(m.organisation_id.as_deref()?).ok()?,
+                )
+                .ok()?;
+            let area = organisation["area_ids"]
+                .as_array()?
+                .first()?
+                .as_str()?
+                .to_owned();
+            Some((m.id.clone(), area))
+        })
+        .expect("the demo has coming meetings of organisations with an area");
+    let page = store
+        .area_page(Uuid::parse_str(&area).unwrap(), today)
+        .unwrap();
+    assert!(page.meetings.iter().any(|m| m.id == meeting));
+    assert!(page
+        .meetings
+        .windows(2)
+        .all(|w| w[0].starts_at <= w[1].starts_at));
 }
