@@ -162,25 +162,32 @@ pub fn import(state: &AppState, name: &str, text: &str) -> Result<ImportReport, 
     let options = ImportOptions {
         now: jiff::Timestamp::now(),
     };
-    let mut outcome = None;
-    state.with_store(|s| {
-        outcome = Some(s.calendar_import(text.as_bytes(), &options));
-        Ok(())
-    })?;
-    match outcome {
-        Some(Ok(report)) => Ok(report),
-        Some(Err(ImportError::Refused(refused))) => Err(IpcError::new(
-            "calendar_refused",
-            match refused.line() {
-                Some(line) => format!(
-                    "{name}, regel {line}: {}. Er is niets geïmporteerd.",
-                    refused.reason()
-                ),
-                None => format!("{name}: {}. Er is niets geïmporteerd.", refused.reason()),
-            },
-        )),
-        Some(Err(ImportError::Store(error))) => Err(error.into()),
-        None => Err(bad("Het importeren is niet gebeurd.")),
+    state
+        .with_store(|s| s.calendar_import(text.as_bytes(), &options))
+        .map_err(|error| match error.code.as_str() {
+            "calendar_refused" => {
+                IpcError::new("calendar_refused", format!("{name}, {}", error.message))
+            }
+            _ => error,
+        })
+}
+
+/// A refused file names its line (when it has one) and says that nothing was imported.
+impl From<ImportError> for IpcError {
+    fn from(error: ImportError) -> IpcError {
+        match error {
+            ImportError::Refused(refused) => IpcError::new(
+                "calendar_refused",
+                match refused.line() {
+                    Some(line) => format!(
+                        "regel {line}: {}. Er is niets geïmporteerd.",
+                        refused.reason()
+                    ),
+                    None => format!("{}. Er is niets geïmporteerd.", refused.reason()),
+                },
+            ),
+            ImportError::Store(error) => error.into(),
+        }
     }
 }
 
@@ -243,7 +250,7 @@ pub fn confirm_plan(
             .iter()
             .map(|c| parse_confirmation(c, &plan))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(s.confirm_plan(&request, &parsed)?.len())
+        Ok::<_, wijkwerk_core::Error>(s.confirm_plan(&request, &parsed)?.len())
     })
 }
 

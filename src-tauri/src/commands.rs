@@ -67,13 +67,15 @@ impl AppState {
     }
 
     /// Runs `f` on the open store, or answers with the error that kept it from opening.
-    pub fn with_store<T>(
+    /// `f` may fail with any error that becomes an [`IpcError`] (the core's, a calendar
+    /// import's, ...).
+    pub fn with_store<T, E: Into<IpcError>>(
         &self,
-        f: impl FnOnce(&mut Store) -> wijkwerk_core::Result<T>,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
     ) -> Result<T, IpcError> {
         let mut folder = self.folder();
         match &mut folder.store {
-            Ok(store) => Ok(f(store)?),
+            Ok(store) => f(store).map_err(Into::into),
             Err(error) => Err(error.clone()),
         }
     }

@@ -547,7 +547,8 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
         progress: SyncProgress::default(),
         report: &|progress| progress_update(control, progress),
     };
-    let result = state.with_store(|s| Ok(s.sync_round(&server, &mut counting)));
+    let result =
+        state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut counting)));
     match result {
         Ok(Ok(_report)) => (Outcome::Success, None),
         Ok(Err(error)) => failed(error),
