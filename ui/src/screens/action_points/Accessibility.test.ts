@@ -7,11 +7,6 @@ import Bezoeken from '../Bezoeken.svelte';
 import Gebieden from '../Gebieden.svelte';
 import { cleanup, mockCommands, render, settle } from '../../test/mock';
 
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-};
 afterEach(() => cleanup());
 
 const tree = [

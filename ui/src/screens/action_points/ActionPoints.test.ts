@@ -5,13 +5,6 @@ import Actiepunten from '../Actiepunten.svelte';
 import { cleanup, mockCommands, render, settle, type Call } from '../../test/mock';
 import type { ActionPointEvent, ActionPointRecord, ActionPointSummary, AreaNode } from '../../lib/ipc';
 
-// jsdom has no ResizeObserver (the virtual list measures its height with one).
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-};
-
 afterEach(() => {
   cleanup();
   location.hash = '';

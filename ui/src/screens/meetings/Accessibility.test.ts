@@ -7,11 +7,6 @@ import Vergaderingen from '../Vergaderingen.svelte';
 import { cleanup, mockCommands, render, settle } from '../../test/mock';
 import type { MeetingPage } from '../../lib/ipc';
 
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-} as unknown as typeof ResizeObserver;
 afterEach(() => {
   cleanup();
   location.hash = '';

@@ -10,13 +10,6 @@ import { addDays, todayInAmsterdam } from '../../lib/format';
 import type { AgendaItemRecord, MeetingPage, WriteRequest } from '../../lib/ipc';
 import { draftKey } from './autosave.svelte';
 
-// jsdom has no ResizeObserver (the virtual list measures its height with one).
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-} as unknown as typeof ResizeObserver;
-
 const MEETING = '019c0000-0000-7000-8000-00000000aaaa';
 const ORG = '019c0000-0000-7000-8000-00000000b001';
 const AREA = '019c0000-0000-7000-8000-00000000c001';

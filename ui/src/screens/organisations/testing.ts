@@ -1,14 +1,5 @@
 // Helpers for this folder's component tests.
 
-// jsdom has no ResizeObserver (VirtualList measures its height with one).
-if (typeof globalThis.ResizeObserver === 'undefined') {
-  globalThis.ResizeObserver = class {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  } as unknown as typeof ResizeObserver;
-}
-
 /** Types into a field as a user does (an input event that bubbles). */
 export function type(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
   input.value = value;

@@ -7,13 +7,6 @@ import { runNew } from '../../lib/keys';
 import { addDays, todayInAmsterdam } from '../../lib/format';
 import type { AreaNode, VisitPage, WriteRequest } from '../../lib/ipc';
 
-// jsdom has no ResizeObserver (the virtual list measures its height with one).
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-};
-
 afterEach(() => {
   cleanup();
   location.hash = '';
