@@ -16,7 +16,6 @@ export const nl = {
   'ap.title': 'Titel',
   'ap.description': 'Omschrijving',
   'ap.due': 'Streefdatum',
-  'ap.due_on': 'uiterlijk {date}',
   'ap.no_due': 'geen streefdatum',
   'ap.late': '{days} over tijd',
   'ap.overdue': 'over tijd',
@@ -44,7 +43,6 @@ export const nl = {
   'ap.event_comment': 'opmerking',
   'ap.by': 'door {author}',
   'ap.created': 'Actiepunt “{title}” is aangemaakt.',
-  'ap.open_it': 'Openen',
   'ap.title_required': 'Geef het actiepunt een titel.',
   'ap.not_found': 'Dit actiepunt bestaat niet (meer).',
 };
@@ -65,7 +63,6 @@ export const en: typeof nl = {
   'ap.title': 'Title',
   'ap.description': 'Description',
   'ap.due': 'Due date',
-  'ap.due_on': 'due {date}',
   'ap.no_due': 'no due date',
   'ap.late': '{days} overdue',
   'ap.overdue': 'overdue',
@@ -93,7 +90,6 @@ export const en: typeof nl = {
   'ap.event_comment': 'comment',
   'ap.by': 'by {author}',
   'ap.created': 'Action point “{title}” was created.',
-  'ap.open_it': 'Open',
   'ap.title_required': 'Give the action point a title.',
   'ap.not_found': 'This action point does not exist (any more).',
 };

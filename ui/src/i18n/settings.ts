@@ -5,7 +5,6 @@ export const nl = {
   'settings.language_help': 'De taal van Wijkwerk. Datums en tijden blijven in de tijd van Amsterdam.',
   'settings.data_folder': 'Gegevensmap',
   'settings.current_folder': 'Wijkwerk gebruikt nu:',
-  'settings.folder': 'Map',
   'settings.open_other': 'Een andere gegevensmap openen',
   'settings.open_other_help':
     'Geef het pad van een map. Staan daar nog geen gegevens, dan maakt Wijkwerk er een nieuw bestand met de voorbeeldgemeente.',
@@ -23,7 +22,6 @@ export const en: typeof nl = {
   'settings.language_help': 'The language of Wijkwerk. Dates and times stay in Amsterdam time.',
   'settings.data_folder': 'Data folder',
   'settings.current_folder': 'Wijkwerk now uses:',
-  'settings.folder': 'Folder',
   'settings.open_other': 'Open another data folder',
   'settings.open_other_help':
     'Give the path of a folder. If it holds no data yet, Wijkwerk creates a new file there with the demo municipality.',
