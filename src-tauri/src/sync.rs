@@ -156,8 +156,9 @@ pub struct Scheduler {
     next: Option<Instant>,
     /// Something asked for a round while one was running.
     again: bool,
-    /// The settings changed while a round was running.
-    reconfigured: bool,
+    /// The settings changed while a round was running: whether a server is set now. Applied
+    /// when the round finishes, whatever the old settings met.
+    reconfigured: Option<bool>,
 }
 
 impl Scheduler {
@@ -172,7 +173,7 @@ impl Scheduler {
             failures: 0,
             next: configured.then(|| now + AT_START),
             again: false,
-            reconfigured: false,
+            reconfigured: None,
         }
     }
 
@@ -190,14 +191,17 @@ impl Scheduler {
 
     /// The settings changed: start afresh (a pause for the sign-in ends here).
     pub fn configure(&mut self, configured: bool, now: Instant) {
-        self.failures = 0;
         if self.phase == SyncPhase::Syncing {
-            // The running round finishes first (the worker turns sync off after it when there
-            // is no server any more); then the new settings get a round of their own, whatever
-            // the old ones met.
-            self.reconfigured = configured;
+            // The running round finishes first; then the new settings get a round of their own
+            // (or sync turns off), whatever the old ones met.
+            self.reconfigured = Some(configured);
             return;
         }
+        self.start_afresh(configured, now);
+    }
+
+    fn start_afresh(&mut self, configured: bool, now: Instant) {
+        self.failures = 0;
         if configured {
             self.phase = SyncPhase::Idle;
             self.next = Some(now);
@@ -258,16 +262,14 @@ impl Scheduler {
         self.phase = SyncPhase::Syncing;
         self.next = None;
         self.again = false;
-        self.reconfigured = false;
+        self.reconfigured = None;
     }
 
     /// A round ended with `outcome`; `jitter` moves a backoff (see [`backoff`]).
     pub fn finish_round(&mut self, outcome: Outcome, now: Instant, jitter: f64) {
         let again = std::mem::take(&mut self.again);
-        if std::mem::take(&mut self.reconfigured) {
-            self.failures = 0;
-            self.phase = SyncPhase::Idle;
-            self.next = Some(now);
+        if let Some(configured) = self.reconfigured.take() {
+            self.start_afresh(configured, now);
             return;
         }
         match outcome {
@@ -296,13 +298,6 @@ impl Scheduler {
                 self.next = Some(now + PERIOD);
             }
         }
-    }
-
-    /// Sync was turned off (no server) while a round ran: stay off after it.
-    fn turn_off(&mut self) {
-        self.phase = SyncPhase::Off;
-        self.next = None;
-        self.failures = 0;
     }
 }
 
@@ -366,7 +361,16 @@ fn keyring_entry() -> Option<keyring::Entry> {
 /// file is used.
 fn load_token(file: Option<&Path>) -> (Option<String>, TokenStorage) {
     let keyring = keyring_entry().map(|entry| entry.get_password());
-    let from_file = || file.and_then(read_token_file);
+    choose_token(keyring, || file.and_then(read_token_file))
+}
+
+/// What [`load_token`] makes of the keyring's answer (`None`: no keyring entry could be made)
+/// and the file: the keyring's token first; an empty keyring may still leave one in the file
+/// (kept there before a keyring was available); a keyring that does not answer means the file.
+fn choose_token(
+    keyring: Option<keyring::Result<String>>,
+    from_file: impl FnOnce() -> Option<String>,
+) -> (Option<String>, TokenStorage) {
     match keyring {
         Some(Ok(token)) if !token.trim().is_empty() => (Some(token), TokenStorage::Keyring),
         Some(Ok(_)) | Some(Err(keyring::Error::NoEntry)) => match from_file() {
@@ -493,16 +497,11 @@ fn worker(app: &AppHandle, control: &Control) {
         }
         publish(&state, control);
         let (outcome, code) = run_round(&state, control);
-        let configured = state.with_settings(|s| s.server.is_some());
         {
             let mut inner = control.lock();
-            if configured {
-                inner
-                    .schedule
-                    .finish_round(outcome, Instant::now(), draw_jitter());
-            } else {
-                inner.schedule.turn_off();
-            }
+            inner
+                .schedule
+                .finish_round(outcome, Instant::now(), draw_jitter());
             inner.last_error_code = code;
         }
         publish(&state, control);
@@ -513,6 +512,7 @@ fn worker(app: &AppHandle, control: &Control) {
 fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
     let (server, file) = state.with_settings(|s| (s.server.clone(), token_file(s.file())));
     let Some(server) = server else {
+        // Sync was turned off just now; the settings change that did it ends the schedule.
         return (Outcome::Success, None);
     };
     let cached = control.lock().token.clone();
@@ -520,9 +520,9 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
         Some(token) => token,
         None => {
             // Asked without holding anything: a keyring may take its time (or ask to unlock).
-            let (token, _) = load_token(file.as_deref());
-            control.lock().token = Some(token.clone());
-            token
+            let (loaded, _) = load_token(file.as_deref());
+            // A token saved meanwhile is newer than the one just read.
+            control.lock().token.get_or_insert(loaded).clone()
         }
     };
     let Some(token) = token else {
@@ -532,23 +532,26 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
         let _ = state.with_store(|s| s.record_sync_error(&error));
         (classify(&error), Some(error.code().to_owned()))
     };
-    // First a short question without the store: offline is found out without keeping the
-    // other commands waiting.
-    match HttpTransport::new(&server, &token, HELLO_TIMEOUT).and_then(|mut t| t.hello()) {
-        Ok(_) => {}
+    // First the round's own `hello`, with a short timeout and without the store: offline is
+    // found out without keeping the other commands waiting. The round gets this answer rather
+    // than asking again.
+    let hello = match HttpTransport::new(&server, &token, HELLO_TIMEOUT).and_then(|mut t| t.hello())
+    {
+        Ok(hello) => hello,
         Err(error) => return failed(error),
-    }
+    };
     let transport = match HttpTransport::new(&server, &token, TIMEOUT) {
         Ok(transport) => transport,
         Err(error) => return failed(error),
     };
-    let mut counting = Counting {
+    let mut round = RoundTransport {
         inner: transport,
+        hello: Some(hello),
         progress: SyncProgress::default(),
         report: &|progress| progress_update(control, progress),
     };
     let result =
-        state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut counting)));
+        state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut round)));
     match result {
         Ok(Ok(_report)) => (Outcome::Success, None),
         Ok(Err(error)) => failed(error),
@@ -569,16 +572,21 @@ fn progress_update(control: &Control, progress: &SyncProgress) {
     (control.publish)(&state);
 }
 
-/// A transport that counts what passes, for the progress shown.
-struct Counting<'a, T: Transport> {
+/// The transport of one round: answers the round's `hello` with the one already asked (once),
+/// and counts what passes, for the progress shown.
+struct RoundTransport<'a, T: Transport> {
     inner: T,
+    hello: Option<Hello>,
     progress: SyncProgress,
     report: &'a dyn Fn(&SyncProgress),
 }
 
-impl<T: Transport> Transport for Counting<'_, T> {
+impl<T: Transport> Transport for RoundTransport<'_, T> {
     fn hello(&mut self) -> Result<Hello, SyncError> {
-        self.inner.hello()
+        match self.hello.take() {
+            Some(hello) => Ok(hello),
+            None => self.inner.hello(),
+        }
     }
 
     fn push(&mut self, request: &PushRequest) -> Result<PushResponse, SyncError> {
@@ -599,6 +607,9 @@ impl<T: Transport> Transport for Counting<'_, T> {
 /// The state now: the store's numbers and the worker's phase.
 fn current(state: &AppState, control: Option<&Control>) -> SyncState {
     let server = state.with_settings(|s| s.server.clone());
+    // The store first: it may be busy with a round for a while, and the phase read after the
+    // wait is then that of the round's end, not a "syncing" the worker has already left.
+    let status = state.with_store(|s| s.sync_status()).ok();
     let (phase, next, code) = match control {
         Some(control) => {
             let inner = control.lock();
@@ -618,7 +629,6 @@ fn current(state: &AppState, control: Option<&Control>) -> SyncState {
             None,
         ),
     };
-    let status = state.with_store(|s| s.sync_status()).ok();
     let next_attempt_at = next.and_then(|at| {
         let wait = at.saturating_duration_since(Instant::now());
         jiff::Timestamp::now()
@@ -714,11 +724,10 @@ pub fn normalise_server(text: &str, language: Language) -> Result<Option<String>
         .or_else(|| lower.strip_prefix("http://"))
         .ok_or_else(refused)?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_name = host.rsplit('@').next().unwrap_or("");
-    if host_name.is_empty()
-        || host_name.starts_with(':')
-        || text.chars().any(char::is_whitespace)
+    if host.is_empty()
+        || host.starts_with(':')
         || host.contains('@')
+        || text.chars().any(char::is_whitespace)
     {
         return Err(refused());
     }
@@ -1086,18 +1095,33 @@ mod tests {
         s.finish_round(Outcome::Auth, t0, 0.0);
         assert_eq!(s.phase(), SyncPhase::Idle);
         assert!(s.due(t0));
+        // The server removed while a round runs: off after it, whatever it met.
         s.start_round();
-        s.turn_off();
+        s.configure(false, t0);
+        assert_eq!(s.phase(), SyncPhase::Syncing);
+        s.finish_round(Outcome::Offline, t0, 0.0);
         assert_eq!(s.phase(), SyncPhase::Off);
         assert_eq!(s.next(), None);
+        assert_eq!(s.failures(), 0);
+        // Removed and set again during one round: the last word counts.
+        s.configure(true, t0);
+        s.start_round();
+        s.configure(false, t0);
+        s.configure(true, t0);
+        s.finish_round(Outcome::Success, t0, 0.0);
+        assert_eq!(s.phase(), SyncPhase::Idle);
+        assert!(s.due(t0));
     }
 
     /// A server on localhost that answers `hello` and then every other request with `status`
-    /// (and an empty pull page for 200), for `n` connections.
-    fn fake_server(status: u16, n: usize) -> String {
+    /// (and an empty pull page for 200), for `n` connections. Also gives the number of `hello`s
+    /// asked so far.
+    fn fake_server(status: u16, n: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
         use std::io::{BufRead as _, BufReader, Read as _, Write as _};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let hellos = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hellos.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().take(n) {
                 let Ok(mut stream) = stream else { return };
@@ -1117,6 +1141,7 @@ mod tests {
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 let (code, answer) = if first.contains("/v1/hello") {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     (
                         200,
                         serde_json::json!({"protocol_versions": [1], "server_version": "test",
@@ -1143,7 +1168,7 @@ mod tests {
                 );
             }
         });
-        address
+        (address, hellos)
     }
 
     fn app_with(server: Option<String>, token: Option<&str>) -> (AppState, Control) {
@@ -1176,11 +1201,23 @@ mod tests {
         assert!(status.last_error.is_some());
         let shown = current(&state, Some(&control));
         assert_eq!(shown.server, state.with_settings(|s| s.server.clone()));
+        // As the worker ends the round: offline, with the reason and the next try shown.
+        {
+            let mut inner = control.lock();
+            inner.schedule.start_round();
+            inner.schedule.finish_round(outcome, Instant::now(), 0.0);
+            inner.last_error_code = code;
+        }
+        let shown = current(&state, Some(&control));
+        assert_eq!(shown.phase, SyncPhase::Offline);
+        assert_eq!(shown.last_error_code.as_deref(), Some("offline"));
+        assert_eq!(shown.last_error, status.last_error);
+        assert!(shown.next_attempt_at.is_some());
     }
 
     #[test]
     fn a_refused_token_gives_auth_and_no_token_too() {
-        let (state, control) = app_with(Some(fake_server(401, 5)), Some("verkeerd"));
+        let (state, control) = app_with(Some(fake_server(401, 5).0), Some("verkeerd"));
         assert_eq!(
             run_round(&state, &control),
             (Outcome::Auth, Some("unauthorized".into()))
@@ -1196,7 +1233,8 @@ mod tests {
     fn a_round_that_succeeds_is_shown_as_synced_with_the_next_round_planned() {
         let published = Arc::new(Mutex::new(Vec::<SyncState>::new()));
         let seen = published.clone();
-        let (state, _) = app_with(Some(fake_server(200, 5)), Some("goed"));
+        let (server, hellos) = fake_server(200, 5);
+        let (state, _) = app_with(Some(server), Some("goed"));
         let control = Control::new(
             Scheduler::new(true, Instant::now()),
             Box::new(move |s| seen.lock().unwrap().push(s.clone())),
@@ -1222,6 +1260,11 @@ mod tests {
         assert!(last.last_synced_at.is_some());
         assert!(last.next_attempt_at.is_some());
         assert_eq!(last.last_error, None);
+        assert_eq!(
+            hellos.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the round uses the hello asked before it"
+        );
     }
 
     #[test]
@@ -1287,6 +1330,37 @@ mod tests {
             assert_eq!(token.as_deref(), Some("uit-bestand"));
         }
         assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_keyring_token_comes_first_then_the_file() {
+        let file = || Some("uit-bestand".to_owned());
+        let none = || None;
+        let unavailable = || keyring::Error::PlatformFailure("no Secret Service".into());
+        assert_eq!(
+            choose_token(Some(Ok("uit-sleutelbos".into())), file),
+            (Some("uit-sleutelbos".into()), TokenStorage::Keyring)
+        );
+        // An empty keyring: a token kept in the file before still counts; new ones go to the
+        // keyring.
+        assert_eq!(
+            choose_token(Some(Err(keyring::Error::NoEntry)), file),
+            (Some("uit-bestand".into()), TokenStorage::File)
+        );
+        assert_eq!(
+            choose_token(Some(Ok("  ".into())), none),
+            (None, TokenStorage::Keyring)
+        );
+        assert_eq!(
+            choose_token(Some(Err(keyring::Error::NoEntry)), none),
+            (None, TokenStorage::Keyring)
+        );
+        // No keyring: the file, with or without a token in it.
+        assert_eq!(
+            choose_token(Some(Err(unavailable())), file),
+            (Some("uit-bestand".into()), TokenStorage::File)
+        );
+        assert_eq!(choose_token(None, none), (None, TokenStorage::File));
     }
 
     #[test]
