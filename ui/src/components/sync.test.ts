@@ -265,6 +265,45 @@ describe('Conflicts', () => {
     expect(page.querySelector('[data-testid="no-conflicts"]')).not.toBeNull();
   });
 
+  it('follows the sync-state events, and a reviewed conflict leaves the list without asking again', async () => {
+    const second: ConflictView = { ...conflict, seq: 8, field: 'email', lost_value: 'a@b.nl', won_value: 'c@d.nl' };
+    let list = [conflict];
+    const asked: string[] = [];
+    mockIPC(
+      (cmd) => {
+        asked.push(cmd);
+        if (cmd === 'sync_conflicts') return list;
+        if (cmd === 'dismiss_conflict') {
+          list = list.filter((c) => c.seq !== 7);
+          return null;
+        }
+        throw new Error(`unexpected ${cmd}`);
+      },
+      { shouldMockEvents: true },
+    );
+    const page = await render(Conflicts, {});
+    expect(page.querySelector('[data-testid="conflict-7"]')).not.toBeNull();
+    // A round pulled another conflict.
+    list = [second, conflict];
+    await emit('sync-state', { ...base, conflicts: 2 });
+    await settle();
+    expect(page.querySelector('[data-testid="conflict-8"]')).not.toBeNull();
+    // A progress event with the same count asks nothing.
+    await emit('sync-state', { ...base, phase: 'syncing', conflicts: 2 });
+    await settle();
+    expect(asked.filter((c) => c === 'sync_conflicts')).toHaveLength(2);
+    page
+      .querySelector('[data-testid="conflict-dismiss-7"]')
+      ?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    // The Rust side publishes the new count after the review.
+    await emit('sync-state', { ...base, conflicts: 1 });
+    await settle();
+    expect(page.querySelector('[data-testid="conflict-7"]')).toBeNull();
+    expect(page.querySelector('[data-testid="conflict-8"]')).not.toBeNull();
+    expect(asked.filter((c) => c === 'sync_conflicts')).toHaveLength(2);
+  });
+
   it('dismisses a conflict', async () => {
     const calls = mockCommands({ sync_conflicts: [conflict], dismiss_conflict: null });
     const page = await render(Conflicts, {});
