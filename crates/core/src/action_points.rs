@@ -49,12 +49,14 @@ pub struct OverdueCursor {
     pub id: String,
 }
 
+/// The columns of [`summary`], then (column 12) the agenda item the point came from.
 pub(crate) const SUMMARY_SQL: &str = "
     SELECT a.id, a.title, a.status, a.due_date, a.opened_on, a.area_id, ar.name,
            a.owner_organisation_id, coalesce(oc.name, oo.name), a.requester_organisation_id,
            coalesce(ro.name, rc.name),
            CASE WHEN a.status IN ('open','in_progress','waiting') AND a.due_date < ?1
-                THEN julianday(?1) - julianday(a.due_date) ELSE 0 END
+                THEN julianday(?1) - julianday(a.due_date) ELSE 0 END,
+           a.source_agenda_item_id
     FROM action_point a
     LEFT JOIN area ar ON ar.id = a.area_id
     LEFT JOIN organisation oo ON oo.id = a.owner_organisation_id

@@ -7,6 +7,7 @@ use crate::action_points::{summary, ActionPointSummary, SUMMARY_SQL};
 use crate::error::Result;
 use crate::schema::Entity;
 use crate::store::Store;
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -97,17 +98,8 @@ impl Store {
             .prepare_cached(&sql)?
             .query_map((day.to_string(), key), summary)?
             .collect::<rusqlite::Result<_>>()?;
-        // Which agenda item each action point came from, then their summaries in agenda order.
-        let sources: std::collections::HashMap<String, String> = self
-            .conn
-            .prepare_cached(
-                "SELECT a.id, a.source_agenda_item_id FROM action_point a
-                 JOIN agenda_item g ON g.id = a.source_agenda_item_id
-                 WHERE g.meeting_id = ?1 AND g.deleted = 0 AND a.deleted = 0",
-            )?
-            .query_map([&id_text], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let from_agenda: Vec<ActionPointSummary> = self
+        // The action points made from the agenda, in agenda order, each with its item.
+        let agenda_action_points = self
             .conn
             .prepare_cached(&format!(
                 "{SUMMARY_SQL}
@@ -115,18 +107,13 @@ impl Store {
                  WHERE g.meeting_id = ?2 AND g.deleted = 0 AND a.deleted = 0
                  ORDER BY g.position, a.opened_on, a.id"
             ))?
-            .query_map((day.to_string(), &id_text), summary)?
-            .collect::<rusqlite::Result<_>>()?;
-        let agenda_action_points = from_agenda
-            .into_iter()
-            .filter_map(|point| {
-                let agenda_item_id = sources.get(&point.id)?.clone();
-                Some(AgendaActionPoint {
-                    agenda_item_id,
-                    point,
+            .query_map((day.to_string(), &id_text), |r| {
+                Ok(AgendaActionPoint {
+                    agenda_item_id: r.get(12)?,
+                    point: summary(r)?,
                 })
-            })
-            .collect();
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let previous_meeting = self.previous_meeting(&meeting, &id_text)?;
         let carried_over = match &previous_meeting {
             None => Vec::new(),
@@ -145,12 +132,12 @@ impl Store {
         let name = |table: &str, id: Option<&str>| -> Result<Option<String>> {
             let Some(id) = id else { return Ok(None) };
             let sql = format!("SELECT name FROM {table} WHERE id = ?1");
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query([id])?;
-            Ok(match rows.next()? {
-                Some(r) => r.get(0)?,
-                None => None,
-            })
+            let found: Option<Option<String>> = self
+                .conn
+                .prepare_cached(&sql)?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
+            Ok(found.flatten())
         };
         let organisation_name = name("organisation", organisation)?;
         let area_name = name("area", area)?;
