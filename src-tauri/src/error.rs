@@ -116,20 +116,18 @@ fn dutch_reason(reason: &Invalid) -> String {
 /// The English message for a core error (the core's own wording, which is English).
 fn english_message(error: &Error) -> String {
     match error {
-        Error::Invalid { reason, .. } => {
-            let mut text = reason.to_string();
-            if let Some(first) = text.get(0..1) {
-                text = format!("{}{}", first.to_uppercase(), &text[1..]);
-            }
-            format!("{text}. Nothing was saved.")
-        }
-        other => {
-            let text = other.to_string();
-            match text.get(0..1) {
-                Some(first) => format!("{}{}.", first.to_uppercase(), &text[1..]),
-                None => text,
-            }
-        }
+        Error::Invalid { reason, .. } => format!("{}. Nothing was saved.", sentence(reason)),
+        other => format!("{}.", sentence(other)),
+    }
+}
+
+/// The text with its first letter in capitals.
+fn sentence(text: impl fmt::Display) -> String {
+    let text = text.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
     }
 }
 
@@ -215,6 +213,21 @@ mod tests {
         });
         assert_eq!(locked.code, "locked_store");
         assert!(locked.message.contains("in gebruik"));
+    }
+
+    #[test]
+    fn english_messages_are_sentences_from_the_cores_wording() {
+        let invalid = Error::Invalid {
+            entity: wijkwerk_core::Entity::Contact,
+            field: "email".into(),
+            reason: Invalid::Email("geen".into()),
+        };
+        assert_eq!(
+            english_message(&invalid),
+            "Is not an e-mail address: geen. Nothing was saved."
+        );
+        assert_eq!(sentence("één"), "Één");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]
