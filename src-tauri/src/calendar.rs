@@ -100,6 +100,15 @@ fn export_folder() -> PathBuf {
 }
 
 pub fn export(state: &AppState, request: CalendarExportRequest) -> Result<CalendarFile, IpcError> {
+    export_to(state, request, &export_folder())
+}
+
+/// Writes the calendar file into `dir`.
+pub fn export_to(
+    state: &AppState,
+    request: CalendarExportRequest,
+    dir: &Path,
+) -> Result<CalendarFile, IpcError> {
     let action_points = match request.action_points_as.as_deref() {
         None | Some("") => None,
         Some("tasks") => Some(ActionPointsAs::Tasks),
@@ -119,9 +128,8 @@ pub fn export(state: &AppState, request: CalendarExportRequest) -> Result<Calend
     options.reminder_minutes = request.reminder_minutes;
     options.calendar_name = request.name.clone();
     let export = state.with_store(|s| s.calendar_export(&filter, &options))?;
-    let dir = export_folder();
     let path = free_path(
-        &dir,
+        dir,
         &safe_file_stem(request.name.as_deref().unwrap_or("wijkwerk-agenda")),
     );
     let failed = |e: std::io::Error| {
@@ -133,7 +141,7 @@ pub fn export(state: &AppState, request: CalendarExportRequest) -> Result<Calend
             ),
         )
     };
-    std::fs::create_dir_all(&dir).map_err(failed)?;
+    std::fs::create_dir_all(dir).map_err(failed)?;
     // Written beside its place first and then renamed: a full disk leaves no half file.
     let temporary = path.with_extension("ics.part");
     std::fs::write(&temporary, export.text.as_bytes()).map_err(|e| {
@@ -277,6 +285,36 @@ mod tests {
         let first = free_path(dir.path(), "a");
         std::fs::write(&first, "x").unwrap();
         assert_eq!(free_path(dir.path(), "a"), dir.path().join("a-2.ics"));
+    }
+
+    #[test]
+    fn an_export_is_a_new_file_each_time_and_never_overwrites() {
+        let state = demo_state();
+        let dir = tempfile::tempdir().unwrap();
+        let request = CalendarExportRequest {
+            name: Some("Alle bezoeken".into()),
+            ..Default::default()
+        };
+        let first = export_to(&state, request.clone(), dir.path()).unwrap();
+        let second = export_to(&state, request, dir.path()).unwrap();
+        assert!(first.events > 0, "the demo has visits and meetings");
+        assert!(first.path.ends_with("alle-bezoeken.ics"), "{}", first.path);
+        assert!(
+            second.path.ends_with("alle-bezoeken-2.ics"),
+            "{}",
+            second.path
+        );
+        let text = std::fs::read_to_string(&first.path).unwrap();
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert_eq!(text.matches("BEGIN:VEVENT").count(), first.events);
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "part"))
+            })
+            .count();
+        assert_eq!(leftovers, 0, "no temporary file is left behind");
     }
 
     #[test]

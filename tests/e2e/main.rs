@@ -12,8 +12,9 @@
 //! ```
 //!
 //! `WIJKWERK_SCREENSHOTS=1` writes the screenshots of the main screens to `docs/screenshots/`
-//! (otherwise into the temporary folder of the run). The benchmark (`app_benchmark`) runs only
-//! when `WIJKWERK_BENCH_STORE` names a data folder with a large store (scripts/bench-app).
+//! (otherwise into the temporary folder of the run). The benchmark (`app_benchmark`) needs
+//! `WIJKWERK_BENCH_STORE`, a data folder with a large store; `scripts/bench-app` runs it, and
+//! `scripts/test` runs only the scenario.
 
 mod accessibility;
 mod webdriver;
@@ -375,10 +376,9 @@ fn percentile(samples: &mut [f64], p: f64) -> f64 {
 #[test]
 #[ignore = "a benchmark: needs WIJKWERK_BENCH_STORE with a large store; run by scripts/bench-app"]
 fn app_benchmark() {
-    let Some(data) = std::env::var_os("WIJKWERK_BENCH_STORE").map(PathBuf::from) else {
-        println!("app benchmark: set WIJKWERK_BENCH_STORE to a data folder with a large store");
-        return;
-    };
+    let data = std::env::var_os("WIJKWERK_BENCH_STORE")
+        .map(PathBuf::from)
+        .expect("set WIJKWERK_BENCH_STORE to a data folder with a large store (scripts/bench-app)");
     let app = app_binary();
     let app_name = app
         .file_name()

@@ -15,17 +15,24 @@ import type {
   AreaNode,
   AreaPage,
   Board,
+  CalendarExportRequest,
+  CalendarFile,
+  ConflictView,
   ContactPage,
   ContactQuery,
   ContactRow,
   EntityName,
+  ImportReport,
   IpcError,
   Language,
   ListPage,
   MeetingPage,
   OrganisationQuery,
   OrganisationRow,
+  Plan,
   SearchHit,
+  SyncSettings,
+  SyncState,
   TodayOverview,
   VisitPage,
   WriteRequest,
@@ -144,16 +151,16 @@ export const openDataFolder = (path: string) => call<AppStatus>('open_data_folde
 // Calendars (src-tauri/src/calendar.rs).
 
 /** Writes a calendar file into the downloads folder; where it went and what it holds. */
-export const calendarExport = (request: import('./bindings').CalendarExportRequest) =>
-  call<import('./bindings').CalendarFile>('calendar_export', { request });
+export const calendarExport = (request: CalendarExportRequest) =>
+  call<CalendarFile>('calendar_export', { request });
 
 /** Imports an invitation file's text: what it created, updated, cancelled or refused. */
 export const calendarImport = (name: string, text: string) =>
-  call<import('./bindings').ImportReport>('calendar_import', { name, text });
+  call<ImportReport>('calendar_import', { name, text });
 
 /** The year's proposed kernbezoeken and kernoverleggen. */
 export const planYear = (year: number, region: string | null) =>
-  call<import('./bindings').Plan>('plan_year', { year, region });
+  call<Plan>('plan_year', { year, region });
 
 /** Confirms proposals (`KEY` or `KEY=YYYY-MM-DDTHH:MM`); how many records were made. */
 export const confirmPlan = (year: number, region: string | null, confirmations: string[]) =>
@@ -162,20 +169,20 @@ export const confirmPlan = (year: number, region: string | null, confirmations: 
 // Sync with the municipal server (src-tauri/src/sync.rs).
 
 /** Where sync stands: phase, waiting changes, conflicts, last sync, next try. */
-export const syncState = () => call<import('./bindings').SyncState>('sync_state');
+export const syncState = () => call<SyncState>('sync_state');
 
 /** Asks for a round now; the state after asking. */
-export const syncNow = () => call<import('./bindings').SyncState>('sync_now');
+export const syncNow = () => call<SyncState>('sync_now');
 
 /** The server address and whether (and where) a token is kept; never the token itself. */
-export const syncSettings = () => call<import('./bindings').SyncSettings>('sync_settings');
+export const syncSettings = () => call<SyncSettings>('sync_settings');
 
 /** Sets the server (empty turns sync off) and, when not empty, a new sign-in token. */
 export const saveSyncSettings = (server: string, token: string | null) =>
-  call<import('./bindings').SyncSettings>('save_sync_settings', { server, token });
+  call<SyncSettings>('save_sync_settings', { server, token });
 
 /** The conflicts to review, newest first. */
-export const syncConflicts = () => call<import('./bindings').ConflictView[]>('sync_conflicts');
+export const syncConflicts = () => call<ConflictView[]>('sync_conflicts');
 
 /** "Mijn waarde terugzetten": the value that lost becomes a new edit. */
 export const keepConflictValue = (seq: number) =>
@@ -188,10 +195,10 @@ export const dismissConflict = (seq: number) =>
 /** Calls `callback` with every new sync state (event `sync-state`); resolves to a function that
  * stops listening. Without a Tauri runtime it listens to nothing. */
 export async function onSyncState(
-  callback: (state: import('./bindings').SyncState) => void,
+  callback: (state: SyncState) => void,
 ): Promise<() => void> {
   try {
-    return await listen<import('./bindings').SyncState>('sync-state', (event) => callback(event.payload));
+    return await listen<SyncState>('sync-state', (event) => callback(event.payload));
   } catch {
     return () => {};
   }
