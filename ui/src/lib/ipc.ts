@@ -192,14 +192,23 @@ export const keepConflictValue = (seq: number) =>
 export const dismissConflict = (seq: number) =>
   call<null>('dismiss_conflict', { seq }).then(() => undefined);
 
-/** Calls `callback` with every new sync state (event `sync-state`); resolves to a function that
+/** Calls `callback` with every new sync state (event `sync-state`); returns the function that
  * stops listening. Without a Tauri runtime it listens to nothing. */
-export async function onSyncState(
-  callback: (state: SyncState) => void,
-): Promise<() => void> {
-  try {
-    return await listen<SyncState>('sync-state', (event) => callback(event.payload));
-  } catch {
-    return () => {};
-  }
+export function onSyncState(callback: (state: SyncState) => void): () => void {
+  // Listening starts asynchronously; a stop asked for before it has started stops it as soon as
+  // it does.
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<SyncState>('sync-state', (event) => callback(event.payload))
+    .then((stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    })
+    .catch(() => {
+      // Without the Rust side (a plain browser) there are no events.
+    });
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
 }
