@@ -381,6 +381,7 @@ pub fn open_data_folder(state: State<'_, AppState>, path: String) -> Result<AppS
         settings.data_folder = Some(dir);
         settings.save()?;
     }
+    crate::sync::folder_changed(&state);
     Ok(status(&state))
 }
 

@@ -31,6 +31,9 @@ pub struct Settings {
     /// sign-in token is not kept here but in the OS keyring, or in a file beside this one that
     /// only the user can read (see `crate::sync`).
     pub server: Option<String>,
+    /// A PEM file with the municipality's own certificate authority, trusted instead of the
+    /// public ones for the sync server; `None`: the public authorities.
+    pub ca_file: Option<PathBuf>,
     /// Where these settings are kept; `None` when there is nowhere to keep them.
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -5,8 +5,9 @@
 //! When a round runs: shortly after the start, a few seconds after a local change ([`poke`],
 //! called by the write commands), every five minutes, and when the user asks ("Nu
 //! synchroniseren"). After a failure that may pass by itself (offline, a server in trouble) the
-//! next try follows a growing, jittered backoff (5 s, 10 s, 20 s … at most 5 minutes): short first
-//! steps, so that a returning connection is noticed soon. A refused sign-in (unknown or revoked
+//! next try follows a growing, jittered backoff (5 s, 10 s, 20 s … at most 5 minutes; at most a
+//! minute while the server cannot be reached, and at once when the web view says the network is
+//! back), so that a returning connection is noticed soon. A refused sign-in (unknown or revoked
 //! token, a read-only account) pauses sync until the settings change. Nothing here touches the
 //! outbox: the core keeps every local change until the server acknowledged it.
 //!
@@ -43,6 +44,9 @@ pub const PERIOD: Duration = Duration::from_secs(5 * 60);
 pub const BACKOFF_FIRST: Duration = Duration::from_secs(5);
 /// The longest wait between tries.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(5 * 60);
+/// The longest wait between rounds while the server cannot be reached (a round then costs one
+/// short `hello`, never the store).
+pub const OFFLINE_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// How far a wait may be drawn from its nominal length (±20 %), so that many laptops coming
 /// back online at once do not all knock at the same moment.
 pub const JITTER: f64 = 0.2;
@@ -133,10 +137,13 @@ pub fn classify(error: &SyncError) -> Outcome {
 /// The wait after the `failures`-th failure in a row (1, 2, …): 5 s doubled each time, at most
 /// five minutes, moved by `jitter` (a fraction in ±[`JITTER`], clamped to it).
 pub fn backoff(failures: u32, jitter: f64) -> Duration {
+    backoff_up_to(failures, jitter, BACKOFF_MAX)
+}
+
+/// Like [`backoff`], with the nominal wait at most `cap`.
+fn backoff_up_to(failures: u32, jitter: f64, cap: Duration) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
-    let nominal = BACKOFF_FIRST
-        .saturating_mul(1u32 << doublings)
-        .min(BACKOFF_MAX);
+    let nominal = BACKOFF_FIRST.saturating_mul(1u32 << doublings).min(cap);
     let factor = 1.0 + jitter.clamp(-JITTER, JITTER);
     nominal.mul_f64(factor).min(BACKOFF_MAX)
 }
@@ -285,7 +292,15 @@ impl Scheduler {
                 } else {
                     SyncPhase::Error
                 };
-                self.next = Some(now + backoff(self.failures, jitter));
+                // Offline costs one short `hello` and never the store: look again within a
+                // minute, so that a returning connection is noticed soon. A server in trouble
+                // gets the full backoff.
+                let cap = if outcome == Outcome::Offline {
+                    OFFLINE_BACKOFF_MAX
+                } else {
+                    BACKOFF_MAX
+                };
+                self.next = Some(now + backoff_up_to(self.failures, jitter, cap));
             }
             Outcome::Auth => {
                 self.failures = 0;
@@ -448,6 +463,20 @@ pub fn poke() {
     }
 }
 
+/// Another data folder was opened: it gets a round of its own at once (its outbox and cursor
+/// are its own), and the status line shows its numbers.
+pub fn folder_changed(state: &AppState) {
+    if let Some(control) = CONTROL.get() {
+        let configured = state.with_settings(|s| s.server.is_some());
+        let mut inner = control.lock();
+        inner.last_error_code = None;
+        inner.schedule.configure(configured, Instant::now());
+        drop(inner);
+        control.wake.notify_all();
+    }
+    republish(state);
+}
+
 /// Starts the worker thread of the app (once).
 pub fn start(app: AppHandle) {
     let configured = app
@@ -510,7 +539,8 @@ fn worker(app: &AppHandle, control: &Control) {
 
 /// One round with what the settings say now. The code of a failure, or `None`.
 fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
-    let (server, file) = state.with_settings(|s| (s.server.clone(), token_file(s.file())));
+    let (server, file, ca_file) =
+        state.with_settings(|s| (s.server.clone(), token_file(s.file()), s.ca_file.clone()));
     let Some(server) = server else {
         // Sync was turned off just now; the settings change that did it ends the schedule.
         return (Outcome::Success, None);
@@ -535,12 +565,17 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
     // First the round's own `hello`, with a short timeout and without the store: offline is
     // found out without keeping the other commands waiting. The round gets this answer rather
     // than asking again.
-    let hello = match HttpTransport::new(&server, &token, HELLO_TIMEOUT).and_then(|mut t| t.hello())
-    {
+    let authority = match ca_file.as_deref().map(read_authority).transpose() {
+        Ok(authority) => authority,
+        Err(error) => return failed(error),
+    };
+    let connect =
+        |timeout| HttpTransport::with_authority(&server, &token, timeout, authority.as_deref());
+    let hello = match connect(HELLO_TIMEOUT).and_then(|mut t| t.hello()) {
         Ok(hello) => hello,
         Err(error) => return failed(error),
     };
-    let transport = match HttpTransport::new(&server, &token, TIMEOUT) {
+    let transport = match connect(TIMEOUT) {
         Ok(transport) => transport,
         Err(error) => return failed(error),
     };
@@ -557,6 +592,16 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
         Ok(Err(error)) => failed(error),
         Err(error) => (Outcome::Failed, Some(error.code)),
     }
+}
+
+/// The municipality's own certificate authority (a PEM file), read for a round.
+fn read_authority(file: &Path) -> Result<Vec<u8>, SyncError> {
+    std::fs::read(file).map_err(|e| {
+        SyncError::Protocol(format!(
+            "the certificate authority file {} cannot be read: {e}",
+            file.display()
+        ))
+    })
 }
 
 /// The round's progress, published from the last state (the store is busy meanwhile).
@@ -679,6 +724,8 @@ pub struct SyncSettings {
     pub token_storage: TokenStorage,
     /// Said when the token is in a file rather than the OS keyring.
     pub warning: Option<String>,
+    /// The municipality's own certificate authority (a PEM file), when one is set.
+    pub ca_file: Option<String>,
 }
 
 fn words(language: Language, nl: &str, en: &str) -> String {
@@ -698,6 +745,38 @@ fn file_warning(language: Language, file: Option<&Path>) -> String {
             "The token is kept in a file ({place}) that only you can read, because this computer has no keyring available."
         ),
     }
+}
+
+/// Checks a certificate authority file given in the settings: empty is `None` (the public
+/// authorities), otherwise a readable PEM file with at least one certificate.
+pub fn check_authority_file(text: &str, language: Language) -> Result<Option<PathBuf>, IpcError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let file = PathBuf::from(text);
+    let refused = |nl: String, en: String| IpcError {
+        code: "invalid".into(),
+        message: match language {
+            Language::Nl => nl,
+            Language::En => en,
+        },
+        field: Some("ca_file".into()),
+    };
+    let pem = std::fs::read(&file).map_err(|e| {
+        refused(
+            format!("Het bestand {text} kan niet worden gelezen ({e})."),
+            format!("The file {text} cannot be read ({e})."),
+        )
+    })?;
+    HttpTransport::with_authority("https://wijkwerk.invalid", "", HELLO_TIMEOUT, Some(&pem))
+        .map_err(|_| {
+            refused(
+                format!("{text} is geen certificaat in PEM-vorm (-----BEGIN CERTIFICATE-----)."),
+                format!("{text} is not a certificate in PEM form (-----BEGIN CERTIFICATE-----)."),
+            )
+        })?;
+    Ok(Some(file))
 }
 
 /// Checks and normalises a server address: empty is `None` (sync off), otherwise
@@ -735,10 +814,17 @@ pub fn normalise_server(text: &str, language: Language) -> Result<Option<String>
 }
 
 fn settings_view(state: &AppState) -> SyncSettings {
-    let (server, language, file) =
-        state.with_settings(|s| (s.server.clone(), s.language, token_file(s.file())));
+    let (server, language, file, ca_file) = state.with_settings(|s| {
+        (
+            s.server.clone(),
+            s.language,
+            token_file(s.file()),
+            s.ca_file.clone(),
+        )
+    });
     let (token, storage) = load_token(file.as_deref());
     SyncSettings {
+        ca_file: ca_file.map(|f| f.display().to_string()),
         server,
         has_token: token.is_some(),
         token_storage: storage,
@@ -825,9 +911,11 @@ pub fn save_sync_settings(
     state: State<'_, AppState>,
     server: String,
     token: Option<String>,
+    ca_file: Option<String>,
 ) -> Result<SyncSettings, IpcError> {
     let (language, file) = state.with_settings(|s| (s.language, token_file(s.file())));
     let server = normalise_server(&server, language)?;
+    let ca_file = check_authority_file(ca_file.as_deref().unwrap_or(""), language)?;
     let token = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     if let Some(token) = &token {
         if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -856,6 +944,7 @@ pub fn save_sync_settings(
     }
     state.with_settings(|s| {
         s.server = server.clone();
+        s.ca_file = ca_file;
         s.save()
     })?;
     if let Some(control) = CONTROL.get() {
@@ -1027,7 +1116,7 @@ mod tests {
             assert_eq!(s.next().map(|n| n - t0), *waits.last().unwrap());
         }
         let secs: Vec<u64> = waits.iter().map(|w| w.unwrap().as_secs()).collect();
-        assert_eq!(secs, [5, 10, 20, 40, 80, 160, 300, 300]);
+        assert_eq!(secs, [5, 10, 20, 40, 60, 60, 60, 60]);
         s.start_round();
         s.finish_round(Outcome::Success, t0, 0.0);
         assert_eq!(s.phase(), SyncPhase::Idle);
@@ -1036,6 +1125,63 @@ mod tests {
         s.finish_round(Outcome::Transient, t0, 0.0);
         assert_eq!(s.phase(), SyncPhase::Error);
         assert_eq!(s.next(), Some(t0 + BACKOFF_FIRST), "backoff starts over");
+    }
+
+    #[test]
+    fn a_server_in_trouble_backs_off_to_five_minutes_and_offline_waits_keep_their_jitter() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(true, t0);
+        for _ in 0..8 {
+            s.start_round();
+            s.finish_round(Outcome::Transient, t0, 0.0);
+        }
+        assert_eq!(s.next(), Some(t0 + BACKOFF_MAX));
+        let mut s = Scheduler::new(true, t0);
+        for _ in 0..8 {
+            s.start_round();
+            s.finish_round(Outcome::Offline, t0, 0.2);
+        }
+        assert_eq!(s.next(), Some(t0 + Duration::from_secs(72)));
+    }
+
+    #[test]
+    fn a_certificate_authority_file_must_hold_a_pem_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["wijkwerk.bergen.nl".into()]).unwrap();
+        let pem = dir.path().join("gemeente-ca.pem");
+        std::fs::write(&pem, ca.cert.pem()).unwrap();
+        let text = pem.display().to_string();
+        assert_eq!(
+            check_authority_file(&format!("  {text} "), Language::Nl),
+            Ok(Some(pem.clone()))
+        );
+        assert_eq!(check_authority_file("", Language::Nl), Ok(None));
+
+        let not_pem = dir.path().join("notities.txt");
+        std::fs::write(&not_pem, "geen certificaat").unwrap();
+        let refused = check_authority_file(&not_pem.display().to_string(), Language::Nl)
+            .expect_err("not a certificate");
+        assert_eq!(refused.field.as_deref(), Some("ca_file"));
+        assert!(
+            refused.message.contains("geen certificaat in PEM-vorm"),
+            "{refused:?}"
+        );
+
+        let missing = dir.path().join("weg.pem");
+        let refused = check_authority_file(&missing.display().to_string(), Language::En)
+            .expect_err("no such file");
+        assert!(refused.message.starts_with("The file"), "{refused:?}");
+    }
+
+    #[test]
+    fn another_data_folder_gets_a_round_of_its_own_at_once() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(true, t0);
+        s.start_round();
+        s.finish_round(Outcome::Offline, t0, 0.0);
+        s.configure(true, t0 + Duration::from_secs(1));
+        assert_eq!(s.phase(), SyncPhase::Idle);
+        assert_eq!(s.next(), Some(t0 + Duration::from_secs(1)));
     }
 
     #[test]

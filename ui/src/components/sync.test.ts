@@ -124,6 +124,32 @@ describe('SyncStatus', () => {
     expect(text(page, 'sync-status-text')).toBe('Synchroniseren mislukt');
     expect(page.querySelector('[role="status"]')?.getAttribute('title')).toContain('protocol');
     expect(text(page, 'sync-refused')).toBe('2 geweigerd door de server');
+    expect(text(page, 'sync-reason')).toBe('De server of zijn certificaat wordt niet geaccepteerd.');
+  });
+
+  it('says in words what went wrong with the server, and nothing extra while offline', async () => {
+    const page = await statusLine({
+      phase: 'error',
+      last_error: 'the server answered 502: Bad Gateway',
+      last_error_code: 'server',
+    });
+    expect(text(page, 'sync-reason')).toBe('De server meldt een fout; je gegevens blijven hier bewaard.');
+    expect(page.querySelector('[data-testid="sync-reason"]')?.getAttribute('title')).toContain('502');
+    cleanup();
+    const offline = await statusLine({ phase: 'offline', last_error_code: 'offline' });
+    expect(offline.querySelector('[data-testid="sync-reason"]')).toBeNull();
+  });
+
+  it('tries at once when the network comes back', async () => {
+    const calls = mockCommands({
+      sync_state: { ...base, phase: 'offline' },
+      sync_now: { ...base, phase: 'syncing' },
+    });
+    await render(SyncStatus, {});
+    expect(calls.map((c) => c.cmd)).not.toContain('sync_now');
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain('sync_now');
   });
 
   it('speaks English', async () => {
@@ -203,7 +229,7 @@ describe('SyncSettings', () => {
     page.querySelector('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
     await settle();
     const saved = calls.find((c) => c.cmd === 'save_sync_settings');
-    expect(saved?.args).toEqual({ server: 'https://wijkwerk.bergen.nl', token: 'nieuw-geheim' });
+    expect(saved?.args).toEqual({ server: 'https://wijkwerk.bergen.nl', token: 'nieuw-geheim', caFile: '' });
     expect(token.value).toBe(''); // the token field is emptied after saving
   });
 
@@ -224,8 +250,38 @@ describe('SyncSettings', () => {
     expect(calls.find((c) => c.cmd === 'save_sync_settings')?.args).toEqual({
       server: 'wijkwerk.bergen.nl',
       token: null,
+      caFile: '',
     });
     expect(page.querySelector('#sync-server-error')?.textContent).toContain('https://');
+  });
+
+  it("saves the municipality's certificate authority file and shows a refused one beside its field", async () => {
+    const calls = mockCommands({
+      sync_settings: {
+        server: 'https://wijkwerk.bergen.nl',
+        has_token: true,
+        token_storage: 'keyring',
+        warning: null,
+        ca_file: '/etc/ssl/bergen-ca.pem',
+      },
+      save_sync_settings: () => {
+        throw { code: 'invalid', message: '/tmp/x.txt is geen certificaat in PEM-vorm', field: 'ca_file' };
+      },
+    });
+    const page = await render(SyncSettings, {});
+    const caFile = page.querySelector('[data-testid="sync-ca-file"]') as HTMLInputElement;
+    expect(caFile.value).toBe('/etc/ssl/bergen-ca.pem');
+    expect(page.querySelector('label[for="sync-ca-file"]')).not.toBeNull();
+    caFile.value = '/tmp/x.txt';
+    caFile.dispatchEvent(new Event('input', { bubbles: true }));
+    page.querySelector('form')?.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await settle();
+    expect(calls.find((c) => c.cmd === 'save_sync_settings')?.args).toEqual({
+      server: 'https://wijkwerk.bergen.nl',
+      token: null,
+      caFile: '/tmp/x.txt',
+    });
+    expect(page.querySelector('#sync-ca-file-error')?.textContent).toContain('geen certificaat');
   });
 });
 

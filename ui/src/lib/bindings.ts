@@ -535,7 +535,11 @@ export type SyncSettings = { server: string | null, has_token: boolean, token_st
 /**
  * Said when the token is in a file rather than the OS keyring.
  */
-warning: string | null, };
+warning: string | null, 
+/**
+ * The municipality's own certificate authority (a PEM file), when one is set.
+ */
+ca_file: string | null, };
 export type ConflictView = { seq: number, entity: string, record_id: string, 
 /**
  * The record's name or title, when it has one.

@@ -177,9 +177,12 @@ export const syncNow = () => call<SyncState>('sync_now');
 /** The server address and whether (and where) a token is kept; never the token itself. */
 export const syncSettings = () => call<SyncSettings>('sync_settings');
 
-/** Sets the server (empty turns sync off) and, when not empty, a new sign-in token. */
-export const saveSyncSettings = (server: string, token: string | null) =>
-  call<SyncSettings>('save_sync_settings', { server, token });
+/**
+ * Sets the server (empty turns sync off), when not empty a new sign-in token, and the PEM file of
+ * the municipality's own certificate authority (empty: the public authorities).
+ */
+export const saveSyncSettings = (server: string, token: string | null, caFile: string) =>
+  call<SyncSettings>('save_sync_settings', { server, token, caFile });
 
 /** The conflicts to review, newest first. */
 export const syncConflicts = () => call<ConflictView[]>('sync_conflicts');
