@@ -36,11 +36,51 @@ describe('calendar', () => {
     expect(page.querySelector('[data-testid=calendar-import-error]')?.textContent).toContain('regel 4');
   });
 
-  it('exports what it is given', async () => {
+  function submit(page: HTMLElement): void {
+    page
+      .querySelector('[data-testid=calendar-export-dialog] form')!
+      .dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+  }
+
+  it('exports what it is given, after asking for a reminder', async () => {
+    localStorage.clear();
     const calls = mockCommands({ calendar_export: { path: '/home/an/Downloads/x.ics', events: 1, tasks: 0 } });
     const page = await render(CalendarExportButton, { request: { id: 'v1', schedule: false } });
     page.querySelector<HTMLButtonElement>('[data-testid=calendar-export]')!.click();
     await settle(20);
+    expect(calls).toEqual([]);
+    expect(page.querySelector('[data-testid=calendar-export-as-tasks]')).toBeNull();
+    submit(page);
+    await settle(20);
     expect(calls[0]).toEqual({ cmd: 'calendar_export', args: { request: { id: 'v1', schedule: false } } });
+    expect(page.querySelector('[data-testid=calendar-export-dialog]')).toBeNull();
+  });
+
+  it('asks whether due dates become tasks or appointments, and remembers the choices', async () => {
+    localStorage.clear();
+    const calls = mockCommands({ calendar_export: { path: '/home/an/Downloads/a.ics', events: 0, tasks: 3 } });
+    const page = await render(CalendarExportButton, {
+      request: { area_id: 'a1', schedule: false },
+      actionPoints: true,
+    });
+    page.querySelector<HTMLButtonElement>('[data-testid=calendar-export]')!.click();
+    await settle(20);
+    const tasks = page.querySelector<HTMLInputElement>('[data-testid=calendar-export-as-tasks]')!;
+    expect(tasks.checked).toBe(true);
+    const events = page.querySelector<HTMLInputElement>('[data-testid=calendar-export-as-events]')!;
+    events.click();
+    const reminder = page.querySelector<HTMLSelectElement>('[data-testid=calendar-export-reminder]')!;
+    reminder.value = '1440';
+    reminder.dispatchEvent(new Event('change', { bubbles: true }));
+    submit(page);
+    await settle(20);
+    expect(calls[0].args).toEqual({
+      request: { area_id: 'a1', schedule: false, action_points_as: 'events', reminder_minutes: 1440 },
+    });
+    // The next export starts from the same choices.
+    page.querySelector<HTMLButtonElement>('[data-testid=calendar-export]')!.click();
+    await settle(20);
+    expect(page.querySelector<HTMLInputElement>('[data-testid=calendar-export-as-events]')!.checked).toBe(true);
+    expect(page.querySelector<HTMLSelectElement>('[data-testid=calendar-export-reminder]')!.value).toBe('1440');
   });
 });
