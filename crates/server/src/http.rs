@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -47,14 +47,45 @@ impl AppState {
     }
 }
 
+/// The upper bounds (seconds) of the buckets of the request duration histograms
+/// (`wijkwerk_push_seconds`, `wijkwerk_pull_seconds`). Rendered as Prometheus histograms
+/// (`_bucket{le=...}` counters), so that a scraper can take the difference of two scrapes and
+/// read the p50/p99 of just the requests in between (a summary's quantiles cover the whole
+/// life of the process and cannot be subtracted).
+pub const DURATION_BUCKETS: [f64; 27] = [
+    0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05,
+    0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0,
+];
+
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            let builder = PrometheusBuilder::new();
+            // Only fails on an empty bucket list, which this is not; without buckets the
+            // histograms are still rendered (as summaries).
+            let builder = match builder
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &DURATION_BUCKETS)
+            {
+                Ok(with_buckets) => with_buckets,
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics without duration buckets");
+                    PrometheusBuilder::new()
+                }
+            };
+            let recorder = builder.build_recorder();
             let handle = recorder.handle();
             // Another recorder may already be installed (tests start several servers).
             let _ = metrics::set_global_recorder(recorder);
+            // Histogram samples wait in a buffer until they are folded into the buckets: fold
+            // them now and then, so that a server nobody scrapes does not keep every sample.
+            let upkeep = handle.clone();
+            let _ = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                });
             handle
         })
         .clone()
