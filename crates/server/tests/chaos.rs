@@ -1,25 +1,34 @@
 //! The seeded chaos runner: laptops make random edits and sync at random moments, through a
-//! proxy that drops, delays and duplicates traffic, while the server is killed now and then and
-//! laptops "crash" between receiving an answer and recording it. At the end, with the faults
-//! off, every laptop syncs again and:
+//! proxy that drops, delays, duplicates and reorders traffic (a request held back until later
+//! requests, often another laptop's, have reached the server first; a copy of a push replayed
+//! after newer pushes and pulls), while the server is killed now and then and laptops "crash"
+//! between receiving an answer and recording it. At the end, with the faults off, every laptop
+//! syncs again and:
 //! - no write is lost: every field holds the value of its newest write (by clock) made anywhere;
-//! - no store diverges: every laptop's export is byte for byte the same.
+//! - no store diverges: every laptop's export is byte for byte the same;
+//! - nothing applied twice or not at all: the server holds exactly one transaction per local
+//!   transaction made on any laptop, and every outbox is empty.
 //!
 //! `WIJKWERK_CHAOS_RUNS` (default 200) and `WIJKWERK_CHAOS_SEED` choose how many runs and from
-//! which seed. It prints runs, operations, faults, lost writes and divergent stores.
+//! which seed. The laptops' edits and syncs follow the seed; the proxy's faults follow the order
+//! in which the laptops' requests arrive. It prints runs, operations, faults, lost writes,
+//! divergent stores and transactions applied twice or not at all.
 
 mod common;
 
-use common::{admin, database, user, Laptop, Server};
+use common::{
+    admin, database, forward, outbox_transactions_ever, read_request, request_line, server_head,
+    user, Laptop, Server,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 use wijkwerk_core::sync::http::HttpTransport;
 use wijkwerk_core::sync::{SyncError, Transport};
@@ -37,6 +46,10 @@ struct Counters {
     delayed: AtomicU64,
     server_kills: AtomicU64,
     client_crashes: AtomicU64,
+    /// Requests that reached the server after requests sent later.
+    held_back: AtomicU64,
+    /// Old pushes that reached the server again after newer requests.
+    replayed_late: AtomicU64,
 }
 
 /// A TCP proxy in front of the server that misbehaves on purpose while `faults` is on.
@@ -44,7 +57,22 @@ struct Proxy {
     url: String,
     target: Arc<Mutex<String>>,
     faults: Arc<AtomicBool>,
+    order: Arc<Reorder>,
+    counters: Arc<Counters>,
 }
+
+/// What the proxy needs to deliver requests out of order.
+#[derive(Default)]
+struct Reorder {
+    /// How many requests have reached the server so far (the proxy's clock for "later").
+    forwarded: AtomicU64,
+    /// Copies of pushes that reach the server again later, after newer requests: each with the
+    /// value of `forwarded` when it was copied.
+    stale: Mutex<Vec<(u64, Vec<u8>)>>,
+}
+
+/// A stale copy goes out only after this many newer requests have reached the server.
+const STALE_AFTER: u64 = 2;
 
 impl Proxy {
     fn start(target: &str, seed: u64, counters: Arc<Counters>) -> Proxy {
@@ -52,14 +80,20 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let target = Arc::new(Mutex::new(target.to_owned()));
         let faults = Arc::new(AtomicBool::new(true));
-        let (t, f) = (target.clone(), faults.clone());
+        let order = Arc::new(Reorder::default());
+        let (t, f, o, c) = (
+            target.clone(),
+            faults.clone(),
+            order.clone(),
+            counters.clone(),
+        );
         std::thread::spawn(move || {
             let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let (t, f, rng, counters) = (t.clone(), f.clone(), rng.clone(), counters.clone());
+                let (t, f, o, rng, c) = (t.clone(), f.clone(), o.clone(), rng.clone(), c.clone());
                 std::thread::spawn(move || {
-                    let _ = relay(stream, &t, &f, &rng, &counters);
+                    let _ = relay(stream, &t, &f, &o, &rng, &c);
                 });
             }
         });
@@ -67,61 +101,46 @@ impl Proxy {
             url,
             target,
             faults,
+            order,
+            counters,
         }
+    }
+
+    /// Ends a run's faults: every stale push still held back reaches the server now, after
+    /// everything newer, before the fault-free rounds.
+    fn settle(&self) {
+        self.faults.store(false, Ordering::Relaxed);
+        let target = self.target.lock().map(|t| t.clone()).unwrap_or_default();
+        deliver_stale(&target, &self.order, &self.counters, true);
     }
 }
 
-fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(data);
+/// Sends the stale copies of pushes that newer requests have overtaken (all of them when
+/// `all`); their answers go nowhere.
+fn deliver_stale(target: &str, order: &Reorder, counters: &Counters, all: bool) {
+    let now = order.forwarded.load(Ordering::SeqCst);
+    let due: Vec<Vec<u8>> = match order.stale.lock() {
+        Ok(mut stale) => {
+            let (due, keep) = std::mem::take(&mut *stale)
+                .into_iter()
+                .partition(|(at, _)| all || now >= at + STALE_AFTER);
+            *stale = keep;
+            due.into_iter().map(|(_, request)| request).collect()
         }
-        data.extend_from_slice(&buf[..n]);
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let headers = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length = headers
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            while data.len() < end + 4 + length {
-                let n = stream.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                data.extend_from_slice(&buf[..n]);
-            }
-            return Ok(data);
+        Err(_) => Vec::new(),
+    };
+    for request in due {
+        if forward(target, &request).is_ok() {
+            counters.replayed_late.fetch_add(1, Ordering::Relaxed);
         }
     }
-}
-
-/// Forwards one request on a fresh connection that closes after the answer.
-fn forward(target: &str, request: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut upstream = TcpStream::connect(target)?;
-    upstream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let text = String::from_utf8_lossy(request);
-    let end = text.find("\r\n\r\n").unwrap_or(0);
-    let head: String = text[..end]
-        .lines()
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .collect::<Vec<_>>()
-        .join("\r\n");
-    upstream.write_all(head.as_bytes())?;
-    upstream.write_all(b"\r\nconnection: close\r\n\r\n")?;
-    upstream.write_all(&request[end + 4..])?;
-    let mut answer = Vec::new();
-    upstream.read_to_end(&mut answer)?;
-    Ok(answer)
 }
 
 fn relay(
     mut client: TcpStream,
     target: &Mutex<String>,
     faults: &AtomicBool,
+    order: &Reorder,
     rng: &Mutex<StdRng>,
     counters: &Counters,
 ) -> std::io::Result<()> {
@@ -130,10 +149,12 @@ fn relay(
         return Ok(());
     }
     let target = target.lock().map(|t| t.clone()).unwrap_or_default();
-    let roll: f64 = if faults.load(Ordering::Relaxed) {
-        rng.lock().map(|mut r| r.random()).unwrap_or(1.0)
+    let (roll, overtakers): (f64, u64) = if faults.load(Ordering::Relaxed) {
+        rng.lock()
+            .map(|mut r| (r.random(), r.random_range(1..=2)))
+            .unwrap_or((1.0, 0))
     } else {
-        1.0
+        (1.0, 0)
     };
     if roll < 0.08 {
         counters.dropped_requests.fetch_add(1, Ordering::Relaxed);
@@ -143,7 +164,29 @@ fn relay(
         counters.delayed.fetch_add(1, Ordering::Relaxed);
         std::thread::sleep(Duration::from_millis((roll * 100.0) as u64));
     }
+    if (0.44..0.47).contains(&roll) {
+        // Held back until one or two requests that came later (another laptop's) have reached
+        // the server first, or at most 100 ms when nobody else is talking.
+        let mark = order.forwarded.load(Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_millis(100);
+        while order.forwarded.load(Ordering::SeqCst) < mark + overtakers
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if order.forwarded.load(Ordering::SeqCst) > mark {
+            counters.held_back.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     let mut answer = forward(&target, &request)?;
+    let forwarded = order.forwarded.fetch_add(1, Ordering::SeqCst) + 1;
+    if (0.47..0.54).contains(&roll) && request_line(&request).starts_with("POST /v1/push ") {
+        // A copy of this push arrives again later, after newer pushes and pulls.
+        if let Ok(mut stale) = order.stale.lock() {
+            stale.push((forwarded, request.clone()));
+        }
+    }
+    deliver_stale(&target, order, counters, false);
     if (0.30..0.36).contains(&roll) {
         counters.duplicated.fetch_add(1, Ordering::Relaxed);
         answer = forward(&target, &request)?; // the same request arrives twice
@@ -316,6 +359,10 @@ fn operate(laptop: &mut Laptop, rng: &mut StdRng, oracle: &Oracle) {
 struct RunResult {
     lost: usize,
     divergent: usize,
+    /// Server transactions beyond one per local transaction.
+    applied_twice: usize,
+    /// Local transactions the server never applied, or still waiting in an outbox.
+    not_applied: usize,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -390,11 +437,12 @@ fn run_once(
     if let Some(killer) = killer {
         let _ = killer.join();
     }
-    // Faults off; everyone syncs until nothing moves.
-    proxy.faults.store(false, Ordering::Relaxed);
+    // Faults off (the stale pushes still held back arrive now, after everything newer);
+    // everyone syncs until nothing moves.
     if let (Ok(s), Ok(mut t)) = (server.lock(), proxy.target.lock()) {
         *t = s.address();
     }
+    proxy.settle();
     for _ in 0..3 {
         for laptop in laptops.iter_mut() {
             let url = proxy.url.clone();
@@ -428,10 +476,32 @@ fn run_once(
             }
         }
     }
+    // Nothing applied twice, nothing acknowledged and missing: the server applied exactly one
+    // transaction per local transaction made anywhere, and every outbox is empty.
+    let made: i64 = laptops
+        .iter()
+        .map(|l| outbox_transactions_ever(l.store.path()))
+        .sum();
+    let applied = server_head(&proxy.url, &token);
+    if applied != made {
+        eprintln!("seed {seed}: the server applied {applied} transactions for {made} made");
+    }
+    let waiting: i64 = laptops
+        .iter()
+        .map(|l| l.store.sync_status().map(|s| s.waiting).unwrap_or(-1))
+        .sum();
+    if waiting != 0 {
+        eprintln!("seed {seed}: {waiting} transactions still wait in an outbox");
+    }
     for laptop in &laptops {
         let _ = std::fs::remove_dir_all(&laptop.dir);
     }
-    RunResult { lost, divergent }
+    RunResult {
+        lost,
+        divergent,
+        applied_twice: (applied - made).max(0) as usize,
+        not_applied: (made - applied).max(0) as usize + waiting.unsigned_abs() as usize,
+    }
 }
 
 #[test]
@@ -450,7 +520,8 @@ fn chaos() {
     let counters = Arc::new(Counters::default());
     let address = server.lock().map(|s| s.address()).unwrap();
     let proxy = Proxy::start(&address, first_seed, counters.clone());
-    let (mut lost, mut divergent) = (0, 0);
+    let (mut lost, mut divergent, mut twice, mut missing) = (0, 0, 0, 0);
+    let started = Instant::now();
     for seed in first_seed..first_seed + runs {
         if let (Ok(s), Ok(mut t)) = (server.lock(), proxy.target.lock()) {
             *t = s.address();
@@ -458,21 +529,43 @@ fn chaos() {
         let result = run_once(seed, &db, &server, &proxy, dir.path(), &counters);
         lost += result.lost;
         divergent += result.divergent;
+        twice += result.applied_twice;
+        missing += result.not_applied;
     }
+    let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let c = &counters;
+    let faults = [
+        &c.dropped_requests,
+        &c.lost_replies,
+        &c.duplicated,
+        &c.delayed,
+        &c.held_back,
+        &c.replayed_late,
+        &c.server_kills,
+        &c.client_crashes,
+    ]
+    .into_iter()
+    .map(n)
+    .sum::<u64>();
     println!(
-        "chaos ({}): runs {runs}, operations {}, syncs {}, faults {} (dropped requests {}, lost replies {}, duplicated {}, delayed {}, server kills {}, laptop crashes {}), lost writes {lost}, divergent stores {divergent}",
+        "chaos ({}): runs {runs}, operations {}, syncs {}, faults {faults} (dropped requests {}, lost replies {}, duplicated {}, delayed {}, reordered {} (held back behind later requests {}, old pushes replayed after newer ones {}), server kills {}, laptop crashes {}), lost writes {lost}, divergent stores {divergent}, transactions applied twice {twice}, acknowledged or waiting but not applied {missing}, {:.1} s",
         if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() { "postgres" } else { "sqlite" },
-        c.operations.load(Ordering::Relaxed),
-        c.syncs.load(Ordering::Relaxed),
-        c.dropped_requests.load(Ordering::Relaxed) + c.lost_replies.load(Ordering::Relaxed) + c.duplicated.load(Ordering::Relaxed)
-            + c.delayed.load(Ordering::Relaxed) + c.server_kills.load(Ordering::Relaxed) + c.client_crashes.load(Ordering::Relaxed),
-        c.dropped_requests.load(Ordering::Relaxed),
-        c.lost_replies.load(Ordering::Relaxed),
-        c.duplicated.load(Ordering::Relaxed),
-        c.delayed.load(Ordering::Relaxed),
-        c.server_kills.load(Ordering::Relaxed),
-        c.client_crashes.load(Ordering::Relaxed),
+        n(&c.operations),
+        n(&c.syncs),
+        n(&c.dropped_requests),
+        n(&c.lost_replies),
+        n(&c.duplicated),
+        n(&c.delayed),
+        n(&c.held_back) + n(&c.replayed_late),
+        n(&c.held_back),
+        n(&c.replayed_late),
+        n(&c.server_kills),
+        n(&c.client_crashes),
+        started.elapsed().as_secs_f64(),
     );
-    assert_eq!((lost, divergent), (0, 0), "lost writes or divergent stores");
+    assert_eq!(
+        (lost, divergent, twice, missing),
+        (0, 0, 0, 0),
+        "lost writes, divergent stores, or transactions applied twice or not at all"
+    );
 }

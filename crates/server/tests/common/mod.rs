@@ -1,13 +1,15 @@
 //! A real `wijkwerk-server` process for tests, and clients (stores with the HTTP transport).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use wijkwerk_core::sync::http::HttpTransport;
-use wijkwerk_core::sync::{SyncError, SyncReport};
+use wijkwerk_core::sync::{SyncError, SyncReport, Transport};
 use wijkwerk_core::Store;
+use wijkwerk_protocol::wire::Cursor;
 
 pub const SERVER: &str = env!("CARGO_BIN_EXE_wijkwerk-server");
 
@@ -130,4 +132,87 @@ impl Laptop {
     pub fn export(&self) -> String {
         self.store.export_json().expect("export")
     }
+}
+
+/// The newest server transaction of the tenant behind `token`: how many changesets the server
+/// has applied for it (each applied changeset is one transaction; a duplicate is none).
+pub fn server_head(url: &str, token: &str) -> i64 {
+    let mut transport =
+        HttpTransport::new(url, token, Duration::from_secs(20)).expect("a transport");
+    transport
+        .pull(Cursor::default(), 1)
+        .expect("the server answers a pull")
+        .head
+}
+
+/// How many local transactions a store has ever put in its outbox (the outbox sequence is
+/// AUTOINCREMENT, so this counts entries already acknowledged and removed too).
+pub fn outbox_transactions_ever(store_file: &Path) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        store_file,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the store opens read-only");
+    conn.query_row(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)",
+        [],
+        |r| r.get(0),
+    )
+    .expect("the outbox sequence")
+}
+
+// Plumbing for the test proxies (one request per connection).
+
+/// Reads one HTTP request (head and `content-length` body) from a client.
+pub fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(data);
+        }
+        data.extend_from_slice(&buf[..n]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let headers = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length = headers
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            while data.len() < end + 4 + length {
+                let n = stream.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
+            return Ok(data);
+        }
+    }
+}
+
+/// The first line of a request, such as `POST /v1/push HTTP/1.1`.
+pub fn request_line(request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Forwards one request on a fresh connection that closes after the answer.
+pub fn forward(target: &str, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut upstream = TcpStream::connect(target)?;
+    upstream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let text = String::from_utf8_lossy(request);
+    let end = text.find("\r\n\r\n").unwrap_or(0);
+    let head: String = text[..end]
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    upstream.write_all(head.as_bytes())?;
+    upstream.write_all(b"\r\nconnection: close\r\n\r\n")?;
+    upstream.write_all(&request[end + 4..])?;
+    let mut answer = Vec::new();
+    upstream.read_to_end(&mut answer)?;
+    Ok(answer)
 }
