@@ -228,7 +228,9 @@ pub fn calendar_import(
     name: String,
     text: String,
 ) -> Result<ImportReport, IpcError> {
-    import(&state, &name, &text)
+    let report = import(&state, &name, &text)?;
+    crate::sync::poke();
+    Ok(report)
 }
 
 /// The year's proposed kernbezoeken and kernoverleggen.
@@ -252,14 +254,16 @@ pub fn confirm_plan(
     confirmations: Vec<String>,
 ) -> Result<usize, IpcError> {
     let request = plan_request(&state, year, region)?;
-    state.with_store(|s| {
+    let made = state.with_store(|s| {
         let plan = s.plan_year(&request)?;
         let parsed = confirmations
             .iter()
             .map(|c| parse_confirmation(c, &plan))
             .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, wijkwerk_core::Error>(s.confirm_plan(&request, &parsed)?.len())
-    })
+    })?;
+    crate::sync::poke();
+    Ok(made)
 }
 
 #[cfg(test)]

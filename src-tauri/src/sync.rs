@@ -98,6 +98,10 @@ pub struct SyncState {
     pub conflicts: i64,
     /// When the last round succeeded (UTC instant).
     pub last_synced_at: Option<String>,
+    /// Records received from the server since the app started: when it grows, what the window
+    /// shows may be out of date.
+    #[ts(type = "number")]
+    pub received: u64,
     /// Why the last round failed (as the core words it).
     pub last_error: Option<String>,
     /// The stable code of that failure (`offline`, `unauthorized`, `forbidden`, `no_token`, …).
@@ -422,6 +426,8 @@ struct Inner {
     token: Option<Option<String>>,
     /// The code of the last failure, for the front end's words.
     last_error_code: Option<String>,
+    /// Records received since the start (see [`SyncState::received`]).
+    received: u64,
     /// The last state published (progress is added to it while a round holds the store).
     last: Option<SyncState>,
 }
@@ -441,6 +447,7 @@ impl Control {
                 schedule,
                 token: None,
                 last_error_code: None,
+                received: 0,
                 last: None,
             }),
             wake: Condvar::new(),
@@ -525,9 +532,10 @@ fn worker(app: &AppHandle, control: &Control) {
             inner.schedule.start_round();
         }
         publish(&state, control);
-        let (outcome, code) = run_round(&state, control);
+        let (outcome, code, received) = run_round(&state, control);
         {
             let mut inner = control.lock();
+            inner.received += received as u64;
             inner
                 .schedule
                 .finish_round(outcome, Instant::now(), draw_jitter());
@@ -537,13 +545,24 @@ fn worker(app: &AppHandle, control: &Control) {
     }
 }
 
-/// One round with what the settings say now. The code of a failure, or `None`.
-fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
+/// One round with what the settings say now: its outcome, the code of a failure, and how many
+/// records it received.
+fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>, usize) {
+    match round(state, control) {
+        Ok(received) => (Outcome::Success, None, received),
+        Err((outcome, code)) => (outcome, code, 0),
+    }
+}
+
+/// A failed round: what it means for the schedule, and its code.
+type Failure = (Outcome, Option<String>);
+
+fn round(state: &AppState, control: &Control) -> Result<usize, Failure> {
     let (server, file, ca_file) =
         state.with_settings(|s| (s.server.clone(), token_file(s.file()), s.ca_file.clone()));
     let Some(server) = server else {
         // Sync was turned off just now; the settings change that did it ends the schedule.
-        return (Outcome::Success, None);
+        return Ok(0);
     };
     let cached = control.lock().token.clone();
     let token = match cached {
@@ -556,29 +575,26 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
         }
     };
     let Some(token) = token else {
-        return (Outcome::Auth, Some("no_token".into()));
+        return Err((Outcome::Auth, Some("no_token".into())));
     };
-    let failed = |error: SyncError| {
+    let failed = |error: SyncError| -> Failure {
         let _ = state.with_store(|s| s.record_sync_error(&error));
         (classify(&error), Some(error.code().to_owned()))
     };
     // First the round's own `hello`, with a short timeout and without the store: offline is
     // found out without keeping the other commands waiting. The round gets this answer rather
     // than asking again.
-    let authority = match ca_file.as_deref().map(read_authority).transpose() {
-        Ok(authority) => authority,
-        Err(error) => return failed(error),
-    };
+    let authority = ca_file
+        .as_deref()
+        .map(read_authority)
+        .transpose()
+        .map_err(failed)?;
     let connect =
         |timeout| HttpTransport::with_authority(&server, &token, timeout, authority.as_deref());
-    let hello = match connect(HELLO_TIMEOUT).and_then(|mut t| t.hello()) {
-        Ok(hello) => hello,
-        Err(error) => return failed(error),
-    };
-    let transport = match connect(TIMEOUT) {
-        Ok(transport) => transport,
-        Err(error) => return failed(error),
-    };
+    let hello = connect(HELLO_TIMEOUT)
+        .and_then(|mut t| t.hello())
+        .map_err(failed)?;
+    let transport = connect(TIMEOUT).map_err(failed)?;
     let mut round = RoundTransport {
         inner: transport,
         hello: Some(hello),
@@ -588,16 +604,16 @@ fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>) {
     let result =
         state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut round)));
     match result {
-        Ok(Ok(_report)) => (Outcome::Success, None),
-        Ok(Err(error)) => failed(error),
-        Err(error) => (Outcome::Failed, Some(error.code)),
+        Ok(Ok(report)) => Ok(report.pulled_records),
+        Ok(Err(error)) => Err(failed(error)),
+        Err(error) => Err((Outcome::Failed, Some(error.code))),
     }
 }
 
 /// The municipality's own certificate authority (a PEM file), read for a round.
 fn read_authority(file: &Path) -> Result<Vec<u8>, SyncError> {
     std::fs::read(file).map_err(|e| {
-        SyncError::Protocol(format!(
+        SyncError::Certificate(format!(
             "the certificate authority file {} cannot be read: {e}",
             file.display()
         ))
@@ -655,13 +671,14 @@ fn current(state: &AppState, control: Option<&Control>) -> SyncState {
     // The store first: it may be busy with a round for a while, and the phase read after the
     // wait is then that of the round's end, not a "syncing" the worker has already left.
     let status = state.with_store(|s| s.sync_status()).ok();
-    let (phase, next, code) = match control {
+    let (phase, next, code, received) = match control {
         Some(control) => {
             let inner = control.lock();
             (
                 inner.schedule.phase(),
                 inner.schedule.next(),
                 inner.last_error_code.clone(),
+                inner.received,
             )
         }
         None => (
@@ -672,6 +689,7 @@ fn current(state: &AppState, control: Option<&Control>) -> SyncState {
             },
             None,
             None,
+            0,
         ),
     };
     let next_attempt_at = next.and_then(|at| {
@@ -685,6 +703,7 @@ fn current(state: &AppState, control: Option<&Control>) -> SyncState {
     SyncState {
         phase,
         server,
+        received,
         waiting: status.as_ref().map_or(0, |s| s.waiting),
         refused: status.as_ref().map_or(0, |s| s.refused),
         conflicts: status.as_ref().map_or(0, |s| s.conflicts),
@@ -1340,7 +1359,7 @@ mod tests {
             format!("http://{}", listener.local_addr().unwrap())
         };
         let (state, control) = app_with(Some(closed), Some("geheim"));
-        let (outcome, code) = run_round(&state, &control);
+        let (outcome, code, _) = run_round(&state, &control);
         assert_eq!(outcome, Outcome::Offline);
         assert_eq!(code.as_deref(), Some("offline"));
         let status = state.with_store(|s| s.sync_status()).unwrap();
@@ -1366,12 +1385,12 @@ mod tests {
         let (state, control) = app_with(Some(fake_server(401, 5).0), Some("verkeerd"));
         assert_eq!(
             run_round(&state, &control),
-            (Outcome::Auth, Some("unauthorized".into()))
+            (Outcome::Auth, Some("unauthorized".into()), 0)
         );
         let (state, control) = app_with(Some("http://127.0.0.1:9".into()), None);
         assert_eq!(
             run_round(&state, &control),
-            (Outcome::Auth, Some("no_token".into()))
+            (Outcome::Auth, Some("no_token".into()), 0)
         );
     }
 
@@ -1388,8 +1407,8 @@ mod tests {
         control.lock().token = Some(Some("goed".into()));
         control.lock().schedule.start_round();
         publish(&state, &control);
-        let (outcome, code) = run_round(&state, &control);
-        assert_eq!((outcome, code), (Outcome::Success, None));
+        let (outcome, code, received) = run_round(&state, &control);
+        assert_eq!((outcome, code, received), (Outcome::Success, None, 0));
         control
             .lock()
             .schedule

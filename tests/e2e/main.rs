@@ -17,6 +17,7 @@
 //! `scripts/test` runs only the scenario.
 
 mod accessibility;
+mod sync_server;
 mod webdriver;
 
 use serde_json::json;
@@ -294,6 +295,391 @@ fn a_coordinators_evening_in_the_real_app() {
          from an agenda item, done with a comment, found by search, still there after a restart, \
          English and back; screenshots in {}",
         shots.display()
+    );
+}
+
+/// An invitation as Outlook writes it: a Windows zone name with its own VTIMEZONE, CRLF lines.
+const OUTLOOK_INVITATION: &str = "BEGIN:VCALENDAR\r
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r
+VERSION:2.0\r
+METHOD:REQUEST\r
+BEGIN:VTIMEZONE\r
+TZID:W. Europe Standard Time\r
+BEGIN:STANDARD\r
+DTSTART:16010101T030000\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r
+END:STANDARD\r
+BEGIN:DAYLIGHT\r
+DTSTART:16010101T020000\r
+TZOFFSETFROM:+0100\r
+TZOFFSETTO:+0200\r
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r
+END:DAYLIGHT\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+ORGANIZER;CN=\"Dorpsraad Schoorl\":mailto:secretaris@dorpsraad-schoorl.example\r
+SUMMARY;LANGUAGE=nl-NL:Jaarvergadering Dorpsraad (uitnodiging)\r
+DTSTART;TZID=\"W. Europe Standard Time\":20270615T193000\r
+DTEND;TZID=\"W. Europe Standard Time\":20270615T213000\r
+UID:040000008200E00074C5B7101A82E0080000000070E2E0E2E0E2E0E2E0E2E0E2E0E2E0\r
+SEQUENCE:0\r
+DTSTAMP:20261120T120000Z\r
+LOCATION:Dorpshuis De Blinkerd\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+/// Waits until a new `.ics` file is in `dir` (not one of `known`); its path and text.
+fn new_calendar_file(dir: &Path, known: &mut Vec<PathBuf>) -> (PathBuf, String) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "ics") && !known.contains(p));
+        if let Some(path) = found {
+            known.push(path.clone());
+            let text = std::fs::read_to_string(&path).expect("the calendar file");
+            return (path, text);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new calendar file in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Exports through "Exporteer naar agenda…" (the button matching `button`), choosing a reminder
+/// and, for action points, tasks or appointments; the file written.
+fn export_calendar(
+    window: &Session<'_>,
+    button: &str,
+    reminder: &str,
+    points_as: Option<&str>,
+    downloads: &Path,
+    known: &mut Vec<PathBuf>,
+) -> (PathBuf, String) {
+    window.click(button);
+    window.wait_for("[data-testid=calendar-export-dialog]", WAIT);
+    if let Some(choice) = points_as {
+        window.click(&format!("[data-testid=calendar-export-as-{choice}]"));
+    }
+    window.select("[data-testid=calendar-export-reminder]", reminder);
+    window.click("[data-testid=calendar-export-go]");
+    let file = new_calendar_file(downloads, known);
+    let deadline = Instant::now() + WAIT;
+    while window.exists("[data-testid=calendar-export-dialog]") {
+        assert!(Instant::now() < deadline, "the export dialog stays open");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        file.1.starts_with("BEGIN:VCALENDAR\r\n") && file.1.ends_with("END:VCALENDAR\r\n"),
+        "{}",
+        file.1
+    );
+    file
+}
+
+/// Waits until the app's sync worker has sent everything and is idle (asked over IPC, as the
+/// status line asks).
+fn wait_until_synced(window: &Session<'_>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = window.invoke("sync_state", json!({}));
+        let state = &state["answer"];
+        if state["phase"] == "idle" && state["waiting"] == 0 && state["last_synced_at"].is_string()
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app did not finish syncing: {state}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn name_of(store: &Store, entity: Entity, id: Uuid) -> String {
+    store.get_live(entity, id).expect("the record")["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+#[ignore = "needs the release app (WIJKWERK_APP), tauri-driver, xvfb-run and wijkwerk-server: run by scripts/test"]
+fn sync_and_calendars_in_the_real_app() {
+    let app = app_binary();
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let data = scratch.path().join("data");
+    let downloads = scratch.path().join("Downloads");
+    std::fs::create_dir_all(&downloads).expect("a downloads folder");
+    let shots = screenshot_folder(scratch.path());
+    let mut violations = Vec::new();
+    let mut files = Vec::new();
+
+    // The municipality's server: the real process on its embedded SQLite, over HTTPS with a
+    // certificate of the municipality's own authority. Ans works in the app; Bert's laptop is
+    // a second store that syncs through the core.
+    let mut server = sync_server::SyncServer::start(&scratch.path().join("server"));
+    let token = server.user("ans");
+    let mut bert = server.laptop(&scratch.path().join("bert"), "bert");
+
+    let driver = Driver::start_with(&data, &[("WIJKWERK_EXPORT_DIR", &downloads)]);
+    let window = driver.session(&app);
+    window.wait_for_text("h1", "Vandaag", Duration::from_secs(60));
+    window.wait_for_text("[data-testid=sync-status-text]", "Niet ingesteld", WAIT);
+
+    // Set up sync without the municipality's authority: the certificate is refused, and the
+    // status line says so.
+    window.go("#/instellingen");
+    window.type_into("[data-testid=sync-server]", &server.url);
+    window.type_into("[data-testid=sync-token]", &token);
+    window.click("[data-testid=sync-save]");
+    window.wait_for("[data-testid=sync-status][data-phase=error]", WAIT);
+    window.wait_for_text_containing("[data-testid=sync-reason]", "certificaat", WAIT);
+
+    // A certificate file that is no certificate is refused beside its field.
+    let not_a_certificate = scratch.path().join("notities.txt");
+    std::fs::write(&not_a_certificate, "geen certificaat").expect("a file");
+    window.type_into(
+        "[data-testid=sync-ca-file]",
+        &not_a_certificate.display().to_string(),
+    );
+    window.click("[data-testid=sync-save]");
+    window.wait_for_text_containing("#sync-ca-file-error", "PEM", WAIT);
+
+    // With the authority's certificate, the first round sends the whole demo store.
+    window.type_into(
+        "[data-testid=sync-ca-file]",
+        &server.ca_file.display().to_string(),
+    );
+    window.click("[data-testid=sync-save]");
+    window.wait_for_text_containing(
+        "[data-testid=sync-status-text]",
+        "Gesynchroniseerd om",
+        WAIT,
+    );
+    check_accessibility(&window, "Instellingen (synchronisatie)", &mut violations);
+    let first = bert.sync();
+    assert!(first.pulled_records > 100, "Bert gets the demo: {first:?}");
+    let organisation = bert
+        .store
+        .list(Entity::Organisation, None, 1)
+        .expect("organisations")
+        .items[0]["id"]
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .expect("an organisation");
+    let original = name_of(&bert.store, Entity::Organisation, organisation);
+
+    // Ans renames the organisation in the app; Bert, who has not seen that, renames it too, a
+    // moment later. The later edit wins; Ans's name goes to the conflict log.
+    window.go(&format!("#/organisaties/{organisation}"));
+    window.wait_for_text_containing("h1", &original, WAIT);
+    window.click("[data-testid=organisation-edit]");
+    let ans_name = format!("{original} (Ans)");
+    window.type_into("[data-testid=organisation-name]", &ans_name);
+    window.click("[data-testid=organisation-save]");
+    window.wait_for_text_containing("h1", "(Ans)", WAIT);
+    std::thread::sleep(Duration::from_millis(20));
+    let bert_name = format!("{original} (Bert)");
+    bert.store
+        .update(
+            Entity::Organisation,
+            organisation,
+            serde_json::from_value(json!({"name": bert_name})).expect("fields"),
+        )
+        .expect("Bert's edit");
+    bert.sync();
+    window.click("[data-testid=sync-now]");
+    window.wait_for_text_containing("[data-testid=sync-conflicts]", "1 conflict", WAIT);
+    window.go(&format!("#/organisaties/{organisation}"));
+    window.wait_for_text_containing("h1", "(Bert)", WAIT);
+
+    // Ans reviews it in Instellingen and puts her name back: a new edit that reaches Bert.
+    window.click("[data-testid=sync-conflicts]");
+    window.wait_for_text_containing("[data-testid=conflict-list]", &ans_name, WAIT);
+    check_accessibility(&window, "Conflicten", &mut violations);
+    window.screenshot(&shots.join("conflicten.png"));
+    window.click("[data-testid=conflict-list] button[data-testid^=conflict-keep-]");
+    window.wait_for("[data-testid=no-conflicts]", WAIT);
+    wait_until_synced(&window);
+    bert.sync();
+    assert_eq!(
+        name_of(&bert.store, Entity::Organisation, organisation),
+        ans_name
+    );
+
+    // The server goes away: the app says offline and keeps the change waiting; when the server
+    // is back, "Nu synchroniseren" sends it.
+    server.kill();
+    window.go(&format!("#/organisaties/{organisation}"));
+    window.click("[data-testid=organisation-edit]");
+    window.type_into("[data-testid=organisation-phone]", "072 123 45 67");
+    window.click("[data-testid=organisation-save]");
+    window.wait_for("[data-testid=sync-status][data-phase=offline]", WAIT);
+    window.wait_for_text_containing("[data-testid=sync-waiting]", "wacht", WAIT);
+    window.screenshot(&shots.join("offline.png"));
+    server.restart();
+    window.click("[data-testid=sync-now]");
+    wait_until_synced(&window);
+    bert.sync();
+    let phone = bert
+        .store
+        .get_live(Entity::Organisation, organisation)
+        .expect("the organisation")["phone"]
+        .clone();
+    assert_eq!(phone, "072 123 45 67");
+
+    // Calendars. A kernbezoek to Outlook, with a reminder a day before.
+    let visit = bert
+        .store
+        .list(Entity::Visit, None, 100)
+        .expect("visits")
+        .items
+        .into_iter()
+        .find(|v| v["kind"] == "kernbezoek" && v["status"] != "cancelled")
+        .and_then(|v| v["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()))
+        .expect("a kernbezoek in the demo");
+    window.go(&format!("#/bezoeken/{visit}"));
+    window.wait_for("[data-testid=calendar-export]", WAIT);
+    let (_, visit_ics) = export_calendar(
+        &window,
+        "[data-testid=calendar-export]",
+        "1440",
+        None,
+        &downloads,
+        &mut files,
+    );
+    assert!(visit_ics.contains(&format!("UID:{visit}")) || visit_ics.contains(&visit.to_string()));
+    assert!(
+        visit_ics.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Amsterdam"),
+        "{visit_ics}"
+    );
+    assert!(
+        visit_ics.contains("TRIGGER:-P1D") || visit_ics.contains("TRIGGER:-PT1440M"),
+        "{visit_ics}"
+    );
+
+    // Action points' due dates as all-day appointments.
+    window.go("#/actiepunten");
+    window.wait_for("[data-testid=ap-search]", WAIT);
+    let (_, points_ics) = export_calendar(
+        &window,
+        "[data-testid=calendar-export]",
+        "0",
+        Some("events"),
+        &downloads,
+        &mut files,
+    );
+    assert!(points_ics.contains("DTSTART;VALUE=DATE:"), "{points_ics}");
+    assert!(!points_ics.contains("BEGIN:VTODO"), "{points_ics}");
+    assert!(!points_ics.contains("BEGIN:VALARM"), "{points_ics}");
+    // And as tasks.
+    let (_, tasks_ics) = export_calendar(
+        &window,
+        "[data-testid=calendar-export]",
+        "0",
+        Some("tasks"),
+        &downloads,
+        &mut files,
+    );
+    assert!(tasks_ics.contains("BEGIN:VTODO"), "{tasks_ics}");
+
+    // An association's invitation from Outlook, chosen in Vergaderingen.
+    let invitation = scratch.path().join("jaarvergadering.ics");
+    std::fs::write(&invitation, OUTLOOK_INVITATION).expect("the invitation");
+    window.go("#/vergaderingen");
+    window.wait_for("[data-testid=calendar-import-file]", WAIT);
+    window.choose_file("[data-testid=calendar-import-file]", &invitation);
+    window.wait_for_text_containing("[data-testid=calendar-import-report]", "1 nieuw", WAIT);
+    // A broken file is refused with its line, and nothing of it is imported.
+    let broken = scratch.path().join("kapot.ics");
+    std::fs::write(
+        &broken,
+        OUTLOOK_INVITATION.replace("20270615T193000", "20270231T193000"),
+    )
+    .expect("a broken invitation");
+    window.choose_file("[data-testid=calendar-import-file]", &broken);
+    window.wait_for_text_containing("[data-testid=calendar-import-error]", "regel", WAIT);
+
+    // The yearly planner: next year's proposals, all confirmed, exported as one calendar.
+    let year = wijkwerk_core::today().year() + 1;
+    window.go("#/jaarplanning");
+    window.set_value("[data-testid=plan-year]", &year.to_string());
+    window.click("[data-testid=plan-propose]");
+    window.wait_for("[data-testid=plan-proposals] tbody tr", WAIT);
+    check_accessibility(&window, "Jaarplanning (voorstellen)", &mut violations);
+    window.screenshot(&shots.join("jaarplanning-voorstellen.png"));
+    window.click("[data-testid=plan-confirm]");
+    window.wait_for_text_containing("main", "Al gepland", WAIT);
+    let (_, schedule_ics) = export_calendar(
+        &window,
+        "[data-testid=calendar-export]",
+        "60",
+        None,
+        &downloads,
+        &mut files,
+    );
+    assert!(schedule_ics.contains("Kernbezoek"), "{schedule_ics}");
+    assert!(schedule_ics.contains("METHOD:PUBLISH"), "{schedule_ics}");
+
+    // Everything reaches the server; then the app is closed.
+    wait_until_synced(&window);
+    window.quit();
+    driver.stop();
+
+    // The imported invitation is a meeting at 19:30 Dutch summer time (17:30 UTC).
+    let store = Store::open(&data).expect("the app's store");
+    let imported = store
+        .list(Entity::Meeting, None, 10_000)
+        .expect("meetings")
+        .items
+        .into_iter()
+        .find(|m| m["title"] == "Jaarvergadering Dorpsraad (uitnodiging)")
+        .expect("the imported meeting");
+    assert_eq!(imported["starts_at"], "2027-06-15T17:30:00Z", "{imported}");
+    assert_eq!(imported["location"], "Dorpshuis De Blinkerd");
+    assert!(
+        !store
+            .list(Entity::Meeting, None, 10_000)
+            .expect("meetings")
+            .items
+            .iter()
+            .any(|m| m["starts_at"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("2027-02-3")),
+        "nothing of the broken file"
+    );
+
+    // Bert's laptop and the app hold exactly the same data.
+    bert.sync();
+    assert_eq!(
+        store.export_json().expect("the app's export"),
+        bert.store.export_json().expect("Bert's export"),
+        "the app and the second laptop converge"
+    );
+    drop(server);
+
+    assert!(
+        violations.is_empty(),
+        "serious or critical accessibility violations:\n{}",
+        violations.join("\n")
+    );
+    println!(
+        "e2e: sync over HTTPS with the municipality's own CA (refused without it), a conflict \
+         reviewed and kept, offline with a change waiting and sent when the server came back; \
+         calendar export of a visit, of action points as appointments and as tasks, and of the \
+         year's confirmed schedule; an Outlook invitation imported and a broken one refused; \
+         the app and a second laptop converge"
     );
 }
 

@@ -40,6 +40,11 @@ impl Driver {
     /// Starts the driver with `WIJKWERK_DATA` set to `data_folder` and `WIJKWERK_SETTINGS` to a
     /// settings file beside it (the app inherits both), and waits until it answers.
     pub fn start(data_folder: &Path) -> Driver {
+        Driver::start_with(data_folder, &[])
+    }
+
+    /// Like [`Driver::start`], with more environment for the app (`WIJKWERK_EXPORT_DIR`).
+    pub fn start_with(data_folder: &Path, env: &[(&str, &Path)]) -> Driver {
         let settings = data_folder.with_extension("settings.json");
         use std::os::unix::process::CommandExt;
         let (port, native_port) = (free_port(), free_port());
@@ -50,6 +55,7 @@ impl Driver {
             .args(["--native-port", &native_port.to_string()])
             .env("WIJKWERK_DATA", data_folder)
             .env("WIJKWERK_SETTINGS", &settings)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .process_group(0)
             .spawn()
@@ -380,6 +386,50 @@ impl Session<'_> {
             json!([css, value]),
         );
         assert_eq!(ok, json!(true), "no {css:?} to set to {value:?}");
+    }
+
+    /// Chooses `file` in the file input matching `css`, as the file dialog would: WebDriver's
+    /// "send keys" with the path; if the driver cannot, the file's bytes are handed to the input
+    /// through a DataTransfer (what a drop would give). Either way the page gets a `change`.
+    pub fn choose_file(&self, css: &str, file: &Path) {
+        let element = self.wait_for(css, Duration::from_secs(10));
+        let path = file.display().to_string();
+        if self.try_request(&format!("/element/{element}/value"), json!({"text": path})) {
+            let chosen = self.script(
+                "const el = document.querySelector(arguments[0]); return el.files.length;",
+                json!([css]),
+            );
+            if chosen == json!(1) {
+                return;
+            }
+        }
+        let bytes = std::fs::read(file).expect("the file to choose");
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ok = self.script(
+            "const [css, name, text] = arguments;
+             const el = document.querySelector(css);
+             if (!el) return false;
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([text], name, {type: 'text/calendar'}));
+             el.files = transfer.files;
+             el.dispatchEvent(new Event('change', {bubbles: true}));
+             return true;",
+            json!([css, name, String::from_utf8_lossy(&bytes)]),
+        );
+        assert_eq!(ok, json!(true), "could not choose {path} in {css:?}");
+    }
+
+    /// Calls a command of the app's Rust side, as the front end does; its answer.
+    pub fn invoke(&self, command: &str, args: Value) -> Value {
+        self.script_async(
+            "const [command, args, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(command, args)
+               .then((answer) => done({answer}), (error) => done({error}));",
+            json!([command, args]),
+        )
     }
 
     /// Runs a script in the window; its return value.

@@ -34,6 +34,44 @@ describe('App', () => {
     expect(page.querySelector('nav a[aria-current="page"]')?.textContent).toBe('Vandaag');
   });
 
+  it('draws the screen again when a sync round brought records, but not while a field is being typed in', async () => {
+    const { mockIPC } = await import('@tauri-apps/api/mocks');
+    const { emit } = await import('@tauri-apps/api/event');
+    let overviews = 0;
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'app_status') return status;
+        if (cmd === 'today_overview') {
+          overviews += 1;
+          return overview;
+        }
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    const page = await render(App, {});
+    const sync = { phase: 'idle', server: 'https://x', waiting: 0, refused: 0, conflicts: 0,
+      last_synced_at: null, last_error: null, last_error_code: null, next_attempt_at: null, progress: null };
+    await emit('sync-state', { ...sync, received: 0 });
+    await settle();
+    const before = overviews;
+    await emit('sync-state', { ...sync, received: 0 });
+    await settle();
+    expect(overviews).toBe(before); // nothing new: nothing drawn again
+
+    const field = document.createElement('input');
+    page.appendChild(field);
+    field.focus();
+    await emit('sync-state', { ...sync, received: 12 });
+    await settle();
+    expect(overviews).toBe(before); // the user is typing: later
+    field.blur();
+    field.remove();
+    await settle(2100);
+    expect(overviews).toBe(before + 1);
+    expect(page.querySelector('h1')?.textContent).toBe('Vandaag');
+  });
+
   it('speaks English when that was chosen', async () => {
     mockCommands({ app_status: { ...status, language: 'en' }, today_overview: overview });
 
@@ -65,7 +103,8 @@ describe('App', () => {
     expect(page.textContent).toContain('newer_store');
     expect(page.textContent).toContain('/data');
     expect(page.querySelector('[data-testid="other-folder"]')).not.toBeNull();
-    expect(calls.map((c) => c.cmd)).toEqual(['app_status']);
+    // Nothing asked of the store (listening for sync events is no question to it).
+    expect(calls.map((c) => c.cmd).filter((c) => !c.startsWith('plugin:event'))).toEqual(['app_status']);
   });
 
   it('opens the search with Ctrl+K and a hit opens its record', async () => {

@@ -392,7 +392,7 @@ fn sync_runs_over_tls_and_an_untrusted_certificate_is_refused() {
 
     // Without trusting the certificate: refused, nothing lost.
     let err = laptop.sync(&server.url).unwrap_err();
-    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    assert!(matches!(err, SyncError::Certificate(_)), "{err}");
     assert!(err.to_string().contains("certificate"), "{err}");
     assert_eq!(laptop.store.sync_status().unwrap().waiting, 1);
 

@@ -28,6 +28,7 @@ const base: SyncState = {
   last_error_code: null,
   next_attempt_at: null,
   progress: null,
+  received: 0,
 };
 
 /** An instant today at 21:47 in Amsterdam (UTC+1 in winter, +2 in summer). */
@@ -124,7 +125,7 @@ describe('SyncStatus', () => {
     expect(text(page, 'sync-status-text')).toBe('Synchroniseren mislukt');
     expect(page.querySelector('[role="status"]')?.getAttribute('title')).toContain('protocol');
     expect(text(page, 'sync-refused')).toBe('2 geweigerd door de server');
-    expect(text(page, 'sync-reason')).toBe('De server of zijn certificaat wordt niet geaccepteerd.');
+    expect(text(page, 'sync-reason')).toBe('De server spreekt een andere versie van het protocol; werk Wijkwerk bij.');
   });
 
   it('says in words what went wrong with the server, and nothing extra while offline', async () => {

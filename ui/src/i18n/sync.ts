@@ -25,7 +25,9 @@ export const nl = {
   'sync.reason.offline': 'De server is niet bereikbaar.',
   'sync.reason.server': 'De server meldt een fout; je gegevens blijven hier bewaard.',
   'sync.reason.garbage': 'Het antwoord van de server is onleesbaar; je gegevens blijven hier bewaard.',
-  'sync.reason.protocol': 'De server of zijn certificaat wordt niet geaccepteerd.',
+  'sync.reason.protocol': 'De server spreekt een andere versie van het protocol; werk Wijkwerk bij.',
+  'sync.reason.certificate':
+    'Het certificaat van de server wordt niet vertrouwd. Gebruikt de gemeente een eigen certificaatautoriteit? Geef dan het certificaat op bij Instellingen.',
   'sync.reason.unknown_cursor': 'De server kent deze laptop niet meer; alles wordt opnieuw opgehaald.',
   'sync.reason.store': 'Het gegevensbestand gaf een fout.',
   'sync.reason.other': 'Er ging iets mis; wijs met de muis naar deze regel voor de melding.',
@@ -86,7 +88,9 @@ export const en: typeof nl = {
   'sync.reason.offline': 'The server cannot be reached.',
   'sync.reason.server': 'The server reports an error; your data stays here.',
   'sync.reason.garbage': "The server's answer cannot be read; your data stays here.",
-  'sync.reason.protocol': 'The server or its certificate is not accepted.',
+  'sync.reason.protocol': 'The server speaks another version of the protocol; update Wijkwerk.',
+  'sync.reason.certificate':
+    "The server's certificate is not trusted. Does the municipality use its own certificate authority? Then give its certificate in Settings.",
   'sync.reason.unknown_cursor': 'The server no longer knows this laptop; everything is fetched again.',
   'sync.reason.store': 'The data file gave an error.',
   'sync.reason.other': 'Something went wrong; point at this line for the message.',

@@ -519,6 +519,11 @@ conflicts: number,
  */
 last_synced_at: string | null, 
 /**
+ * Records received from the server since the app started: when it grows, what the window
+ * shows may be out of date.
+ */
+received: number, 
+/**
  * Why the last round failed (as the core words it).
  */
 last_error: string | null, 

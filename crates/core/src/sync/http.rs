@@ -53,9 +53,11 @@ impl HttpTransport {
                     Err(e) => Some(Err(e)),
                 })
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| SyncError::Protocol(format!("the certificate authority file: {e}")))?;
+                .map_err(|e| {
+                    SyncError::Certificate(format!("the certificate authority file: {e}"))
+                })?;
             if certificates.is_empty() {
-                return Err(SyncError::Protocol(
+                return Err(SyncError::Certificate(
                     "the certificate authority file holds no certificate".into(),
                 ));
             }
@@ -126,15 +128,23 @@ impl HttpTransport {
 }
 
 fn offline(e: ureq::Error) -> SyncError {
+    // A refused certificate comes as rustls's own error, or inside an I/O error.
+    let tls = match &e {
+        ureq::Error::Rustls(reason) => Some(reason),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    if let Some(reason) = tls {
+        return SyncError::Certificate(reason.to_string());
+    }
     SyncError::Offline(match e {
         ureq::Error::Timeout(_) => "no answer in time".to_owned(),
         ureq::Error::HostNotFound => "the server's name is not known (no network?)".to_owned(),
         ureq::Error::ConnectionFailed => "no connection could be made".to_owned(),
         ureq::Error::Io(io) => format!("the connection broke: {io}"),
         ureq::Error::Tls(reason) => format!("the secure connection failed: {reason}"),
-        ureq::Error::Rustls(reason) => {
-            format!("the server's certificate is not trusted or not valid: {reason}")
-        }
         other => other.to_string(),
     })
 }

@@ -47,6 +47,10 @@ pub enum SyncError {
     UnknownCursor,
     #[error("the server speaks another protocol version: {0}")]
     Protocol(String),
+    /// The secure connection was refused: the server's certificate is not trusted (a
+    /// municipality's own authority not set) or not valid. Waiting does not help.
+    #[error("the server's certificate is not trusted or not valid: {0}")]
+    Certificate(String),
     #[error("the server answered {status}: {message}")]
     Server {
         status: u16,
@@ -68,6 +72,7 @@ impl SyncError {
             SyncError::Forbidden => "forbidden",
             SyncError::UnknownCursor => "unknown_cursor",
             SyncError::Protocol(_) => "protocol",
+            SyncError::Certificate(_) => "certificate",
             SyncError::Server { .. } => "server",
             SyncError::Garbage(_) => "garbage",
             SyncError::Store(_) => "store",
