@@ -178,6 +178,8 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::calendar::import::ImportReport>(&cfg),
         decl::<wijkwerk_core::calendar::holidays::PublicHoliday>(&cfg),
         decl::<wijkwerk_core::calendar::school_holidays::SchoolHoliday>(&cfg),
+        decl::<crate::calendar::SchoolHolidays>(&cfg),
+        decl::<crate::calendar::HolidayKey>(&cfg),
         decl::<wijkwerk_core::calendar::planner::Proposal>(&cfg),
         decl::<wijkwerk_core::calendar::planner::AlreadyPlanned>(&cfg),
         decl::<wijkwerk_core::calendar::planner::Plan>(&cfg),

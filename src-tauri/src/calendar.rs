@@ -13,6 +13,7 @@ use uuid::Uuid;
 use wijkwerk_core::calendar::export::{ActionPointsAs, ExportFilter, ExportOptions};
 use wijkwerk_core::calendar::import::{ImportOptions, ImportReport};
 use wijkwerk_core::calendar::planner::{parse_confirmation, Plan, PlanRequest};
+use wijkwerk_core::calendar::school_holidays::SchoolHoliday;
 use wijkwerk_core::calendar::ImportError;
 
 /// The largest invitation file taken (the core checks again, line by line).
@@ -213,6 +214,100 @@ fn plan_request(
     Ok(PlanRequest::new(year, &region))
 }
 
+/// The school holidays the planner avoids, of one region.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SchoolHolidays {
+    /// The region shown: the one asked for, or the municipality's.
+    pub region: String,
+    pub holidays: Vec<SchoolHoliday>,
+}
+
+fn school_holidays_of(
+    state: &AppState,
+    region: Option<String>,
+) -> Result<SchoolHolidays, IpcError> {
+    let region = plan_request(state, 2000, region)?.region;
+    let holidays = state.with_store(|s| s.school_holidays(Some(&region)))?;
+    Ok(SchoolHolidays { region, holidays })
+}
+
+/// The school holidays of a region (by default the municipality's), shipped dates with the
+/// coordinators' changes applied.
+#[tauri::command(async)]
+pub fn school_holidays(
+    state: State<'_, AppState>,
+    region: Option<String>,
+) -> Result<SchoolHolidays, IpcError> {
+    school_holidays_of(&state, region)
+}
+
+/// Which school holiday: region, school year and name (as [`SchoolHoliday`] has them).
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+pub struct HolidayKey {
+    pub region: String,
+    pub school_year: String,
+    pub name: String,
+}
+
+/// Sets the dates of a region's school holiday (through the one write path; synced like every
+/// change). The first and last day, inclusive.
+pub fn set_holiday(
+    state: &AppState,
+    holiday: &HolidayKey,
+    start_date: &str,
+    end_date: &str,
+) -> Result<SchoolHolidays, IpcError> {
+    let day = |text: &str, field: &str| {
+        text.parse::<jiff::civil::Date>().map_err(|_| IpcError {
+            code: "invalid".into(),
+            message: format!("Geen geldige datum: {text}."),
+            field: Some(field.into()),
+        })
+    };
+    let (start, end) = (day(start_date, "start_date")?, day(end_date, "end_date")?);
+    if end < start {
+        return Err(IpcError {
+            code: "invalid".into(),
+            message: "De laatste dag ligt voor de eerste.".into(),
+            field: Some("end_date".into()),
+        });
+    }
+    state.with_store(|s| {
+        s.set_school_holiday(
+            &holiday.region,
+            &holiday.school_year,
+            &holiday.name,
+            &start.to_string(),
+            &end.to_string(),
+        )
+    })?;
+    crate::sync::poke();
+    school_holidays_of(state, Some(holiday.region.clone()))
+}
+
+#[tauri::command(async)]
+pub fn set_school_holiday(
+    state: State<'_, AppState>,
+    holiday: HolidayKey,
+    start_date: String,
+    end_date: String,
+) -> Result<SchoolHolidays, IpcError> {
+    set_holiday(&state, &holiday, &start_date, &end_date)
+}
+
+/// Leaves a region's school holiday out of the planner's view (undone by setting its dates).
+#[tauri::command(async)]
+pub fn drop_school_holiday(
+    state: State<'_, AppState>,
+    holiday: HolidayKey,
+) -> Result<SchoolHolidays, IpcError> {
+    state.with_store(|s| {
+        s.drop_school_holiday(&holiday.region, &holiday.school_year, &holiday.name)
+    })?;
+    crate::sync::poke();
+    school_holidays_of(&state, Some(holiday.region))
+}
+
 #[tauri::command(async)]
 pub fn calendar_export(
     state: State<'_, AppState>,
@@ -353,5 +448,37 @@ mod tests {
         let report = import(&state, "ledenavond.ics", text).unwrap();
         assert_eq!(report.created.len(), 1);
         assert_eq!(report.created[0].title, "Ledenavond");
+    }
+
+    #[test]
+    fn a_school_holiday_gets_checked_dates_and_an_impossible_range_is_refused() {
+        let state = demo_state();
+        let shown = school_holidays_of(&state, Some("zuid".into())).unwrap();
+        assert_eq!(shown.region, "zuid");
+        let estimated = shown
+            .holidays
+            .iter()
+            .find(|h| h.uncertain)
+            .expect("an estimated holiday is shipped")
+            .clone();
+        let key = HolidayKey {
+            region: estimated.region.clone(),
+            school_year: estimated.school_year.clone(),
+            name: estimated.name.clone(),
+        };
+        let refused = set_holiday(&state, &key, "2027-02-14", "2027-02-06").unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("end_date"));
+        let refused = set_holiday(&state, &key, "2027-02-31", "2027-03-06").unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("start_date"));
+
+        let after = set_holiday(&state, &key, "2027-02-06", "2027-02-15").unwrap();
+        let edited = after
+            .holidays
+            .iter()
+            .find(|h| h.id == estimated.id)
+            .unwrap();
+        assert_eq!(edited.end_date.to_string(), "2027-02-15");
+        assert!(!edited.uncertain, "checked by the coordinator");
+        assert_eq!(edited.source, "edited");
     }
 }

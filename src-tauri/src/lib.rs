@@ -82,6 +82,9 @@ pub fn run() -> Result<(), tauri::Error> {
             calendar::calendar_import,
             calendar::plan_year,
             calendar::confirm_plan,
+            calendar::school_holidays,
+            calendar::set_school_holiday,
+            calendar::drop_school_holiday,
         ])
         .run(tauri::generate_context!())
 }

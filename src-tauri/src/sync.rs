@@ -98,8 +98,9 @@ pub struct SyncState {
     pub conflicts: i64,
     /// When the last round succeeded (UTC instant).
     pub last_synced_at: Option<String>,
-    /// Records received from the server since the app started: when it grows, what the window
-    /// shows may be out of date.
+    /// Fields changed here by what others wrote, received since the app started: when it grows,
+    /// what the window shows may be out of date (this laptop's own writes coming back do not
+    /// count).
     #[ts(type = "number")]
     pub received: u64,
     /// Why the last round failed (as the core words it).
@@ -426,7 +427,7 @@ struct Inner {
     token: Option<Option<String>>,
     /// The code of the last failure, for the front end's words.
     last_error_code: Option<String>,
-    /// Records received since the start (see [`SyncState::received`]).
+    /// Fields changed by received records since the start (see [`SyncState::received`]).
     received: u64,
     /// The last state published (progress is added to it while a round holds the store).
     last: Option<SyncState>,
@@ -546,7 +547,7 @@ fn worker(app: &AppHandle, control: &Control) {
 }
 
 /// One round with what the settings say now: its outcome, the code of a failure, and how many
-/// records it received.
+/// fields it changed here (with what others wrote).
 fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>, usize) {
     match round(state, control) {
         Ok(received) => (Outcome::Success, None, received),
@@ -604,7 +605,7 @@ fn round(state: &AppState, control: &Control) -> Result<usize, Failure> {
     let result =
         state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut round)));
     match result {
-        Ok(Ok(report)) => Ok(report.pulled_records),
+        Ok(Ok(report)) => Ok(report.applied_fields),
         Ok(Err(error)) => Err(failed(error)),
         Err(error) => Err((Outcome::Failed, Some(error.code))),
     }

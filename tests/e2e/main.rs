@@ -614,6 +614,28 @@ fn sync_and_calendars_in_the_real_app() {
     let year = wijkwerk_core::today().year() + 1;
     window.go("#/jaarplanning");
     window.set_value("[data-testid=plan-year]", &year.to_string());
+    // The school holidays it avoids: estimated dates are marked; the first holiday of the year
+    // gets a day more, and is then marked as changed.
+    window.wait_for("[data-testid=school-holiday-uncertain]", WAIT);
+    let first_holiday = "[data-testid=school-holiday]:first-of-type";
+    let end = window.script(
+        "return document.querySelector(arguments[0] + ' [data-testid=school-holiday-end]').value;",
+        json!([first_holiday]),
+    );
+    let later = end
+        .as_str()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .and_then(|d| d.tomorrow().ok())
+        .expect("the holiday's last day")
+        .to_string();
+    window.set_value(
+        &format!("{first_holiday} [data-testid=school-holiday-end]"),
+        &later,
+    );
+    window.click(&format!(
+        "{first_holiday} [data-testid=school-holiday-save]"
+    ));
+    window.wait_for_text_containing(first_holiday, "aangepast", WAIT);
     window.click("[data-testid=plan-propose]");
     window.wait_for("[data-testid=plan-proposals] tbody tr", WAIT);
     check_accessibility(&window, "Jaarplanning (voorstellen)", &mut violations);
@@ -659,6 +681,15 @@ fn sync_and_calendars_in_the_real_app() {
                 .starts_with("2027-02-3")),
         "nothing of the broken file"
     );
+
+    // The changed school holiday is the store's, for every colleague.
+    let edited = store
+        .school_holidays(None)
+        .expect("school holidays")
+        .into_iter()
+        .find(|h| h.source == "edited")
+        .expect("the changed school holiday");
+    assert_eq!(edited.end_date.to_string(), later);
 
     // Bert's laptop and the app hold exactly the same data.
     bert.sync();

@@ -510,3 +510,26 @@ fn the_kernbezoek_calendar_is_served_at_a_secret_revocable_address() {
     let revoked = agent.get(format!("{}{path}", server.url)).call().unwrap();
     assert_eq!(revoked.status().as_u16(), 404);
 }
+
+#[test]
+fn a_round_counts_as_applied_only_what_others_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+
+    a.store
+        .create(Entity::Contact, fields(json!({"name": "Els Bakker"})))
+        .unwrap();
+    // A's own write comes back in its pull: received, but it changes nothing there.
+    let own = a.sync(&server.url).unwrap();
+    assert!(own.pulled_records >= 1, "{own:?}");
+    assert_eq!(own.applied_fields, 0, "{own:?}");
+    // B had not seen it: that changes B's store.
+    let other = b.sync(&server.url).unwrap();
+    assert!(other.applied_fields >= 1, "{other:?}");
+    let again = b.sync(&server.url).unwrap();
+    assert_eq!(again.applied_fields, 0, "{again:?}");
+}

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import CalendarImport from './CalendarImport.svelte';
 import CalendarExportButton from './CalendarExportButton.svelte';
+import SchoolHolidayList from '../screens/SchoolHolidayList.svelte';
 import { cleanup, mockCommands, render, settle } from '../test/mock';
 
 afterEach(cleanup);
@@ -82,5 +83,53 @@ describe('calendar', () => {
     await settle(20);
     expect(page.querySelector<HTMLInputElement>('[data-testid=calendar-export-as-events]')!.checked).toBe(true);
     expect(page.querySelector<HTMLSelectElement>('[data-testid=calendar-export-reminder]')!.value).toBe('1440');
+  });
+
+  it('shows the school holidays of the year, marks the estimated ones, and saves changed dates', async () => {
+    const holiday = (name: string, start: string, end: string, uncertain: boolean) => ({
+      id: name,
+      region: 'noord',
+      school_year: '2026-2027',
+      name,
+      start_date: start,
+      end_date: end,
+      uncertain,
+      source: 'shipped',
+    });
+    const holidays = {
+      region: 'noord',
+      holidays: [
+        holiday('Herfstvakantie', '2026-10-17', '2026-10-25', false),
+        holiday('Voorjaarsvakantie', '2027-02-13', '2027-02-21', true),
+      ],
+    };
+    const calls = mockCommands({
+      school_holidays: holidays,
+      set_school_holiday: () => {
+        throw { code: 'invalid', message: 'De laatste dag ligt voor de eerste.', field: 'end_date' };
+      },
+    });
+    const page = await render(SchoolHolidayList, { year: 2027, region: '' });
+    await settle(20);
+    expect(calls[0]).toEqual({ cmd: 'school_holidays', args: { region: null } });
+    const rows = page.querySelectorAll('[data-testid=school-holiday]');
+    expect(rows.length).toBe(1); // only what touches 2027
+    expect(rows[0].textContent).toContain('Voorjaarsvakantie');
+    expect(rows[0].querySelector('[data-testid=school-holiday-uncertain]')).not.toBeNull();
+    const save = rows[0].querySelector<HTMLButtonElement>('[data-testid=school-holiday-save]')!;
+    expect(save.disabled).toBe(true); // nothing changed yet
+    const end = rows[0].querySelector<HTMLInputElement>('[data-testid=school-holiday-end]')!;
+    end.value = '2027-02-01';
+    end.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle();
+    expect(save.disabled).toBe(false);
+    save.click();
+    await settle(20);
+    expect(calls.find((c) => c.cmd === 'set_school_holiday')?.args).toEqual({
+      holiday: { region: 'noord', school_year: '2026-2027', name: 'Voorjaarsvakantie' },
+      startDate: '2027-02-13',
+      endDate: '2027-02-01',
+    });
+    expect(page.querySelector('[data-testid=school-holiday-error]')?.textContent).toContain('laatste dag');
   });
 });

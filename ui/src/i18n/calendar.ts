@@ -50,6 +50,20 @@ export const nl = {
   'cal.unplaced': 'Geen vrije dag gevonden voor: {list}',
   'cal.export_schedule': 'Exporteer jaarplanning naar agenda',
   'cal.schedule_name': 'Kernbezoeken en kernoverleggen {year}',
+  'cal.school_holidays': 'Schoolvakanties regio {region} in {year}',
+  'cal.school_holidays_help':
+    'De planner vermijdt deze weken. Data die Wijkwerk heeft geschat, zijn gemarkeerd: controleer ze op rijksoverheid.nl en pas ze zo nodig aan. Een aanpassing geldt ook voor je collega’s.',
+  'cal.no_school_holidays': 'Geen schoolvakanties bekend in dit jaar.',
+  'cal.holiday': 'Vakantie',
+  'cal.holiday_from': 'Eerste dag',
+  'cal.holiday_to': 'Laatste dag',
+  'cal.holiday_state': 'Bron',
+  'cal.holiday_uncertain': 'geschat: controleren',
+  'cal.holiday_edited': 'aangepast',
+  'cal.holiday_drop': 'Niet meetellen',
+  'cal.holiday_actions': 'Acties',
+  'cal.holiday_saved': '{name}: nieuwe data opgeslagen.',
+  'cal.holiday_dropped': '{name} telt niet meer mee.',
 };
 
 export const en: typeof nl = {
@@ -101,4 +115,18 @@ export const en: typeof nl = {
   'cal.unplaced': 'No free day found for: {list}',
   'cal.export_schedule': 'Export year planning to calendar',
   'cal.schedule_name': 'Core visits and consultations {year}',
+  'cal.school_holidays': 'School holidays of region {region} in {year}',
+  'cal.school_holidays_help':
+    'The planner avoids these weeks. Dates Wijkwerk estimated are marked: check them on rijksoverheid.nl and change them where needed. A change holds for your colleagues too.',
+  'cal.no_school_holidays': 'No school holidays known in this year.',
+  'cal.holiday': 'Holiday',
+  'cal.holiday_from': 'First day',
+  'cal.holiday_to': 'Last day',
+  'cal.holiday_state': 'Source',
+  'cal.holiday_uncertain': 'estimated: to check',
+  'cal.holiday_edited': 'changed',
+  'cal.holiday_drop': 'Leave out',
+  'cal.holiday_actions': 'Actions',
+  'cal.holiday_saved': '{name}: new dates saved.',
+  'cal.holiday_dropped': '{name} no longer counts.',
 };

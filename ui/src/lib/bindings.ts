@@ -519,8 +519,9 @@ conflicts: number,
  */
 last_synced_at: string | null, 
 /**
- * Records received from the server since the app started: when it grows, what the window
- * shows may be out of date.
+ * Fields changed here by what others wrote, received since the app started: when it grows,
+ * what the window shows may be out of date (this laptop's own writes coming back do not
+ * count).
  */
 received: number, 
 /**
@@ -626,6 +627,12 @@ uncertain: boolean,
  * `shipped` or `edited`.
  */
 source: string, };
+export type SchoolHolidays = { 
+/**
+ * The region shown: the one asked for, or the municipality's.
+ */
+region: string, holidays: Array<SchoolHoliday>, };
+export type HolidayKey = { region: string, school_year: string, name: string, };
 export type Proposal = { 
 /**
  * Stable key: `2027/kernbezoek/<kern id>`, `2027/kernoverleg-voorjaar/<kern id>`.

@@ -29,7 +29,9 @@ import type {
   MeetingPage,
   OrganisationQuery,
   OrganisationRow,
+  HolidayKey,
   Plan,
+  SchoolHolidays,
   SearchHit,
   SyncSettings,
   SyncState,
@@ -165,6 +167,16 @@ export const planYear = (year: number, region: string | null) =>
 /** Confirms proposals (`KEY` or `KEY=YYYY-MM-DDTHH:MM`); how many records were made. */
 export const confirmPlan = (year: number, region: string | null, confirmations: string[]) =>
   call<number>('confirm_plan', { year, region, confirmations });
+
+/** The school holidays the planner avoids, of `region` (null: the municipality's). */
+export const schoolHolidays = (region: string | null) => call<SchoolHolidays>('school_holidays', { region });
+
+/** Sets a school holiday's first and last day (`YYYY-MM-DD`); the region's holidays after. */
+export const setSchoolHoliday = (holiday: HolidayKey, startDate: string, endDate: string) =>
+  call<SchoolHolidays>('set_school_holiday', { holiday, startDate, endDate });
+
+/** Leaves a school holiday out of the planner's view; the region's holidays after. */
+export const dropSchoolHoliday = (holiday: HolidayKey) => call<SchoolHolidays>('drop_school_holiday', { holiday });
 
 // Sync with the municipal server (src-tauri/src/sync.rs).
 

@@ -109,6 +109,9 @@ pub struct SyncReport {
     pub pulled_records: usize,
     pub pulled_fields: usize,
     pub pulled_conflicts: usize,
+    /// Of the pulled fields, those that changed something here (not this laptop's own writes
+    /// coming back, nor values older than the ones here).
+    pub applied_fields: usize,
     /// The server did not know our cursor: everything was downloaded again.
     pub downloaded_again: bool,
     /// The whole store was pushed to restore what the server had lost.
@@ -406,7 +409,7 @@ impl Store {
             let next = page.cursor;
             let conflicts = page.conflicts;
             let now = jiff::Timestamp::now().to_string();
-            self.merge_with(&page.records, false, |tx| {
+            let merged = self.merge_with(&page.records, false, |tx| {
                 for c in &conflicts {
                     log_conflict(
                         tx,
@@ -426,6 +429,7 @@ impl Store {
                 )?;
                 Ok(())
             })?;
+            report.applied_fields += merged.fields_applied;
             if !page.more {
                 return Ok(());
             }
