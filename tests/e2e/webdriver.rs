@@ -388,21 +388,12 @@ impl Session<'_> {
         assert_eq!(ok, json!(true), "no {css:?} to set to {value:?}");
     }
 
-    /// Chooses `file` in the file input matching `css`, as the file dialog would: WebDriver's
-    /// "send keys" with the path; if the driver cannot, the file's bytes are handed to the input
-    /// through a DataTransfer (what a drop would give). Either way the page gets a `change`.
+    /// Chooses `file` in the file input matching `css`, as the file dialog would (which WebDriver
+    /// cannot drive): the file's bytes are handed to the input as a File through a DataTransfer,
+    /// and the page gets the `change` a chosen file gives.
     pub fn choose_file(&self, css: &str, file: &Path) {
-        let element = self.wait_for(css, Duration::from_secs(10));
+        self.wait_for(css, Duration::from_secs(10));
         let path = file.display().to_string();
-        if self.try_request(&format!("/element/{element}/value"), json!({"text": path})) {
-            let chosen = self.script(
-                "const el = document.querySelector(arguments[0]); return el.files.length;",
-                json!([css]),
-            );
-            if chosen == json!(1) {
-                return;
-            }
-        }
         let bytes = std::fs::read(file).expect("the file to choose");
         let name = file
             .file_name()
