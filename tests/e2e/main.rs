@@ -507,6 +507,10 @@ fn sync_and_calendars_in_the_real_app() {
     window.click("[data-testid=sync-conflicts]");
     window.wait_for_text_containing("[data-testid=conflict-list]", &ans_name, WAIT);
     check_accessibility(&window, "Conflicten", &mut violations);
+    window.script(
+        "document.querySelector('[data-testid=conflict-list]').scrollIntoView({block: 'center'}); return true;",
+        json!([]),
+    );
     window.screenshot(&shots.join("conflicten.png"));
     window.click("[data-testid=conflict-list] button[data-testid^=conflict-keep-]");
     window.wait_for("[data-testid=no-conflicts]", WAIT);
@@ -527,6 +531,14 @@ fn sync_and_calendars_in_the_real_app() {
     window.wait_for("[data-testid=sync-status][data-phase=offline]", WAIT);
     window.wait_for_text_containing("[data-testid=sync-waiting]", "wacht", WAIT);
     window.screenshot(&shots.join("offline.png"));
+    // The status stays in view at the end of a long page too.
+    let in_view = window.script(
+        "window.scrollTo(0, document.body.scrollHeight);
+         const r = document.querySelector('[data-testid=sync-status]').getBoundingClientRect();
+         return r.top >= 0 && r.bottom <= window.innerHeight;",
+        json!([]),
+    );
+    assert_eq!(in_view, json!(true), "the sync status is always in view");
     server.restart();
     window.click("[data-testid=sync-now]");
     wait_until_synced(&window);

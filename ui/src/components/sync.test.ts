@@ -310,6 +310,7 @@ describe('Conflicts', () => {
     const page = await render(Conflicts, {});
     const row = page.querySelector('[data-testid="conflict-7"]');
     expect(row?.textContent).toContain('Ans de Vries');
+    expect(row?.textContent).toContain('Telefoon'); // the field in words, not its code
     expect(row?.textContent).toContain('06 12345678');
     expect(row?.textContent).toContain('072 1234567');
     expect(row?.textContent).toContain('21:47');

@@ -1,5 +1,6 @@
 // Short messages at the bottom of the window ("Actiepunt is verwijderd. Ongedaan maken"), read
-// out by screen readers. A message with an undo action stays a little longer.
+// out by screen readers. A message with an undo action stays a little longer. At most three are
+// shown: during fast work the oldest message without an undo (else the oldest) makes room.
 
 export interface Toast {
   id: number;
@@ -9,6 +10,8 @@ export interface Toast {
 }
 
 let next = 1;
+/** The most messages shown at once. */
+export const MAX_TOASTS = 3;
 let list = $state<Toast[]>([]);
 
 export function toasts(): Toast[] {
@@ -24,7 +27,12 @@ export function showToast(
   options: { kind?: 'info' | 'error'; undo?: () => Promise<void> | void; millis?: number } = {},
 ): number {
   const id = next++;
-  list = [...list, { id, message, kind: options.kind ?? 'info', undo: options.undo }];
+  let shown = [...list, { id, message, kind: options.kind ?? 'info' as const, undo: options.undo }];
+  while (shown.length > MAX_TOASTS) {
+    const plain = shown.findIndex((toast) => !toast.undo);
+    shown = shown.filter((_, i) => i !== (plain >= 0 ? plain : 0));
+  }
+  list = shown;
   const millis = options.millis ?? (options.undo ? 10_000 : 5_000);
   setTimeout(() => dismiss(id), millis);
   return id;
