@@ -15,6 +15,9 @@
 //!   idempotency record (client id, client sequence) commit together or not at all.
 //! - Sequences are handed out under a lock on the tenant row, so they commit in order and a pull
 //!   never skips a transaction that commits later with a lower number.
+//! - Pushes to one tenant that arrive together are written in one database transaction by one
+//!   task per tenant and process (`storage::PushQueue`), each decided as if it came alone; the
+//!   lock above still orders the transactions of several processes.
 
 pub mod auth;
 pub mod error;

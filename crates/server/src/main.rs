@@ -163,6 +163,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 .with_writer(std::io::stderr)
                 .init();
             let storage = Storage::open(&db).await?;
+            storage.warm_up().await?;
             let kind = storage.kind();
             let state = AppState::new(storage, max_clock_skew * 1000);
             let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

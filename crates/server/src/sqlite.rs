@@ -3,14 +3,17 @@
 
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
-use crate::storage::{plan_push, push_keys, Principal, PushLimits, RecordsBuilder, Role};
+use crate::storage::{
+    push_client_seqs, push_keys, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
+    RecordsBuilder, Role,
+};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
-use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet, ServerConflict};
+use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
@@ -81,9 +84,13 @@ CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
 
 const READERS: usize = 4;
 
+/// The one writing connection.
+pub(crate) type Writer = Arc<Mutex<Connection>>;
+
 pub struct SqliteStorage {
     path: PathBuf,
-    writer: Arc<Mutex<Connection>>,
+    writer: Writer,
+    pushes: Arc<PushQueue>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: AtomicUsize,
 }
@@ -122,6 +129,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             path,
             writer: Arc::new(Mutex::new(writer)),
+            pushes: Arc::default(),
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
         })
@@ -135,15 +143,7 @@ impl SqliteStorage {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer
-                .lock()
-                .map_err(|_| ServerError::Pool("writer poisoned".into()))?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| ServerError::Pool(e.to_string()))?
+        write_with(&self.writer, work).await
     }
 
     async fn read<T: Send + 'static>(
@@ -151,11 +151,17 @@ impl SqliteStorage {
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let readers = self.readers.clone();
-        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
-            let mut conn = readers[index]
-                .lock()
-                .map_err(|_| ServerError::Pool("reader poisoned".into()))?;
+            // A free reader if there is one (a long pull must not hold up the sign-ins that
+            // happened to be given its connection); otherwise wait for one in turn.
+            let free = (0..READERS).find_map(|i| readers[(first + i) % READERS].try_lock().ok());
+            let mut conn = match free {
+                Some(conn) => conn,
+                None => readers[first % READERS]
+                    .lock()
+                    .map_err(|_| ServerError::Pool("reader poisoned".into()))?,
+            };
             work(&mut conn)
         })
         .await
@@ -347,20 +353,41 @@ impl SqliteStorage {
         .await
     }
 
-    pub async fn push(
-        &self,
-        tenant_id: i64,
-        client_id: Uuid,
-        changesets: Vec<PushChangeSet>,
-        limits: PushLimits,
-    ) -> Result<Vec<PushAck>> {
-        self.write(move |c| push(c, tenant_id, client_id, changesets, limits))
-            .await
+    pub(crate) fn pushes(&self) -> &Arc<PushQueue> {
+        &self.pushes
+    }
+
+    pub(crate) fn push_target(&self) -> PushTarget {
+        PushTarget::Sqlite(self.writer.clone())
     }
 
     pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
         self.read(move |c| pull(c, tenant_id, cursor, limit)).await
     }
+}
+
+async fn write_with<T: Send + 'static>(
+    writer: &Writer,
+    work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let writer = writer.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = writer
+            .lock()
+            .map_err(|_| ServerError::Pool("writer poisoned".into()))?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| ServerError::Pool(e.to_string()))?
+}
+
+/// Writes pushes to one tenant in one transaction; their acknowledgements in the same order.
+pub(crate) async fn push_batch(
+    writer: &Writer,
+    tenant_id: i64,
+    jobs: Arc<Vec<PushJob>>,
+) -> Result<Vec<Vec<PushAck>>> {
+    write_with(writer, move |c| push(c, tenant_id, &jobs)).await
 }
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
@@ -372,13 +399,7 @@ fn parse_json(text: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
 }
 
-fn push(
-    c: &mut Connection,
-    tenant_id: i64,
-    client_id: Uuid,
-    changesets: Vec<PushChangeSet>,
-    limits: PushLimits,
-) -> Result<Vec<PushAck>> {
+fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Vec<PushAck>>> {
     // IMMEDIATE takes the write lock now: sequences are handed out one writer at a time.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let head: i64 = tx
@@ -389,19 +410,18 @@ fn push(
         )
         .optional()?
         .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
-    let client = client_id.to_string();
     let mut done = HashMap::new();
-    for set in &changesets {
+    for (client, client_seq) in push_client_seqs(jobs) {
         let seq: Option<i64> = tx
             .prepare_cached("SELECT seq FROM server_tx WHERE tenant_id = ?1 AND client_id = ?2 AND client_seq = ?3")?
-            .query_row((tenant_id, &client, set.client_seq), |r| r.get(0))
+            .query_row((tenant_id, client.to_string(), client_seq), |r| r.get(0))
             .optional()?;
         if let Some(seq) = seq {
-            done.insert(set.client_seq, seq);
+            done.insert((client, client_seq), seq);
         }
     }
     let mut current = HashMap::new();
-    for key in push_keys(&changesets) {
+    for key in push_keys(jobs) {
         let state = tx
             .prepare_cached(
                 "SELECT value, hlc FROM field
@@ -421,8 +441,11 @@ fn push(
             );
         }
     }
-    let plan = plan_push(head, &changesets, &done, current, limits);
-    let received = limits.now_ms as i64;
+    let mut planner = PushPlanner::new(head, done, current);
+    let acks: Vec<Vec<PushAck>> = jobs.iter().map(|job| planner.add(job)).collect();
+    let plan = planner.finish();
+    // One time of receipt for the whole transaction: the first push's.
+    let received = jobs.first().map_or(0, |j| j.limits.now_ms) as i64;
     for f in &plan.fields {
         tx.prepare_cached(
             "INSERT INTO field(tenant_id, entity, record_id, field, value, hlc, seq, received_at_ms)
@@ -457,14 +480,14 @@ fn push(
             "INSERT INTO server_tx(tenant_id, seq, tx_id, client_id, client_seq, client_tx_id, received_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
-        .execute((tenant_id, t.seq, t.tx_id.to_string(), &client, t.client_seq, t.client_tx_id.to_string(), received))?;
+        .execute((tenant_id, t.seq, t.tx_id.to_string(), t.client_id.to_string(), t.client_seq, t.client_tx_id.to_string(), received))?;
     }
     tx.execute(
         "UPDATE tenant SET head_seq = ?1 WHERE id = ?2",
         (plan.head, tenant_id),
     )?;
     tx.commit()?;
-    Ok(plan.acks)
+    Ok(acks)
 }
 
 fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {

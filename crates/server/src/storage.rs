@@ -6,6 +6,7 @@ use crate::error::{Result, ServerError};
 use crate::postgres::PostgresStorage;
 use crate::sqlite::SqliteStorage;
 use serde::Serialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet};
 
@@ -119,7 +120,8 @@ impl Storage {
         }
     }
 
-    /// Applies changesets in one database transaction; one acknowledgement each.
+    /// Applies changesets in one database transaction; one acknowledgement each. Pushes to one
+    /// tenant that arrive together share a transaction ([`PushQueue`]).
     pub async fn push(
         &self,
         tenant_id: i64,
@@ -127,9 +129,14 @@ impl Storage {
         changesets: Vec<PushChangeSet>,
         limits: PushLimits,
     ) -> Result<Vec<PushAck>> {
+        let job = PushJob {
+            client_id,
+            changesets,
+            limits,
+        };
         match self {
-            Storage::Sqlite(s) => s.push(tenant_id, client_id, changesets, limits).await,
-            Storage::Postgres(s) => s.push(tenant_id, client_id, changesets, limits).await,
+            Storage::Sqlite(s) => queued_push(s.pushes(), s.push_target(), tenant_id, job).await,
+            Storage::Postgres(s) => queued_push(s.pushes(), s.push_target(), tenant_id, job).await,
         }
     }
 
@@ -175,6 +182,14 @@ impl Storage {
         match self {
             Storage::Sqlite(s) => s.records(tenant_id, entities).await,
             Storage::Postgres(s) => s.records(tenant_id, entities).await,
+        }
+    }
+
+    /// Opens the database connections a serving process needs and prepares their statements.
+    pub async fn warm_up(&self) -> Result<()> {
+        match self {
+            Storage::Sqlite(_) => Ok(()),
+            Storage::Postgres(s) => s.warm_up().await,
         }
     }
 
@@ -316,7 +331,6 @@ pub type FieldKey = (String, String, String);
 /// write the same and PostgreSQL can write a whole push in a few statements.
 #[derive(Debug, Default)]
 pub struct PushPlan {
-    pub acks: Vec<PushAck>,
     /// The new state of every field that changed (the last write per field).
     pub fields: Vec<PlannedField>,
     pub conflicts: Vec<PlannedConflict>,
@@ -348,15 +362,25 @@ pub struct PlannedConflict {
 pub struct PlannedTransaction {
     pub seq: i64,
     pub tx_id: Uuid,
+    pub client_id: Uuid,
     pub client_seq: i64,
     pub client_tx_id: Uuid,
 }
 
-/// Every field a push touches, each once.
-pub fn push_keys(changesets: &[PushChangeSet]) -> Vec<FieldKey> {
+/// One push request waiting to be written: several are written in one database transaction
+/// when they arrive together (see [`PushQueue`]).
+#[derive(Debug, Clone)]
+pub struct PushJob {
+    pub client_id: Uuid,
+    pub changesets: Vec<PushChangeSet>,
+    pub limits: PushLimits,
+}
+
+/// Every field the pushes touch, each once.
+pub fn push_keys(jobs: &[PushJob]) -> Vec<FieldKey> {
     let mut seen = std::collections::HashSet::new();
     let mut keys = Vec::new();
-    for set in changesets {
+    for set in jobs.iter().flat_map(|j| &j.changesets) {
         for change in &set.changes {
             for field in change.fields.keys() {
                 let key = (change.entity.clone(), change.id.to_string(), field.clone());
@@ -369,104 +393,312 @@ pub fn push_keys(changesets: &[PushChangeSet]) -> Vec<FieldKey> {
     keys
 }
 
-/// Decides a push: `done` maps client sequences already applied to their server sequence;
-/// `current` holds the stored state of the fields the push touches.
-pub fn plan_push(
-    head: i64,
-    changesets: &[PushChangeSet],
-    done: &std::collections::HashMap<i64, i64>,
-    mut current: std::collections::HashMap<FieldKey, crate::merge::FieldState>,
-    limits: PushLimits,
-) -> PushPlan {
-    use crate::merge::{decide, Decision, FieldState};
-    use wijkwerk_protocol::wire::PushOutcome;
-    let mut plan = PushPlan {
-        head,
-        ..PushPlan::default()
-    };
-    let mut applied_now: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-    let mut latest: std::collections::HashMap<FieldKey, usize> = std::collections::HashMap::new();
-    for set in changesets {
-        if let Some(seq) = done
-            .get(&set.client_seq)
-            .or(applied_now.get(&set.client_seq))
-        {
-            plan.acks.push(PushAck {
-                client_seq: set.client_seq,
-                outcome: PushOutcome::Duplicate { seq: *seq },
-            });
-            continue;
+/// Every (client id, client sequence) the pushes carry, each once: the ones to look up among
+/// the already applied.
+pub fn push_client_seqs(jobs: &[PushJob]) -> Vec<(Uuid, i64)> {
+    let mut seen = std::collections::HashSet::new();
+    jobs.iter()
+        .flat_map(|j| j.changesets.iter().map(|c| (j.client_id, c.client_seq)))
+        .filter(|k| seen.insert(*k))
+        .collect()
+}
+
+/// Decides pushes in memory, one after the other, as if each were written on its own: the
+/// tenant's sequence and the fields' state carry over from one to the next, and the writes are
+/// gathered into one [`PushPlan`] (the last write per field).
+pub struct PushPlanner {
+    plan: PushPlan,
+    /// The state of every field the pushes touch, as stored and then as planned.
+    current: std::collections::HashMap<FieldKey, crate::merge::FieldState>,
+    /// Where each field's write sits in `plan.fields`.
+    latest: std::collections::HashMap<FieldKey, usize>,
+    /// (client id, client sequence) applied before (as loaded) or by an earlier push of the plan.
+    done: std::collections::HashMap<(Uuid, i64), i64>,
+}
+
+impl PushPlanner {
+    /// `head` is the tenant's sequence now; `done` maps the (client id, client sequence) pairs
+    /// already applied to their server sequence; `current` holds the stored state of the fields
+    /// the pushes touch.
+    pub fn new(
+        head: i64,
+        done: std::collections::HashMap<(Uuid, i64), i64>,
+        current: std::collections::HashMap<FieldKey, crate::merge::FieldState>,
+    ) -> PushPlanner {
+        PushPlanner {
+            plan: PushPlan {
+                head,
+                ..PushPlan::default()
+            },
+            current,
+            latest: Default::default(),
+            done,
         }
-        if let Some((code, reason)) = check_changeset(set, limits) {
-            plan.acks.push(PushAck {
-                client_seq: set.client_seq,
-                outcome: PushOutcome::Refused { code, reason },
-            });
-            continue;
-        }
-        let seq = plan.head + 1;
-        for write in field_writes(set) {
-            let key = (
-                write.entity.to_owned(),
-                write.record_id.to_string(),
-                write.field.to_owned(),
-            );
-            let now = current.get(&key);
-            let (take, lost) = match decide(now, write.value) {
-                Decision::Same => continue,
-                Decision::Take { lost } => (true, lost),
-                Decision::Keep { lost } => (false, lost),
-            };
-            let incoming = FieldState {
-                value: write.value.value.clone(),
-                hlc: write.value.hlc,
-            };
-            if let Some(lost) = lost {
-                let won = if take {
-                    incoming.clone()
-                } else {
-                    now.cloned().unwrap_or(incoming.clone())
-                };
-                plan.conflicts.push(PlannedConflict {
-                    seq,
-                    key: key.clone(),
-                    lost_value: lost.value.to_string(),
-                    lost_hlc: lost.hlc.to_string(),
-                    won_value: won.value.to_string(),
-                    won_hlc: won.hlc.to_string(),
-                });
-            }
-            if take {
-                let planned = PlannedField {
-                    key: key.clone(),
-                    value: incoming.value.to_string(),
-                    hlc: incoming.hlc.to_string(),
-                    seq,
-                };
-                match latest.get(&key) {
-                    Some(&i) => plan.fields[i] = planned,
-                    None => {
-                        latest.insert(key.clone(), plan.fields.len());
-                        plan.fields.push(planned);
-                    }
-                }
-                current.insert(key, incoming);
-            }
-        }
-        plan.transactions.push(PlannedTransaction {
-            seq,
-            tx_id: Uuid::now_v7(),
-            client_seq: set.client_seq,
-            client_tx_id: set.tx_id,
-        });
-        applied_now.insert(set.client_seq, seq);
-        plan.head = seq;
-        plan.acks.push(PushAck {
-            client_seq: set.client_seq,
-            outcome: PushOutcome::Applied { seq },
-        });
     }
-    plan
+
+    /// Decides one push; returns its acknowledgements, one per changeset.
+    pub fn add(&mut self, job: &PushJob) -> Vec<PushAck> {
+        use crate::merge::{decide, Decision, FieldState};
+        use wijkwerk_protocol::wire::PushOutcome;
+        let mut acks = Vec::with_capacity(job.changesets.len());
+        for set in &job.changesets {
+            if let Some(seq) = self.done.get(&(job.client_id, set.client_seq)) {
+                acks.push(PushAck {
+                    client_seq: set.client_seq,
+                    outcome: PushOutcome::Duplicate { seq: *seq },
+                });
+                continue;
+            }
+            if let Some((code, reason)) = check_changeset(set, job.limits) {
+                acks.push(PushAck {
+                    client_seq: set.client_seq,
+                    outcome: PushOutcome::Refused { code, reason },
+                });
+                continue;
+            }
+            let seq = self.plan.head + 1;
+            for write in field_writes(set) {
+                let key = (
+                    write.entity.to_owned(),
+                    write.record_id.to_string(),
+                    write.field.to_owned(),
+                );
+                let now = self.current.get(&key);
+                let (take, lost) = match decide(now, write.value) {
+                    Decision::Same => continue,
+                    Decision::Take { lost } => (true, lost),
+                    Decision::Keep { lost } => (false, lost),
+                };
+                let incoming = FieldState {
+                    value: write.value.value.clone(),
+                    hlc: write.value.hlc,
+                };
+                if let Some(lost) = lost {
+                    let won = if take {
+                        incoming.clone()
+                    } else {
+                        now.cloned().unwrap_or(incoming.clone())
+                    };
+                    self.plan.conflicts.push(PlannedConflict {
+                        seq,
+                        key: key.clone(),
+                        lost_value: lost.value.to_string(),
+                        lost_hlc: lost.hlc.to_string(),
+                        won_value: won.value.to_string(),
+                        won_hlc: won.hlc.to_string(),
+                    });
+                }
+                if take {
+                    let planned = PlannedField {
+                        key: key.clone(),
+                        value: incoming.value.to_string(),
+                        hlc: incoming.hlc.to_string(),
+                        seq,
+                    };
+                    match self.latest.get(&key) {
+                        Some(&i) => self.plan.fields[i] = planned,
+                        None => {
+                            self.latest.insert(key.clone(), self.plan.fields.len());
+                            self.plan.fields.push(planned);
+                        }
+                    }
+                    self.current.insert(key, incoming);
+                }
+            }
+            self.plan.transactions.push(PlannedTransaction {
+                seq,
+                tx_id: Uuid::now_v7(),
+                client_id: job.client_id,
+                client_seq: set.client_seq,
+                client_tx_id: set.tx_id,
+            });
+            self.done.insert((job.client_id, set.client_seq), seq);
+            self.plan.head = seq;
+            acks.push(PushAck {
+                client_seq: set.client_seq,
+                outcome: PushOutcome::Applied { seq },
+            });
+        }
+        acks
+    }
+
+    pub fn finish(self) -> PushPlan {
+        self.plan
+    }
+}
+
+/// How many changesets one database transaction takes from the queue (a single larger push
+/// still goes whole).
+const BATCH_CHANGESETS: usize = 10_000;
+
+type PushAnswer = tokio::sync::oneshot::Sender<Result<Vec<PushAck>>>;
+
+/// Pushes to one tenant wait here and are written by one worker task per tenant, all that
+/// arrived together in one database transaction (group commit). Sequences are handed out one
+/// transaction at a time anyway (the tenant row is locked), so writing waiting pushes together
+/// costs the first nothing and saves the others a transaction, a commit and a database
+/// connection each that would only wait for the lock. Each push still gets its own
+/// acknowledgements, decided as if it were written alone; when a shared transaction fails, each
+/// of its pushes is tried again on its own, so one push cannot make another fail.
+#[derive(Default)]
+pub struct PushQueue {
+    /// Tenants with a running worker, and the pushes waiting for it.
+    waiting: std::sync::Mutex<HashMap<i64, Vec<(PushJob, PushAnswer)>>>,
+}
+
+impl PushQueue {
+    /// Queues a push; returns where its answer will come, and whether the caller must start the
+    /// tenant's worker (none was running).
+    fn enqueue(
+        &self,
+        tenant_id: i64,
+        job: PushJob,
+    ) -> (tokio::sync::oneshot::Receiver<Result<Vec<PushAck>>>, bool) {
+        let (answer, receiver) = tokio::sync::oneshot::channel();
+        let mut waiting = self.lock();
+        let start = !waiting.contains_key(&tenant_id);
+        waiting.entry(tenant_id).or_default().push((job, answer));
+        (receiver, start)
+    }
+
+    /// The next pushes for the worker of a tenant; none means the worker must stop (and it is
+    /// then no longer registered, so the next push starts a new one).
+    fn next_batch(&self, tenant_id: i64) -> Vec<(PushJob, PushAnswer)> {
+        let mut waiting = self.lock();
+        let Some(queue) = waiting.get_mut(&tenant_id) else {
+            return Vec::new();
+        };
+        if queue.is_empty() {
+            waiting.remove(&tenant_id);
+            return Vec::new();
+        }
+        let mut changesets = 0;
+        let mut take = 0;
+        for (job, _) in queue.iter() {
+            if take > 0 && changesets + job.changesets.len() > BATCH_CHANGESETS {
+                break;
+            }
+            changesets += job.changesets.len();
+            take += 1;
+        }
+        queue.drain(..take).collect()
+    }
+
+    /// Forgets a tenant's worker and its waiting pushes (their callers get an error).
+    fn stop(&self, tenant_id: i64) {
+        self.lock().remove(&tenant_id);
+    }
+
+    /// The queue's map. Nothing panics while holding it, and each change leaves it whole, so
+    /// a poisoned lock is taken as it is.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<(PushJob, PushAnswer)>>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Unregisters a tenant's worker however it ends (also by a panic), so that pushes never wait
+/// for a worker that is gone.
+struct WorkerGuard {
+    queue: std::sync::Arc<PushQueue>,
+    tenant_id: i64,
+    done: bool,
+}
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.queue.stop(self.tenant_id);
+        }
+    }
+}
+
+/// What a push worker writes with: cheap handles to the storage's writer, owned by the task.
+#[derive(Clone)]
+pub(crate) enum PushTarget {
+    Sqlite(crate::sqlite::Writer),
+    Postgres(deadpool_postgres::Pool),
+}
+
+impl PushTarget {
+    async fn write(
+        &self,
+        tenant_id: i64,
+        jobs: std::sync::Arc<Vec<PushJob>>,
+    ) -> Result<Vec<Vec<PushAck>>> {
+        match self {
+            PushTarget::Sqlite(w) => crate::sqlite::push_batch(w, tenant_id, jobs).await,
+            PushTarget::Postgres(p) => crate::postgres::push_batch(p, tenant_id, &jobs).await,
+        }
+    }
+
+    /// Writes one push alone; its acknowledgements.
+    async fn write_one(&self, tenant_id: i64, job: PushJob) -> Result<Vec<PushAck>> {
+        self.write(tenant_id, std::sync::Arc::new(vec![job]))
+            .await
+            .and_then(|mut acks| acks.pop().ok_or_else(unanswered))
+    }
+}
+
+/// Queues a push and waits for its answer, starting the tenant's worker when none runs.
+async fn queued_push(
+    queue: &std::sync::Arc<PushQueue>,
+    target: PushTarget,
+    tenant_id: i64,
+    job: PushJob,
+) -> Result<Vec<PushAck>> {
+    let (answer, start) = queue.enqueue(tenant_id, job);
+    if start {
+        // A task of its own: a request that goes away (the laptop hung up) must not stop the
+        // writing of the pushes queued behind it.
+        tokio::spawn(push_worker(queue.clone(), target, tenant_id));
+    }
+    answer
+        .await
+        .map_err(|_| ServerError::Pool("the push was not answered".into()))?
+}
+
+async fn push_worker(queue: std::sync::Arc<PushQueue>, target: PushTarget, tenant_id: i64) {
+    let mut guard = WorkerGuard {
+        queue: queue.clone(),
+        tenant_id,
+        done: false,
+    };
+    loop {
+        let batch = queue.next_batch(tenant_id);
+        if batch.is_empty() {
+            guard.done = true;
+            return;
+        }
+        let (mut jobs, answers): (Vec<PushJob>, Vec<PushAnswer>) = batch.into_iter().unzip();
+        if jobs.len() == 1 {
+            if let (Some(job), Some(answer)) = (jobs.pop(), answers.into_iter().next()) {
+                let _ = answer.send(target.write_one(tenant_id, job).await);
+            }
+            continue;
+        }
+        let jobs = std::sync::Arc::new(jobs);
+        match target.write(tenant_id, jobs.clone()).await {
+            Ok(all) if all.len() == answers.len() => {
+                for (acks, answer) in all.into_iter().zip(answers) {
+                    let _ = answer.send(Ok(acks));
+                }
+            }
+            _ => {
+                // Each on its own, so that the failure stays with the push that caused it.
+                let jobs =
+                    std::sync::Arc::try_unwrap(jobs).unwrap_or_else(|shared| (*shared).clone());
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = answer.send(target.write_one(tenant_id, job).await);
+                }
+            }
+        }
+    }
+}
+
+fn unanswered() -> ServerError {
+    ServerError::Pool("the push was not answered".into())
 }
 
 /// Gathers stored field rows (in any order) into one record change per record, in the order
@@ -514,5 +746,112 @@ impl RecordsBuilder {
 
     pub fn finish(self) -> Vec<wijkwerk_protocol::RecordChange> {
         self.records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wijkwerk_protocol::wire::PushOutcome;
+    use wijkwerk_protocol::{Hlc, NodeId, RecordChange, StampedValue};
+
+    const NOW: u64 = 1_800_000_000_000;
+    const LIMITS: PushLimits = PushLimits {
+        now_ms: NOW,
+        max_skew_ms: 300_000,
+    };
+
+    fn one_field(record: Uuid, value: &str, at: Hlc, client_seq: i64) -> PushChangeSet {
+        PushChangeSet {
+            client_seq,
+            tx_id: Uuid::now_v7(),
+            changes: vec![RecordChange {
+                entity: "contact".into(),
+                id: record,
+                fields: [(
+                    "name".to_owned(),
+                    StampedValue::new(serde_json::json!(value), at),
+                )]
+                .into_iter()
+                .collect(),
+            }],
+        }
+    }
+
+    /// Many laptops push the same field at once to two server processes (and one of them sends
+    /// its push twice at once, once to each): however the pushes are grouped into transactions, every applied changeset gets its own
+    /// sequence with none skipped, the retry is a duplicate of the same sequence, the newest
+    /// clock wins and every other value is in the conflict log exactly once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn pushes_arriving_together_are_each_decided_as_if_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = dir.path().join("s.db").display().to_string();
+        let mut databases = vec![sqlite];
+        if let Ok(url) = std::env::var("WIJKWERK_TEST_POSTGRES") {
+            databases.push(url);
+        }
+        for db in databases {
+            // Two storages over one database, as two server processes: each its own queue.
+            let two = [
+                std::sync::Arc::new(Storage::open(&db).await.unwrap()),
+                std::sync::Arc::new(Storage::open(&db).await.unwrap()),
+            ];
+            let storage = two[0].clone();
+            let tenant = storage
+                .add_tenant(&format!("samen-{}", Uuid::now_v7().simple()))
+                .await
+                .unwrap();
+            let record = Uuid::now_v7();
+            let laptops = 40u64;
+            let mut tasks = Vec::new();
+            for n in 0..=laptops {
+                // Laptop `laptops` sends laptop 0's push again (same client, same sequence).
+                let (client_n, value_n) = if n == laptops { (0, 0) } else { (n, n) };
+                let storage = two[(n as usize + usize::from(n == laptops)) % 2].clone();
+                tasks.push(tokio::spawn(async move {
+                    let client = Uuid::from_u128(client_n as u128 + 1);
+                    let at = Hlc::new(NOW - 1000 + value_n, 0, NodeId(value_n + 1));
+                    let set = one_field(record, &format!("waarde {value_n}"), at, 1);
+                    let acks = storage
+                        .push(tenant, client, vec![set], LIMITS)
+                        .await
+                        .unwrap();
+                    (client_n, acks)
+                }));
+            }
+            let mut applied = Vec::new();
+            let mut of_laptop_0 = Vec::new();
+            for task in tasks {
+                let (client_n, acks) = task.await.unwrap();
+                assert_eq!(acks.len(), 1);
+                if client_n == 0 {
+                    of_laptop_0.push(acks[0].outcome.clone());
+                }
+                if let PushOutcome::Applied { seq } = acks[0].outcome {
+                    applied.push(seq);
+                }
+            }
+            applied.sort();
+            assert_eq!(applied, (1..=laptops as i64).collect::<Vec<_>>());
+            of_laptop_0.sort_by_key(|o| matches!(o, PushOutcome::Duplicate { .. }));
+            match &of_laptop_0[..] {
+                [PushOutcome::Applied { seq: a }, PushOutcome::Duplicate { seq: d }] => {
+                    assert_eq!(a, d)
+                }
+                other => panic!("{other:?}"),
+            }
+            let page = storage
+                .pull(tenant, Default::default(), 1000)
+                .await
+                .unwrap();
+            assert_eq!(page.head, laptops as i64);
+            assert_eq!(page.records.len(), 1);
+            let name = &page.records[0].fields["name"];
+            assert_eq!(
+                name.value,
+                serde_json::json!(format!("waarde {}", laptops - 1))
+            );
+            assert_eq!(page.conflicts.len(), laptops as usize - 1);
+        }
     }
 }
