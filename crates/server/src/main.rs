@@ -163,7 +163,10 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 .with_writer(std::io::stderr)
                 .init();
             let storage = Storage::open(&db).await?;
-            storage.warm_up().await?;
+            // Best effort: a database that allows fewer connections still serves with those.
+            if let Err(e) = storage.warm_up().await {
+                tracing::warn!(error = %e, "could not open every database connection in advance");
+            }
             let kind = storage.kind();
             let state = AppState::new(storage, max_clock_skew * 1000);
             let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
