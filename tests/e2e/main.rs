@@ -727,7 +727,8 @@ fn sync_and_calendars_in_the_real_app() {
 }
 
 /// Resident memory of the app and every process under it (WebKit's web and network
-/// processes), in MB: the sum of RSS, and the sum of PSS (shared pages counted once).
+/// processes), in MB: the sum of RSS, and the sum of PSS (shared pages counted once). Prints each
+/// process's share.
 fn app_memory(app_name: &str) -> (f64, f64) {
     let mut parents = std::collections::HashMap::new();
     let mut names = std::collections::HashMap::new();
@@ -777,6 +778,13 @@ fn app_memory(app_name: &str) -> (f64, f64) {
         };
         rss += kb("Rss:");
         pss += kb("Pss:");
+        println!(
+            "  {:<24} {:6.0} MB PSS (anonymous {:5.0} MB, file {:5.0} MB)",
+            names.get(&pid).map(String::as_str).unwrap_or("?"),
+            kb("Pss:") as f64 / 1024.0,
+            kb("Pss_Anon:") as f64 / 1024.0,
+            kb("Pss_File:") as f64 / 1024.0,
+        );
     }
     (rss as f64 / 1024.0, pss as f64 / 1024.0)
 }
