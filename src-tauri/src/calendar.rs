@@ -250,35 +250,21 @@ pub struct HolidayKey {
 }
 
 /// Sets the dates of a region's school holiday (through the one write path; synced like every
-/// change). The first and last day, inclusive.
+/// change). The first and last day, inclusive; the core refuses a date that does not exist and a
+/// last day before the first, naming the field.
 pub fn set_holiday(
     state: &AppState,
     holiday: &HolidayKey,
     start_date: &str,
     end_date: &str,
 ) -> Result<SchoolHolidays, IpcError> {
-    let day = |text: &str, field: &str| {
-        text.parse::<jiff::civil::Date>().map_err(|_| IpcError {
-            code: "invalid".into(),
-            message: format!("Geen geldige datum: {text}."),
-            field: Some(field.into()),
-        })
-    };
-    let (start, end) = (day(start_date, "start_date")?, day(end_date, "end_date")?);
-    if end < start {
-        return Err(IpcError {
-            code: "invalid".into(),
-            message: "De laatste dag ligt voor de eerste.".into(),
-            field: Some("end_date".into()),
-        });
-    }
     state.with_store(|s| {
         s.set_school_holiday(
             &holiday.region,
             &holiday.school_year,
             &holiday.name,
-            &start.to_string(),
-            &end.to_string(),
+            start_date,
+            end_date,
         )
     })?;
     crate::sync::poke();
@@ -480,5 +466,21 @@ mod tests {
         assert_eq!(edited.end_date.to_string(), "2027-02-15");
         assert!(!edited.uncertain, "checked by the coordinator");
         assert_eq!(edited.source, "edited");
+
+        // Left out, then undone (its shipped dates set again): the shipped estimate once more.
+        let state = demo_state();
+        let store_drop =
+            state.with_store(|s| s.drop_school_holiday(&key.region, &key.school_year, &key.name));
+        assert!(store_drop.is_ok());
+        let start = estimated.start_date.to_string();
+        let end = estimated.end_date.to_string();
+        let after = set_holiday(&state, &key, &start, &end).unwrap();
+        let back = after
+            .holidays
+            .iter()
+            .find(|h| h.id == estimated.id)
+            .unwrap();
+        assert!(back.uncertain, "still an estimate: {back:?}");
+        assert_eq!(back.source, "shipped");
     }
 }

@@ -44,8 +44,8 @@ pub const PERIOD: Duration = Duration::from_secs(5 * 60);
 pub const BACKOFF_FIRST: Duration = Duration::from_secs(5);
 /// The longest wait between tries.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(5 * 60);
-/// The longest wait between rounds while the server cannot be reached (a round then costs one
-/// short `hello`, never the store).
+/// The longest nominal wait between rounds while the server cannot be reached (a round then
+/// costs one short `hello`, never the store); with the jitter about a minute (48–72 s).
 pub const OFFLINE_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// How far a wait may be drawn from its nominal length (±20 %), so that many laptops coming
 /// back online at once do not all knock at the same moment.
@@ -774,7 +774,8 @@ pub fn check_authority_file(text: &str, language: Language) -> Result<Option<Pat
     if text.is_empty() {
         return Ok(None);
     }
-    let file = PathBuf::from(text);
+    // Kept as an absolute path: read again at every round, whatever folder the app started in.
+    let file = std::fs::canonicalize(text).unwrap_or_else(|_| PathBuf::from(text));
     let refused = |nl: String, en: String| IpcError {
         code: "invalid".into(),
         message: match language {
@@ -935,7 +936,11 @@ pub fn save_sync_settings(
 ) -> Result<SyncSettings, IpcError> {
     let (language, file) = state.with_settings(|s| (s.language, token_file(s.file())));
     let server = normalise_server(&server, language)?;
-    let ca_file = check_authority_file(ca_file.as_deref().unwrap_or(""), language)?;
+    // Checked only when there is a server to trust it for: turning sync off always works.
+    let ca_file = match server {
+        Some(_) => check_authority_file(ca_file.as_deref().unwrap_or(""), language)?,
+        None => None,
+    };
     let token = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     if let Some(token) = &token {
         if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -1173,7 +1178,7 @@ mod tests {
         let text = pem.display().to_string();
         assert_eq!(
             check_authority_file(&format!("  {text} "), Language::Nl),
-            Ok(Some(pem.clone()))
+            Ok(Some(std::fs::canonicalize(&pem).unwrap()))
         );
         assert_eq!(check_authority_file("", Language::Nl), Ok(None));
 

@@ -433,7 +433,11 @@ fn run_once(
             })
         })
         .collect();
-    let mut laptops: Vec<Laptop> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+    // A laptop thread that panicked fails the run (its writes would otherwise go unchecked).
+    let mut laptops: Vec<Laptop> = handles
+        .into_iter()
+        .map(|h| h.join().expect("a laptop thread panicked"))
+        .collect();
     if let Some(killer) = killer {
         let _ = killer.join();
     }

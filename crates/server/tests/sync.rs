@@ -533,3 +533,15 @@ fn a_round_counts_as_applied_only_what_others_changed() {
     let again = b.sync(&server.url).unwrap();
     assert_eq!(again.applied_fields, 0, "{again:?}");
 }
+
+#[test]
+fn an_https_address_on_a_plain_http_port_is_offline_not_a_certificate_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut laptop = Laptop::new(dir.path(), "a", &token);
+    let wrong = server.url.replace("http://", "https://");
+    let err = laptop.sync(&wrong).unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+}

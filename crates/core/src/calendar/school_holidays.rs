@@ -137,6 +137,14 @@ impl Store {
             let (Ok(start), Ok(end)) = (start.parse::<Date>(), end.parse::<Date>()) else {
                 continue;
             };
+            // Set back to the shipped dates (an undone "leave out"): the shipped holiday, still
+            // an estimate where it was one.
+            if by_id
+                .get(&id)
+                .is_some_and(|h| h.start_date == start && h.end_date == end)
+            {
+                continue;
+            }
             by_id.insert(
                 id.clone(),
                 SchoolHoliday {

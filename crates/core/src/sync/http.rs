@@ -128,7 +128,9 @@ impl HttpTransport {
 }
 
 fn offline(e: ureq::Error) -> SyncError {
-    // A refused certificate comes as rustls's own error, or inside an I/O error.
+    // A refused certificate comes as rustls's own error, or inside an I/O error. Other TLS
+    // failures (a plain-HTTP port behind an https:// address, a network that breaks the
+    // handshake) are no matter of certificates: offline, tried again soon.
     let tls = match &e {
         ureq::Error::Rustls(reason) => Some(reason),
         ureq::Error::Io(io) => io
@@ -136,8 +138,14 @@ fn offline(e: ureq::Error) -> SyncError {
             .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
         _ => None,
     };
-    if let Some(reason) = tls {
+    if let Some(
+        reason @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented),
+    ) = tls
+    {
         return SyncError::Certificate(reason.to_string());
+    }
+    if let Some(reason) = tls {
+        return SyncError::Offline(format!("the secure connection failed: {reason}"));
     }
     SyncError::Offline(match e {
         ureq::Error::Timeout(_) => "no answer in time".to_owned(),
