@@ -370,7 +370,9 @@ pub fn open_data_folder(state: State<'_, AppState>, path: String) -> Result<AppS
             crate::error::text("no_folder"),
         ));
     }
-    let store = crate::data_folder::open_or_create(&dir)?;
+    let new =
+        state.with_settings(|s| crate::data_folder::NewStore::for_server(s.server.as_deref()));
+    let store = crate::data_folder::open_or_create(&dir, new)?;
     {
         let mut folder = state.folder();
         folder.data_folder = dir.clone();

@@ -5,8 +5,10 @@
 //! argument comes first for the same reason as in the `wijkwerk` CLI (whose `--data` reads the
 //! same variable): what is typed on the command line is the most specific wish.
 //!
-//! A folder without a store gets a new one, filled with the demo municipality, so that a first
-//! start shows a working app.
+//! A folder without a store gets a new one: filled with the demo municipality when no sync server
+//! is set, so that a first start shows a working app; empty when one is set, so that the
+//! municipality's data comes in from the server (a demo store never syncs: its fictional records
+//! must not reach a municipality's server).
 
 use crate::error::IpcError;
 use std::ffi::OsString;
@@ -62,13 +64,35 @@ pub fn from_environment(chosen: Option<PathBuf>) -> Result<PathBuf, IpcError> {
     resolve(std::env::args_os().skip(1), env, dirs::data_dir())
 }
 
-/// Opens the store in `dir`; where there is none yet, creates it with the demo municipality.
-pub fn open_or_create(dir: &Path) -> wijkwerk_core::Result<Store> {
+/// What a new store starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewStore {
+    /// The demo municipality (no sync server set).
+    Demo,
+    /// Nothing: the server fills it.
+    Empty,
+}
+
+impl NewStore {
+    /// The demo without a sync server, empty with one.
+    pub fn for_server(server: Option<&str>) -> NewStore {
+        match server {
+            Some(_) => NewStore::Empty,
+            None => NewStore::Demo,
+        }
+    }
+}
+
+/// Opens the store in `dir`; where there is none yet, creates it as `new` says.
+pub fn open_or_create(dir: &Path, new: NewStore) -> wijkwerk_core::Result<Store> {
     let file = dir.join(DATA_FILE);
     if file.exists() {
         return Store::open(dir);
     }
     let mut store = Store::init(dir)?;
+    if new == NewStore::Empty {
+        return Ok(store);
+    }
     // The demo is one transaction: on failure the new store is empty. It was made a moment ago
     // and holds nothing, so remove it, and the next start tries again.
     if let Err(error) = wijkwerk_core::demo::load_demo(&mut store, wijkwerk_core::today()) {
@@ -126,13 +150,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("nieuw");
         let today = wijkwerk_core::today();
-        let store = open_or_create(&folder).unwrap();
+        let store = open_or_create(&folder, NewStore::Demo).unwrap();
         assert_eq!(store.path(), folder.join(DATA_FILE));
+        assert!(store.is_demo().unwrap(), "a demo store never syncs");
         let overdue = store.overdue_count(today).unwrap();
         assert!(overdue > 0, "the demo has overdue action points");
         drop(store);
-        let again = open_or_create(&folder).unwrap();
+        let again = open_or_create(&folder, NewStore::Empty).unwrap();
         assert_eq!(again.overdue_count(today).unwrap(), overdue);
+    }
+
+    #[test]
+    fn with_a_sync_server_set_a_new_folder_starts_empty_for_the_server_to_fill() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = NewStore::for_server(Some("https://wijkwerk.bergen.nl"));
+        let store = open_or_create(&dir.path().join("nieuw"), new).unwrap();
+        assert_eq!(store.count(wijkwerk_core::Entity::Area).unwrap(), 0);
+        assert!(!store.is_demo().unwrap());
+        assert_eq!(NewStore::for_server(None), NewStore::Demo);
     }
 
     #[test]
@@ -140,7 +175,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(DATA_FILE);
         std::fs::write(&file, "dit is geen database, maar een boodschappenlijst\n").unwrap();
-        let error = IpcError::from(open_or_create(dir.path()).unwrap_err());
+        let error = IpcError::from(open_or_create(dir.path(), NewStore::Demo).unwrap_err());
         assert_eq!(error.code, "not_a_database");
         assert!(
             error.message.contains("geen gegevensbestand"),

@@ -28,12 +28,12 @@ use std::path::PathBuf;
 
 /// Opens the data folder and runs the app until its window closes.
 pub fn run() -> Result<(), tauri::Error> {
-    webview_defaults();
     let settings = settings::Settings::load(settings::Settings::default_file());
     error::set_language(settings.language);
     let state = match data_folder::from_environment(settings.data_folder.clone()) {
         Ok(dir) => {
-            let store = data_folder::open_or_create(&dir).map_err(IpcError::from);
+            let new = data_folder::NewStore::for_server(settings.server.as_deref());
+            let store = data_folder::open_or_create(&dir, new).map_err(IpcError::from);
             if let Err(error) = &store {
                 eprintln!("wijkwerk: {error}");
             }
@@ -89,18 +89,6 @@ pub fn run() -> Result<(), tauri::Error> {
             calendar::drop_school_holiday,
         ])
         .run(tauri::generate_context!())
-}
-
-/// WebKitGTK's renderer without DMA-BUF buffers, unless the user chose otherwise: measured with
-/// the 100,000-contact store under Xvfb, the app with its web processes took 288 MB instead of
-/// 393 MB (PSS), and the meetings list showed in 69 ms instead of 90 ms (p95), see
-/// `docs/benchmarks.md`; it is also the usual way around blank windows on some graphics drivers.
-/// Set before anything else runs, while the process has one thread.
-fn webview_defaults() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-    }
 }
 
 /// The window's web view keeps no caches meant for browsing between sites (the back/forward page

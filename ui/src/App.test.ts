@@ -34,7 +34,7 @@ describe('App', () => {
     expect(page.querySelector('nav a[aria-current="page"]')?.textContent).toBe('Vandaag');
   });
 
-  it('draws the screen again when a sync round brought records, but not while a field is being typed in', async () => {
+  it('says when colleagues\' changes came in, and draws the screen again only when asked', async () => {
     const { mockIPC } = await import('@tauri-apps/api/mocks');
     const { emit } = await import('@tauri-apps/api/event');
     let overviews = 0;
@@ -53,22 +53,19 @@ describe('App', () => {
     const sync = { phase: 'idle', server: 'https://x', waiting: 0, refused: 0, conflicts: 0,
       last_synced_at: null, last_error: null, last_error_code: null, next_attempt_at: null, progress: null };
     await emit('sync-state', { ...sync, received: 0 });
-    await settle();
-    const before = overviews;
     await emit('sync-state', { ...sync, received: 0 });
     await settle();
-    expect(overviews).toBe(before); // nothing new: nothing drawn again
+    expect(page.querySelector('[data-testid="fresh-data"]')).toBeNull(); // nothing new
+    const before = overviews;
 
-    const field = document.createElement('input');
-    page.appendChild(field);
-    field.focus();
     await emit('sync-state', { ...sync, received: 12 });
+    await settle(50);
+    expect(page.querySelector('[data-testid="fresh-data"]')?.textContent).toContain('collega');
+    expect(overviews).toBe(before); // not by itself: the screen may hold unsaved work
+    (page.querySelector('[data-testid="fresh-data-show"]') as HTMLButtonElement).click();
     await settle();
-    expect(overviews).toBe(before); // the user is typing: later
-    field.blur();
-    field.remove();
-    await settle(2100);
     expect(overviews).toBe(before + 1);
+    expect(page.querySelector('[data-testid="fresh-data"]')).toBeNull();
     expect(page.querySelector('h1')?.textContent).toBe('Vandaag');
   });
 

@@ -22,6 +22,7 @@ use crate::write::{pair_id, Fields, Write};
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::Span;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -89,8 +90,46 @@ pub fn load_demo_from(store: &mut Store, asset: &str, reference: Date) -> Result
         ));
     }
     let (batch, summary) = demo_writes(asset, reference)?;
+    // Marked first: a store that may hold the demo never syncs (see `Store::is_demo`).
+    store.mark_demo()?;
     store.write(batch)?;
     Ok(summary)
+}
+
+/// The `meta` key that marks a store holding a demo municipality.
+const DEMO_KEY: &str = "demo";
+
+impl Store {
+    /// Marks this store as holding a demo municipality: its fictional records must never reach a
+    /// municipality's server, so a sync round refuses it ([`crate::sync::SyncError::DemoStore`]).
+    pub fn mark_demo(&mut self) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, 'yes')",
+            [DEMO_KEY],
+        )?;
+        Ok(())
+    }
+
+    /// Whether this store holds a demo municipality that may not be synced.
+    pub fn is_demo(&self) -> Result<bool> {
+        let value: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [DEMO_KEY], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(value.as_deref() == Some("yes"))
+    }
+
+    /// Lets a demo store sync after all: for a training or test server that is meant to hold
+    /// the demo municipality, never for a municipality's own.
+    pub fn allow_demo_sync(&mut self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE meta SET value = 'training server' WHERE key = ?1",
+            [DEMO_KEY],
+        )?;
+        Ok(())
+    }
 }
 
 /// The writes that make up the demo, parents before children, and what they hold. Touches no

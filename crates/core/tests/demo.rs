@@ -512,3 +512,44 @@ fn broken_demo_data_is_an_error_not_a_panic_and_writes_nothing() {
     assert!(error.to_string().contains("does not exist"), "{error}");
     assert_eq!(store.count(Entity::Area).unwrap(), 0);
 }
+
+/// A transport that fails the test when asked anything.
+struct NoServer;
+
+impl wijkwerk_core::sync::Transport for NoServer {
+    fn hello(
+        &mut self,
+    ) -> Result<wijkwerk_core::protocol::wire::Hello, wijkwerk_core::sync::SyncError> {
+        panic!("a demo store asked the server")
+    }
+    fn push(
+        &mut self,
+        _: &wijkwerk_core::protocol::wire::PushRequest,
+    ) -> Result<wijkwerk_core::protocol::wire::PushResponse, wijkwerk_core::sync::SyncError> {
+        panic!("a demo store pushed")
+    }
+    fn pull(
+        &mut self,
+        _: wijkwerk_core::protocol::wire::Cursor,
+        _: usize,
+    ) -> Result<wijkwerk_core::protocol::wire::PullResponse, wijkwerk_core::sync::SyncError> {
+        panic!("a demo store pulled")
+    }
+}
+
+#[test]
+fn the_demo_never_goes_to_a_server_unless_the_store_is_meant_for_a_training_server() {
+    let (mut store, _) = demo_store(reference());
+    assert!(store.is_demo().unwrap());
+    let refused = store
+        .sync_round("https://wijkwerk.bergen.nl", &mut NoServer)
+        .expect_err("a demo store does not sync");
+    assert!(matches!(refused, wijkwerk_core::sync::SyncError::DemoStore));
+    assert_eq!(refused.code(), "demo");
+    assert_eq!(store.sync_status().unwrap().waiting, 1, "nothing lost");
+
+    store.allow_demo_sync().unwrap();
+    assert!(!store.is_demo().unwrap());
+    let empty = Store::in_memory().unwrap();
+    assert!(!empty.is_demo().unwrap(), "only the demo is marked");
+}

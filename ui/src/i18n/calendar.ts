@@ -15,10 +15,12 @@ export const nl = {
   'cal.reminder_hours_one': '{n} uur van tevoren',
   'cal.reminder_days': '{n} dagen van tevoren',
   'cal.reminder_days_one': '{n} dag van tevoren',
-  'cal.action_points_as': 'Vervaldatums van actiepunten als',
+  'cal.action_points_as': 'Streefdatums van actiepunten als',
+  'cal.action_points_scope':
+    'Alle actiepunten met een streefdatum in dit gebied, of waarbij de gekozen organisatie eigenaar of aanvrager is, ook afgeronde (als taak afgevinkt).',
   'cal.as_tasks': 'taken (in de takenlijst van Outlook, Herinneringen van Apple)',
   'cal.as_events': 'afspraken van een hele dag (alleen wat nog open staat)',
-  'cal.export_action_points': 'Exporteer vervaldatums naar agenda',
+  'cal.export_action_points': 'Exporteer streefdatums naar agenda',
   'cal.action_points_name': 'Actiepunten',
   'cal.import': 'Uitnodiging importeren',
   'cal.import_help': 'Kies een .ics-bestand of sleep het hierheen (Outlook, Google, Apple).',
@@ -81,6 +83,8 @@ export const en: typeof nl = {
   'cal.reminder_days': '{n} days before',
   'cal.reminder_days_one': '{n} day before',
   'cal.action_points_as': "Action points' due dates as",
+  'cal.action_points_scope':
+    'Every action point with a due date in this area, or with the chosen organisation as owner or requester, finished ones too (as tasks ticked off).',
   'cal.as_tasks': "tasks (in Outlook's task list, Apple's Reminders)",
   'cal.as_events': 'all-day appointments (only what is still open)',
   'cal.export_action_points': 'Export due dates to calendar',

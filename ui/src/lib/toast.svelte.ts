@@ -1,6 +1,7 @@
 // Short messages at the bottom of the window ("Actiepunt is verwijderd. Ongedaan maken"), read
 // out by screen readers. A message with an undo action stays a little longer. At most three are
-// shown: during fast work the oldest message without an undo (else the oldest) makes room.
+// shown: during fast work the oldest earlier message without an undo (else the oldest) makes
+// room; the newest always shows.
 
 export interface Toast {
   id: number;
@@ -29,7 +30,8 @@ export function showToast(
   const id = next++;
   let shown = [...list, { id, message, kind: options.kind ?? 'info' as const, undo: options.undo }];
   while (shown.length > MAX_TOASTS) {
-    const plain = shown.findIndex((toast) => !toast.undo);
+    // Never the one just added (it may be an error); of the others a plain one first.
+    const plain = shown.slice(0, -1).findIndex((toast) => !toast.undo);
     shown = shown.filter((_, i) => i !== (plain >= 0 ? plain : 0));
   }
   list = shown;

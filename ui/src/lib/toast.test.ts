@@ -14,4 +14,11 @@ describe('toasts', () => {
     expect(shown.length).toBe(MAX_TOASTS);
     expect(shown).toEqual(['Contact is verwijderd.', 'Opgeslagen 3', 'Opgeslagen 4']);
   });
+
+  it('always shows the newest, also when the others all have an undo', () => {
+    for (const n of [1, 2, 3]) showToast(`Verwijderd ${n}`, { undo: () => {} });
+    showToast('Opslaan mislukt.', { kind: 'error' });
+    const shown = toasts().map((t) => t.message);
+    expect(shown).toEqual(['Verwijderd 2', 'Verwijderd 3', 'Opslaan mislukt.']);
+  });
 });

@@ -51,6 +51,9 @@ pub enum SyncError {
     /// municipality's own authority not set) or not valid. Waiting does not help.
     #[error("the server's certificate is not trusted or not valid: {0}")]
     Certificate(String),
+    /// This store holds the demo municipality, whose fictional records never go to a server.
+    #[error("this data folder holds the demo municipality, which is never synced; open a new, empty data folder to work with the server")]
+    DemoStore,
     #[error("the server answered {status}: {message}")]
     Server {
         status: u16,
@@ -73,6 +76,7 @@ impl SyncError {
             SyncError::UnknownCursor => "unknown_cursor",
             SyncError::Protocol(_) => "protocol",
             SyncError::Certificate(_) => "certificate",
+            SyncError::DemoStore => "demo",
             SyncError::Server { .. } => "server",
             SyncError::Garbage(_) => "garbage",
             SyncError::Store(_) => "store",
@@ -213,6 +217,9 @@ impl Store {
         transport: &mut dyn Transport,
     ) -> Result<SyncReport, SyncError> {
         let started = Instant::now();
+        if self.is_demo()? {
+            return Err(SyncError::DemoStore);
+        }
         let client_id = self.client_id()?;
         self.conn
             .execute("UPDATE sync_state SET server = ?1 WHERE id = 1", [server])?;
