@@ -1,6 +1,6 @@
 //! The municipality's sync server for the end-to-end run: the real `wijkwerk-server` process on
-//! its embedded SQLite, over HTTPS with a certificate of the test's own certificate authority
-//! (the "own CA" a municipality may use), and a second laptop that syncs through the core.
+//! its embedded SQLite, over HTTPS with a certificate signed by the municipality's own
+//! certificate authority (made here), and a second laptop that syncs through the core.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -30,6 +30,38 @@ fn server_binary() -> PathBuf {
     bin
 }
 
+/// A municipality's own certificate authority (PEM) and a server certificate for 127.0.0.1
+/// signed by it, with its key (PEM): what a municipality with its own PKI has.
+fn municipal_certificates() -> (String, String, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().expect("a key for the authority");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("the authority's fields");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Gemeente Bergen CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_certificate = ca
+        .self_signed(&ca_key)
+        .expect("the authority's certificate");
+    let server_key = KeyPair::generate().expect("a key for the server");
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("the server's fields");
+    let server_certificate = server
+        .signed_by(&server_key, &Issuer::from_params(&ca, &ca_key))
+        .expect("the server's certificate, signed by the authority");
+    (
+        ca_certificate.pem(),
+        server_certificate.pem(),
+        server_key.serialize_pem(),
+    )
+}
+
 pub struct SyncServer {
     child: Option<Child>,
     db: String,
@@ -42,19 +74,24 @@ pub struct SyncServer {
 }
 
 impl SyncServer {
-    /// Makes the server's certificate, its database, a tenant and starts it.
+    /// Makes the municipality's certificate authority and the server's certificate signed by
+    /// it, the server's database and a tenant, and starts it.
     pub fn start(dir: &Path) -> SyncServer {
         std::fs::create_dir_all(dir).expect("server folder");
-        let certified =
-            rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-                .expect("a certificate");
-        let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
-        std::fs::write(&cert, certified.cert.pem()).expect("write the certificate");
-        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write the key");
+        let (authority, certificate, key) = municipal_certificates();
+        let (ca_file, cert, key_file) = (
+            dir.join("gemeente-ca.pem"),
+            dir.join("server.pem"),
+            dir.join("server.key"),
+        );
+        std::fs::write(&ca_file, authority).expect("write the authority's certificate");
+        std::fs::write(&cert, certificate).expect("write the certificate");
+        std::fs::write(&key_file, key).expect("write the key");
+        let key = key_file;
         let mut server = SyncServer {
             child: None,
             db: dir.join("server.db").display().to_string(),
-            ca_file: cert.clone(),
+            ca_file,
             cert,
             key,
             url: String::new(),
