@@ -8,7 +8,7 @@ use crate::error::IpcError;
 use crate::settings::{Language, Settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use tauri::State;
 use ts_rs::TS;
@@ -359,8 +359,9 @@ pub fn set_language(state: State<'_, AppState>, language: Language) -> Result<()
     settings.save()
 }
 
-/// Opens another data folder (creating a store with the demo where there is none), and
-/// remembers it for the next start. On failure the folder that was open stays open.
+/// Opens another data folder (creating a store where there is none: the demo, or empty when a
+/// sync server is set), and remembers it for the next start. On failure the folder that was open
+/// stays open.
 #[tauri::command(async)]
 pub fn open_data_folder(state: State<'_, AppState>, path: String) -> Result<AppStatus, IpcError> {
     let dir = PathBuf::from(path.trim());
@@ -370,6 +371,40 @@ pub fn open_data_folder(state: State<'_, AppState>, path: String) -> Result<AppS
             crate::error::text("no_folder"),
         ));
     }
+    open_folder(&state, dir)
+}
+
+/// The folder for the server's data beside the current one, when that holds the demo (which
+/// never syncs): `<folder>-gemeente`, or `-gemeente-2` and so on when that holds a demo too or
+/// cannot be opened.
+pub fn server_folder(current: &Path) -> Option<PathBuf> {
+    let name = current
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "wijkwerk".to_owned());
+    let parent = current.parent().unwrap_or(Path::new("."));
+    (1..100)
+        .map(|n| match n {
+            1 => parent.join(format!("{name}-gemeente")),
+            n => parent.join(format!("{name}-gemeente-{n}")),
+        })
+        .find(|dir| {
+            !dir.join(wijkwerk_core::store::DATA_FILE).exists()
+                || Store::open(dir).is_ok_and(|s| s.is_demo().is_ok_and(|demo| !demo))
+        })
+}
+
+/// "Nieuwe map voor de server": opens (or makes, empty) the folder for the server's data beside
+/// the demo's, so that a coordinator who tried the demo needs no path to start working.
+#[tauri::command(async)]
+pub fn open_server_folder(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+    let current = state.folder().data_folder.clone();
+    let dir = server_folder(&current)
+        .ok_or_else(|| IpcError::new("bad_request", crate::error::text("no_folder")))?;
+    open_folder(&state, dir)
+}
+
+fn open_folder(state: &AppState, dir: PathBuf) -> Result<AppStatus, IpcError> {
     let new =
         state.with_settings(|s| crate::data_folder::NewStore::for_server(s.server.as_deref()));
     let store = crate::data_folder::open_or_create(&dir, new)?;
@@ -383,13 +418,31 @@ pub fn open_data_folder(state: State<'_, AppState>, path: String) -> Result<AppS
         settings.data_folder = Some(dir);
         settings.save()?;
     }
-    crate::sync::folder_changed(&state);
-    Ok(status(&state))
+    crate::sync::folder_changed(state);
+    Ok(status(state))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_folder_is_beside_the_demo_and_never_another_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("wijkwerk");
+        let first = server_folder(&demo).unwrap();
+        assert_eq!(first, dir.path().join("wijkwerk-gemeente"));
+        // That one holds a demo as well: the next.
+        crate::data_folder::open_or_create(&first, crate::data_folder::NewStore::Demo).unwrap();
+        assert_eq!(
+            server_folder(&demo).unwrap(),
+            dir.path().join("wijkwerk-gemeente-2")
+        );
+        // An existing store of the server's is opened again.
+        let second = dir.path().join("wijkwerk-gemeente-2");
+        crate::data_folder::open_or_create(&second, crate::data_folder::NewStore::Empty).unwrap();
+        assert_eq!(server_folder(&demo).unwrap(), second);
+    }
 
     fn state_with(store: Result<Store, IpcError>) -> AppState {
         AppState::new(PathBuf::from("/data"), store, Settings::default())

@@ -73,6 +73,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::search,
             commands::set_language,
             commands::open_data_folder,
+            commands::open_server_folder,
             sync::sync_state,
             sync::sync_now,
             sync::sync_settings,

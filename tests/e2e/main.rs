@@ -420,7 +420,7 @@ fn sync_and_calendars_in_the_real_app() {
     // The app starts on a new folder (the demo, as no server is set yet), and works with the
     // server in a second one.
     let demo_folder = scratch.path().join("demo");
-    let data = scratch.path().join("data");
+    let data = scratch.path().join("demo-gemeente");
     let downloads = scratch.path().join("Downloads");
     std::fs::create_dir_all(&downloads).expect("a downloads folder");
     let shots = screenshot_folder(scratch.path());
@@ -474,9 +474,8 @@ fn sync_and_calendars_in_the_real_app() {
     window.click("[data-testid=sync-save]");
     window.wait_for_text_containing("[data-testid=sync-reason]", "voorbeeldgemeente", WAIT);
 
-    // A new, empty data folder: the server fills it at once.
-    window.type_into("[data-testid=new-folder]", &data.display().to_string());
-    window.click("[data-testid=new-folder] + button");
+    // One click makes a new, empty data folder beside the demo's: the server fills it at once.
+    window.click("[data-testid=sync-server-folder]");
     window.wait_for_text_containing(
         "[data-testid=sync-status-text]",
         "Gesynchroniseerd om",

@@ -142,6 +142,20 @@ describe('SyncStatus', () => {
     expect(offline.querySelector('[data-testid="sync-reason"]')).toBeNull();
   });
 
+  it('offers a new folder for the server when the demo was refused, and opens it', async () => {
+    let reloaded = 0;
+    const calls = mockCommands({
+      sync_state: { ...base, phase: 'error', last_error_code: 'demo', last_error: 'demo municipality' },
+      open_server_folder: { ...status, data_folder: '/home/an/wijkwerk-gemeente' },
+    });
+    const page = await render(SyncStatus, { onfolder: () => (reloaded += 1) });
+    expect(text(page, 'sync-reason')).toContain('voorbeeldgemeente');
+    (page.querySelector('[data-testid="sync-server-folder"]') as HTMLButtonElement).click();
+    await settle();
+    expect(calls.map((c) => c.cmd)).toContain('open_server_folder');
+    expect(reloaded).toBe(1);
+  });
+
   it('tries at once when the network comes back', async () => {
     const calls = mockCommands({
       sync_state: { ...base, phase: 'offline' },

@@ -34,7 +34,9 @@ export const nl = {
   'sync.reason.unknown_cursor': 'De server kent deze laptop niet meer; alles wordt opnieuw opgehaald.',
   'sync.reason.store': 'Het gegevensbestand gaf een fout.',
   'sync.reason.demo':
-    'Dit is de voorbeeldgemeente: die gaat nooit naar de server. Open bij Instellingen een nieuwe, lege gegevensmap; die vult zich vanaf de server.',
+    'Dit is de voorbeeldgemeente: die gaat nooit naar de server. Begin in een nieuwe, lege gegevensmap; die vult zich vanaf de server.',
+  'sync.server_folder': 'Nieuwe map voor de server',
+  'sync.server_folder_opened': 'Gegevensmap {folder} geopend; de server vult hem.',
   'sync.reason.other': 'Er ging iets mis; de melding staat hieronder.',
   'sync.settings_title': 'Synchronisatie met de gemeente',
   'sync.settings_help':
@@ -121,7 +123,9 @@ export const en: typeof nl = {
   'sync.reason.unknown_cursor': 'The server no longer knows this laptop; everything is fetched again.',
   'sync.reason.store': 'The data file gave an error.',
   'sync.reason.demo':
-    'This is the demo municipality: it never goes to the server. Open a new, empty data folder in Settings; the server fills it.',
+    'This is the demo municipality: it never goes to the server. Start in a new, empty data folder; the server fills it.',
+  'sync.server_folder': 'New folder for the server',
+  'sync.server_folder_opened': 'Data folder {folder} opened; the server fills it.',
   'sync.reason.other': 'Something went wrong; the message is below.',
   'sync.settings_title': 'Sync with the municipality',
   'sync.settings_help':

@@ -150,6 +150,9 @@ export const setLanguage = (language: Language) =>
 /** Opens another data folder (a new one gets the demo); the new status. */
 export const openDataFolder = (path: string) => call<AppStatus>('open_data_folder', { path });
 
+/** Opens (or makes, empty) the folder for the server's data beside the demo's. */
+export const openServerFolder = () => call<AppStatus>('open_server_folder');
+
 // Calendars (src-tauri/src/calendar.rs).
 
 /** Writes a calendar file into the downloads folder; where it went and what it holds. */
