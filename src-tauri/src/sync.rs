@@ -551,12 +551,13 @@ fn worker(app: &AppHandle, control: &Control) {
 fn run_round(state: &AppState, control: &Control) -> (Outcome, Option<String>, usize) {
     match round(state, control) {
         Ok(received) => (Outcome::Success, None, received),
-        Err((outcome, code)) => (outcome, code, 0),
+        Err((outcome, code, received)) => (outcome, code, received),
     }
 }
 
-/// A failed round: what it means for the schedule, and its code.
-type Failure = (Outcome, Option<String>);
+/// A failed round: what it means for the schedule, its code, and the fields its committed pages
+/// changed before it failed.
+type Failure = (Outcome, Option<String>, usize);
 
 fn round(state: &AppState, control: &Control) -> Result<usize, Failure> {
     let (server, file, ca_file) =
@@ -576,12 +577,13 @@ fn round(state: &AppState, control: &Control) -> Result<usize, Failure> {
         }
     };
     let Some(token) = token else {
-        return Err((Outcome::Auth, Some("no_token".into())));
+        return Err((Outcome::Auth, Some("no_token".into()), 0));
     };
-    let failed = |error: SyncError| -> Failure {
+    let failed_after = |error: SyncError, applied: usize| -> Failure {
         let _ = state.with_store(|s| s.record_sync_error(&error));
-        (classify(&error), Some(error.code().to_owned()))
+        (classify(&error), Some(error.code().to_owned()), applied)
     };
+    let failed = |error: SyncError| failed_after(error, 0);
     // First the round's own `hello`, with a short timeout and without the store: offline is
     // found out without keeping the other commands waiting. The round gets this answer rather
     // than asking again.
@@ -602,12 +604,15 @@ fn round(state: &AppState, control: &Control) -> Result<usize, Failure> {
         progress: SyncProgress::default(),
         report: &|progress| progress_update(control, progress),
     };
-    let result =
-        state.with_store(|s| Ok::<_, wijkwerk_core::Error>(s.sync_round(&server, &mut round)));
+    let result = state.with_store(|s| {
+        let result = s.sync_round(&server, &mut round);
+        Ok::<_, wijkwerk_core::Error>((result, s.last_round_applied()))
+    });
     match result {
-        Ok(Ok(report)) => Ok(report.applied_fields),
-        Ok(Err(error)) => Err(failed(error)),
-        Err(error) => Err((Outcome::Failed, Some(error.code))),
+        Ok((Ok(_), applied)) => Ok(applied),
+        // Pages applied before the failure changed what the window shows too.
+        Ok((Err(error), applied)) => Err(failed_after(error, applied)),
+        Err(error) => Err((Outcome::Failed, Some(error.code), 0)),
     }
 }
 

@@ -35,6 +35,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) clock: Clock,
     path: PathBuf,
+    /// Fields the last sync round changed here, also when it failed after some pages.
+    pub(crate) applied_in_round: usize,
 }
 
 impl std::fmt::Debug for Store {
@@ -79,6 +81,7 @@ impl Store {
             conn,
             clock: Clock::placeholder(),
             path: path.to_path_buf(),
+            applied_in_round: 0,
         };
         store.migrate().map_err(|e| match e {
             Error::Database(e) => classify(path, e),
@@ -102,6 +105,7 @@ impl Store {
             conn,
             clock: Clock::placeholder(),
             path: PathBuf::from(":memory:"),
+            applied_in_round: 0,
         };
         store.migrate()?;
         store.clock = Clock::load(&store.conn)?;

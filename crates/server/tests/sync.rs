@@ -545,3 +545,74 @@ fn an_https_address_on_a_plain_http_port_is_offline_not_a_certificate_matter() {
     let err = laptop.sync(&wrong).unwrap_err();
     assert!(matches!(err, SyncError::Offline(_)), "{err}");
 }
+
+/// A transport whose second pull page never arrives.
+struct SecondPageLost {
+    inner: wijkwerk_core::sync::http::HttpTransport,
+    pulls: usize,
+}
+
+impl wijkwerk_core::sync::Transport for SecondPageLost {
+    fn hello(&mut self) -> Result<wijkwerk_core::protocol::wire::Hello, SyncError> {
+        self.inner.hello()
+    }
+    fn push(
+        &mut self,
+        request: &wijkwerk_core::protocol::wire::PushRequest,
+    ) -> Result<wijkwerk_core::protocol::wire::PushResponse, SyncError> {
+        self.inner.push(request)
+    }
+    fn pull(
+        &mut self,
+        cursor: wijkwerk_core::protocol::wire::Cursor,
+        limit: usize,
+    ) -> Result<wijkwerk_core::protocol::wire::PullResponse, SyncError> {
+        self.pulls += 1;
+        if self.pulls == 2 {
+            return Err(SyncError::Offline("the connection broke".into()));
+        }
+        self.inner.pull(cursor, limit)
+    }
+}
+
+#[test]
+fn a_round_that_fails_after_some_pages_still_says_what_they_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let mut a = Laptop::new(dir.path(), "a", &token);
+    let mut b = Laptop::new(dir.path(), "b", &token);
+    // Four transactions of 2,000 contacts: more than one pull page (a page never splits one).
+    for batch in 0..4 {
+        let many = (0..2000)
+            .map(|n| {
+                wijkwerk_core::Write::create(
+                    Entity::Contact,
+                    fields(json!({"name": format!("Bewoner {batch}-{n}"), "phone": "072-000"})),
+                )
+            })
+            .collect();
+        a.store.write(many).unwrap();
+    }
+    a.sync(&server.url).unwrap();
+
+    let mut cut = SecondPageLost {
+        inner: wijkwerk_core::sync::http::HttpTransport::new(
+            &server.url,
+            &token,
+            std::time::Duration::from_secs(20),
+        )
+        .unwrap(),
+        pulls: 0,
+    };
+    let err = b.store.sync_round(&server.url, &mut cut).unwrap_err();
+    assert!(matches!(err, SyncError::Offline(_)), "{err}");
+    let applied = b.store.last_round_applied();
+    assert!(applied > 0, "the first page changed B's store");
+    assert_eq!(
+        b.store.count(Entity::Contact).unwrap() as usize * 2,
+        applied,
+        "two fields per contact of the first page"
+    );
+}

@@ -148,6 +148,13 @@ pub struct SyncStatus {
 }
 
 impl Store {
+    /// The fields the last sync round changed here with what others wrote: the report's
+    /// `applied_fields` when it completed, and also what its committed pages changed when it
+    /// failed after some of them.
+    pub fn last_round_applied(&self) -> usize {
+        self.applied_in_round
+    }
+
     /// The id this store pushes under; made on first use.
     pub fn client_id(&mut self) -> Result<Uuid, Error> {
         let found: Option<String> = self
@@ -217,6 +224,7 @@ impl Store {
         transport: &mut dyn Transport,
     ) -> Result<SyncReport, SyncError> {
         let started = Instant::now();
+        self.applied_in_round = 0;
         if self.is_demo()? {
             return Err(SyncError::DemoStore);
         }
@@ -437,6 +445,7 @@ impl Store {
                 Ok(())
             })?;
             report.applied_fields += merged.fields_applied;
+            self.applied_in_round += merged.fields_applied;
             if !page.more {
                 return Ok(());
             }
