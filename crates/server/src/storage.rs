@@ -140,6 +140,14 @@ impl Storage {
         }
     }
 
+    /// What group commit did since this storage was opened.
+    pub fn push_stats(&self) -> PushStats {
+        match self {
+            Storage::Sqlite(s) => s.pushes().stats(),
+            Storage::Postgres(s) => s.pushes().stats(),
+        }
+    }
+
     /// The changes after `cursor`, at most about `limit` fields (a server transaction is never
     /// split over two pages).
     pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
@@ -544,9 +552,46 @@ type PushAnswer = tokio::sync::oneshot::Sender<Result<Vec<PushAck>>>;
 pub struct PushQueue {
     /// Tenants with a running worker, and the pushes waiting for it.
     waiting: std::sync::Mutex<HashMap<i64, Vec<(PushJob, PushAnswer)>>>,
+    /// Pushes written in a transaction shared with others.
+    shared_pushes: std::sync::atomic::AtomicU64,
+    /// Shared transactions that failed, after which each push was written alone.
+    fallback_batches: std::sync::atomic::AtomicU64,
+    /// Tests: the next shared transaction fails (to prove the fall-back).
+    #[cfg(test)]
+    fail_next_shared: std::sync::atomic::AtomicBool,
+}
+
+/// What the push queue did since the storage was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushStats {
+    /// Pushes written in a transaction shared with others (group commit).
+    pub shared_pushes: u64,
+    /// Shared transactions that failed, after which each of their pushes was written alone.
+    pub fallback_batches: u64,
 }
 
 impl PushQueue {
+    fn stats(&self) -> PushStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        PushStats {
+            shared_pushes: self.shared_pushes.load(Relaxed),
+            fallback_batches: self.fallback_batches.load(Relaxed),
+        }
+    }
+
+    /// Whether a test asked for the next shared transaction to fail.
+    fn injected_failure(&self) -> bool {
+        #[cfg(test)]
+        {
+            self.fail_next_shared
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+        }
+        #[cfg(not(test))]
+        {
+            false
+        }
+    }
+
     /// Queues a push; returns where its answer will come, and whether the caller must start the
     /// tenant's worker (none was running).
     fn enqueue(
@@ -679,13 +724,28 @@ async fn push_worker(queue: std::sync::Arc<PushQueue>, target: PushTarget, tenan
             continue;
         }
         let jobs = std::sync::Arc::new(jobs);
-        match target.write(tenant_id, jobs.clone()).await {
+        let written = if queue.injected_failure() {
+            Err(ServerError::Pool(
+                "a shared transaction failed (test)".into(),
+            ))
+        } else {
+            target.write(tenant_id, jobs.clone()).await
+        };
+        match written {
             Ok(all) if all.len() == answers.len() => {
+                queue
+                    .shared_pushes
+                    .fetch_add(all.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                metrics::counter!("wijkwerk_push_shared_total").increment(all.len() as u64);
                 for (acks, answer) in all.into_iter().zip(answers) {
                     let _ = answer.send(Ok(acks));
                 }
             }
             _ => {
+                queue
+                    .fallback_batches
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                metrics::counter!("wijkwerk_push_batch_fallbacks_total").increment(1);
                 // Each on its own, so that the failure stays with the push that caused it.
                 let jobs =
                     std::sync::Arc::try_unwrap(jobs).unwrap_or_else(|shared| (*shared).clone());
@@ -852,6 +912,72 @@ mod tests {
                 serde_json::json!(format!("waarde {}", laptops - 1))
             );
             assert_eq!(page.conflicts.len(), laptops as usize - 1);
+        }
+    }
+
+    /// Pushes that queue up while the worker has not run yet share one transaction; when that
+    /// transaction fails, each is written alone and answered as if nothing had happened.
+    #[tokio::test(flavor = "current_thread")]
+    async fn queued_pushes_share_a_transaction_and_a_failed_one_falls_back_to_each_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut databases = vec![dir.path().join("q.db").display().to_string()];
+        if let Ok(url) = std::env::var("WIJKWERK_TEST_POSTGRES") {
+            databases.push(url);
+        }
+        for db in databases {
+            let storage = std::sync::Arc::new(Storage::open(&db).await.unwrap());
+            let tenant = storage
+                .add_tenant(&format!("rij-{}", Uuid::now_v7().simple()))
+                .await
+                .unwrap();
+            let record = Uuid::now_v7();
+            let round = |first: u64| {
+                // On one thread every task queues its push before the worker gets to run.
+                (first..first + 10)
+                    .map(|n| {
+                        let storage = storage.clone();
+                        tokio::spawn(async move {
+                            let client = Uuid::from_u128(n as u128 + 1);
+                            let at = Hlc::new(NOW - 1000 + n, 0, NodeId(n + 1));
+                            let set = one_field(record, &format!("waarde {n}"), at, 1);
+                            storage.push(tenant, client, vec![set], LIMITS).await
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut applied = Vec::new();
+            for task in round(0) {
+                match task.await.unwrap().unwrap()[0].outcome {
+                    PushOutcome::Applied { seq } => applied.push(seq),
+                    ref other => panic!("{other:?}"),
+                }
+            }
+            let stats = storage.push_stats();
+            assert!(stats.shared_pushes >= 2, "{stats:?}");
+            assert_eq!(stats.fallback_batches, 0);
+
+            if let Storage::Sqlite(s) = &*storage {
+                s.pushes()
+                    .fail_next_shared
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            } else if let Storage::Postgres(s) = &*storage {
+                s.pushes()
+                    .fail_next_shared
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            for task in round(10) {
+                match task.await.unwrap().unwrap()[0].outcome {
+                    PushOutcome::Applied { seq } => applied.push(seq),
+                    ref other => panic!("{other:?}"),
+                }
+            }
+            assert_eq!(storage.push_stats().fallback_batches, 1);
+            applied.sort();
+            assert_eq!(
+                applied,
+                (1..=20).collect::<Vec<i64>>(),
+                "no sequence lost or doubled"
+            );
         }
     }
 }
