@@ -91,6 +91,8 @@ pub struct AppStatus {
     pub version: String,
     /// Today where the coordinators work (`YYYY-MM-DD`).
     pub today: String,
+    /// The open store holds the demo municipality (which never syncs).
+    pub demo: bool,
 }
 
 pub fn status(state: &AppState) -> AppStatus {
@@ -101,6 +103,10 @@ pub fn status(state: &AppState) -> AppStatus {
         language: state.settings().language,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         today: wijkwerk_core::today().to_string(),
+        demo: folder
+            .store
+            .as_ref()
+            .is_ok_and(|store| store.is_demo().unwrap_or(false)),
     }
 }
 

@@ -89,6 +89,7 @@ fn a_coordinators_evening_in_the_real_app() {
     // First start: Vandaag on the demo municipality.
     window.wait_for_text("h1", "Vandaag", Duration::from_secs(60));
     window.wait_for("[data-testid=overdue-count]", WAIT);
+    window.wait_for_text_containing("[data-testid=demo-notice]", "voorbeeldgemeente", WAIT);
     let overdue_shown = window.text("[data-testid=overdue-count]");
     assert_eq!(
         window.text("[data-testid=data-folder]"),
@@ -479,6 +480,11 @@ fn sync_and_calendars_in_the_real_app() {
     window.wait_for_text_containing(
         "[data-testid=sync-status-text]",
         "Gesynchroniseerd om",
+        WAIT,
+    );
+    window.wait_for_text(
+        "[data-testid=settings-data-folder]",
+        &data.display().to_string(),
         WAIT,
     );
     check_accessibility(&window, "Instellingen (synchronisatie)", &mut violations);

@@ -69,6 +69,16 @@ describe('App', () => {
     expect(page.querySelector('h1')?.textContent).toBe('Vandaag');
   });
 
+  it('says on Vandaag when the data is the demo municipality', async () => {
+    mockCommands({ app_status: { ...status, demo: true }, today_overview: overview });
+    const page = await render(App, {});
+    expect(page.querySelector('[data-testid="demo-notice"]')?.textContent).toContain('voorbeeldgemeente');
+    cleanup();
+    mockCommands({ app_status: status, today_overview: overview });
+    const real = await render(App, {});
+    expect(real.querySelector('[data-testid="demo-notice"]')).toBeNull();
+  });
+
   it('speaks English when that was chosen', async () => {
     mockCommands({ app_status: { ...status, language: 'en' }, today_overview: overview });
 

@@ -384,6 +384,17 @@ pub struct PushJob {
     pub limits: PushLimits,
 }
 
+impl PushJob {
+    /// How many fields the push carries.
+    fn fields(&self) -> usize {
+        self.changesets
+            .iter()
+            .flat_map(|set| &set.changes)
+            .map(|change| change.fields.len())
+            .sum()
+    }
+}
+
 /// Every field the pushes touch, each once.
 pub fn push_keys(jobs: &[PushJob]) -> Vec<FieldKey> {
     let mut seen = std::collections::HashSet::new();
@@ -538,6 +549,9 @@ impl PushPlanner {
 /// How many changesets one database transaction takes from the queue (a single larger push
 /// still goes whole).
 const BATCH_CHANGESETS: usize = 10_000;
+/// How many fields one shared transaction takes at most (so that a burst of large pushes does not
+/// become one huge statement; a single larger push still goes whole).
+const BATCH_FIELDS: usize = 100_000;
 
 type PushAnswer = tokio::sync::oneshot::Sender<Result<Vec<PushAck>>>;
 
@@ -617,13 +631,18 @@ impl PushQueue {
             waiting.remove(&tenant_id);
             return Vec::new();
         }
-        let mut changesets = 0;
+        let (mut changesets, mut fields) = (0, 0);
         let mut take = 0;
         for (job, _) in queue.iter() {
-            if take > 0 && changesets + job.changesets.len() > BATCH_CHANGESETS {
+            let job_fields = job.fields();
+            if take > 0
+                && (changesets + job.changesets.len() > BATCH_CHANGESETS
+                    || fields + job_fields > BATCH_FIELDS)
+            {
                 break;
             }
             changesets += job.changesets.len();
+            fields += job_fields;
             take += 1;
         }
         queue.drain(..take).collect()

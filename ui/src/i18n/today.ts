@@ -2,6 +2,9 @@
 
 export const nl = {
   'today.this_week': 'Deze week',
+  'today.demo':
+    'Dit is de voorbeeldgemeente Bergen, om Wijkwerk te leren kennen; ze blijft op deze computer. Met de server van je gemeente werk je in een eigen, nieuwe gegevensmap.',
+  'today.demo_link': 'Synchronisatie instellen',
   'today.no_meetings': 'Geen vergaderingen deze week.',
   'today.no_visits': 'Geen bezoeken deze week.',
   'today.overdue': 'Actiepunten over tijd',
@@ -20,6 +23,9 @@ export const nl = {
 
 export const en: typeof nl = {
   'today.this_week': 'This week',
+  'today.demo':
+    'This is the demo municipality of Bergen, to get to know Wijkwerk; it stays on this computer. With your municipality’s server you work in a new data folder of its own.',
+  'today.demo_link': 'Set up sync',
   'today.no_meetings': 'No meetings this week.',
   'today.no_visits': 'No visits this week.',
   'today.overdue': 'Overdue action points',

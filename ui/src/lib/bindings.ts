@@ -228,7 +228,11 @@ store_error: IpcError | null, language: Language, version: string,
 /**
  * Today where the coordinators work (`YYYY-MM-DD`).
  */
-today: string, };
+today: string, 
+/**
+ * The open store holds the demo municipality (which never syncs).
+ */
+demo: boolean, };
 export type WriteRequest = { "op": "create", entity: string, 
 /**
  * An id made by the front end (so that later changes in the same batch can refer to

@@ -9,6 +9,7 @@ export const status: AppStatus = {
   language: 'nl',
   version: '0.1.0',
   today: '2026-01-14',
+  demo: false,
 };
 
 export interface Call {
