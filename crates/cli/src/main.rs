@@ -133,6 +133,10 @@ enum Command {
         /// Trust only this certificate authority (PEM), e.g. the municipality's own.
         #[arg(long, value_name = "FILE")]
         ca: Option<PathBuf>,
+        /// The server is a training server: a store with the demo municipality may sync with it
+        /// (from now on). Never for a municipality's own server.
+        #[arg(long)]
+        allow_demo: bool,
     },
     /// Where this store stands with its server: waiting changes, conflicts, last sync.
     SyncStatus,
@@ -471,7 +475,11 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             token,
             timeout,
             ca,
+            allow_demo,
         } => {
+            if allow_demo {
+                store.allow_demo_sync()?;
+            }
             let server = match server.or(store.sync_status()?.server) {
                 Some(server) => server,
                 None => {

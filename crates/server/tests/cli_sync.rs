@@ -732,3 +732,34 @@ fn sync_reports_what_moved_and_conflicts_lists_the_value_that_lost() {
     assert_eq!(round["report"]["pushed_transactions"], 1, "{round}");
     assert!(round["status"]["last_error"].is_null(), "{round}");
 }
+
+#[test]
+fn the_demo_municipality_syncs_only_with_a_training_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let demo = dir.path().join("demo");
+    ok(&demo, &["init", "--demo"]);
+
+    // Refused before anything goes out, with what to do instead.
+    let error = refused(&demo, &sync_args(&server.url, &token));
+    assert_eq!(error["code"], "demo", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("--allow-demo"),
+        "{error}"
+    );
+    assert!(waiting(&demo) > 0, "the demo still waits");
+
+    // Said to be a training server: the demo goes, and another laptop gets it.
+    let mut args = sync_args(&server.url, &token).to_vec();
+    args.push("--allow-demo");
+    let round = ok(&demo, &args);
+    assert!(
+        round["report"]["pushed_transactions"].as_i64().unwrap() >= 1,
+        "{round}"
+    );
+    let other = new_laptop(dir.path(), "b");
+    sync(&other, &server.url, &token);
+    assert_eq!(export(&other), export(&demo));
+}

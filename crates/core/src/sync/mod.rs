@@ -52,7 +52,7 @@ pub enum SyncError {
     #[error("the server's certificate is not trusted or not valid: {0}")]
     Certificate(String),
     /// This store holds the demo municipality, whose fictional records never go to a server.
-    #[error("this data folder holds the demo municipality, which is never synced; open a new, empty data folder to work with the server")]
+    #[error("this data folder holds the demo municipality, which is never synced; open a new, empty data folder to work with the server (for a training server: `sync --allow-demo`)")]
     DemoStore,
     #[error("the server answered {status}: {message}")]
     Server {
