@@ -200,18 +200,22 @@ impl From<ImportError> for IpcError {
     }
 }
 
+/// The school-holiday region asked for, else the municipality's (else `noord`).
+fn school_region(state: &AppState, region: Option<String>) -> Result<String, IpcError> {
+    match region.filter(|r| !r.is_empty()) {
+        Some(region) => Ok(region),
+        None => Ok(state
+            .with_store(|s| s.school_region())?
+            .unwrap_or_else(|| "noord".to_owned())),
+    }
+}
+
 fn plan_request(
     state: &AppState,
     year: i16,
     region: Option<String>,
 ) -> Result<PlanRequest, IpcError> {
-    let region = match region.filter(|r| !r.is_empty()) {
-        Some(region) => region,
-        None => state
-            .with_store(|s| s.school_region())?
-            .unwrap_or_else(|| "noord".to_owned()),
-    };
-    Ok(PlanRequest::new(year, &region))
+    Ok(PlanRequest::new(year, &school_region(state, region)?))
 }
 
 /// The school holidays the planner avoids, of one region.
@@ -226,7 +230,7 @@ fn school_holidays_of(
     state: &AppState,
     region: Option<String>,
 ) -> Result<SchoolHolidays, IpcError> {
-    let region = plan_request(state, 2000, region)?.region;
+    let region = school_region(state, region)?;
     let holidays = state.with_store(|s| s.school_holidays(Some(&region)))?;
     Ok(SchoolHolidays { region, holidays })
 }

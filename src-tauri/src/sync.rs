@@ -795,13 +795,12 @@ pub fn check_authority_file(text: &str, language: Language) -> Result<Option<Pat
             format!("The file {text} cannot be read ({e})."),
         )
     })?;
-    HttpTransport::with_authority("https://wijkwerk.invalid", "", HELLO_TIMEOUT, Some(&pem))
-        .map_err(|_| {
-            refused(
-                format!("{text} is geen certificaat in PEM-vorm (-----BEGIN CERTIFICATE-----)."),
-                format!("{text} is not a certificate in PEM form (-----BEGIN CERTIFICATE-----)."),
-            )
-        })?;
+    wijkwerk_core::sync::http::check_authority(&pem).map_err(|_| {
+        refused(
+            format!("{text} is geen certificaat in PEM-vorm (-----BEGIN CERTIFICATE-----)."),
+            format!("{text} is not a certificate in PEM form (-----BEGIN CERTIFICATE-----)."),
+        )
+    })?;
     Ok(Some(file))
 }
 

@@ -15,6 +15,33 @@ fn fields(value: Value) -> Fields {
     }
 }
 
+/// A server on a new database with one tenant, and two laptops of a coordinator of it.
+struct TwoLaptops {
+    dir: tempfile::TempDir,
+    db: String,
+    server: Server,
+    token: String,
+    a: Laptop,
+    b: Laptop,
+}
+
+fn two_laptops() -> TwoLaptops {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (_, token) = tenant_with_user(&db, "coordinator");
+    let a = Laptop::new(dir.path(), "a", &token);
+    let b = Laptop::new(dir.path(), "b", &token);
+    TwoLaptops {
+        dir,
+        db,
+        server,
+        token,
+        a,
+        b,
+    }
+}
+
 /// Syncs every laptop until a full pass moves nothing new, then checks they all hold the same.
 fn converge(server: &Server, laptops: &mut [&mut Laptop]) {
     for _ in 0..2 {
@@ -30,12 +57,14 @@ fn converge(server: &Server, laptops: &mut [&mut Laptop]) {
 
 #[test]
 fn concurrent_edits_converge_and_every_overwritten_value_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        token: _,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
 
     let kern = a
         .store
@@ -142,12 +171,14 @@ fn concurrent_edits_converge_and_every_overwritten_value_is_kept() {
 
 #[test]
 fn keep_mine_restores_the_lost_value_everywhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        token: _,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
     let contact = a
         .store
         .create(Entity::Contact, fields(json!({"name": "Els"})))
@@ -179,12 +210,14 @@ fn keep_mine_restores_the_lost_value_everywhere() {
 
 #[test]
 fn a_killed_server_loses_nothing_and_sync_resumes() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let mut server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir: _dir,
+        db,
+        mut server,
+        token: _,
+        mut a,
+        mut b,
+    } = two_laptops();
     for i in 0..20 {
         a.store
             .create(
@@ -220,12 +253,14 @@ fn a_server_restored_from_an_older_backup_gets_everything_back() {
         // test command (pg_dump and restore).
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let mut server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir,
+        db,
+        mut server,
+        token,
+        mut a,
+        mut b,
+    } = two_laptops();
     a.store
         .create(Entity::Contact, fields(json!({"name": "Voor de back-up"})))
         .unwrap();
@@ -513,12 +548,14 @@ fn the_kernbezoek_calendar_is_served_at_a_secret_revocable_address() {
 
 #[test]
 fn a_round_counts_as_applied_only_what_others_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        token: _,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
 
     a.store
         .create(Entity::Contact, fields(json!({"name": "Els Bakker"})))
@@ -577,12 +614,14 @@ impl wijkwerk_core::sync::Transport for SecondPageLost {
 
 #[test]
 fn a_round_that_fails_after_some_pages_still_says_what_they_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (_, token) = tenant_with_user(&db, "coordinator");
-    let mut a = Laptop::new(dir.path(), "a", &token);
-    let mut b = Laptop::new(dir.path(), "b", &token);
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        token,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
     // Four transactions of 2,000 contacts: more than one pull page (a page never splits one).
     for batch in 0..4 {
         let many = (0..2000)

@@ -21,6 +21,29 @@ pub struct HttpTransport {
     agent: ureq::Agent,
 }
 
+/// The certificates of a certificate authority file (PEM); refused when it holds none.
+fn authority_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, SyncError> {
+    let certificates = ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SyncError::Certificate(format!("the certificate authority file: {e}")))?;
+    if certificates.is_empty() {
+        return Err(SyncError::Certificate(
+            "the certificate authority file holds no certificate".into(),
+        ));
+    }
+    Ok(certificates)
+}
+
+/// Checks a certificate authority file (PEM) as [`HttpTransport::with_authority`] will read it.
+pub fn check_authority(pem: &[u8]) -> Result<(), SyncError> {
+    authority_certificates(pem).map(|_| ())
+}
+
 impl HttpTransport {
     /// A transport to `server` (`https://wijkwerk.gemeente.nl` or `http://127.0.0.1:8443`),
     /// trusting the usual public certificate authorities.
@@ -46,21 +69,7 @@ impl HttpTransport {
             .timeout_global(Some(timeout))
             .http_status_as_error(false);
         if let Some(pem) = ca_pem {
-            let certificates = ureq::tls::parse_pem(pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
-                    Ok(_) => None,
-                    Err(e) => Some(Err(e)),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| {
-                    SyncError::Certificate(format!("the certificate authority file: {e}"))
-                })?;
-            if certificates.is_empty() {
-                return Err(SyncError::Certificate(
-                    "the certificate authority file holds no certificate".into(),
-                ));
-            }
+            let certificates = authority_certificates(pem)?;
             config = config.tls_config(
                 ureq::tls::TlsConfig::builder()
                     .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
