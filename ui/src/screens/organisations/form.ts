@@ -1,7 +1,8 @@
 // Small helpers the Organisaties and Contacten forms share.
 
-import { appStatus, type IpcError } from '../../lib/ipc';
+import { appStatus, createRecord, updateRecord, type EntityName, type IpcError } from '../../lib/ipc';
 import { todayInAmsterdam } from '../../lib/format';
+import { attempt } from '../../lib/records';
 
 /** Today where the coordinators work, as the Rust side says it (or the laptop's clock in
  * Amsterdam when that cannot be asked). */
@@ -37,4 +38,18 @@ export function refusal(field: string, message: string): IpcError {
 /** The error to show above a form: one that does not belong to any of its fields. */
 export function formError(error: IpcError | null, fields: string[]): string | null {
   return error && (error.field === null || !fields.includes(error.field)) ? error.message : null;
+}
+
+/** Saves a form's fields: into the record `id` when there is one, else as a new record. Gives
+ * the record's id, or the refusal as an IpcError. */
+export function saveRecord(
+  entity: EntityName,
+  id: string | undefined,
+  fields: Record<string, unknown>,
+): Promise<{ ok: string } | { error: IpcError }> {
+  return attempt(async () => {
+    if (id === undefined) return createRecord(entity, fields);
+    await updateRecord(entity, id, fields);
+    return id;
+  });
 }
