@@ -45,6 +45,9 @@ const VALUE_LISTS: &[(&str, &[&str])] = &[
     ),
     ("ACTION_POINT_EVENT_KINDS", schema::ACTION_POINT_EVENT_KINDS),
     ("SCHOOL_REGIONS", schema::SCHOOL_REGIONS),
+    ("AGREEMENT_STATUSES", schema::AGREEMENT_STATUSES),
+    ("PARTICIPATION_STEPS", schema::PARTICIPATION_STEPS),
+    ("PROJECT_STATUSES", schema::PROJECT_STATUSES),
 ];
 
 /// `meeting_status` → `MeetingStatus`; `agenda_item` → `AgendaItem`.
@@ -73,7 +76,8 @@ fn list_type_name(list: &str) -> String {
 
 fn field_type(kind: FieldKind) -> String {
     match kind {
-        FieldKind::Int(..) => "number".into(),
+        // Money is whole cents as read back; a write may also give euros as text.
+        FieldKind::Int(..) | FieldKind::Money { .. } => "number".into(),
         FieldKind::RefList(_) => "string[]".into(),
         FieldKind::Enum(values) => VALUE_LISTS
             .iter()

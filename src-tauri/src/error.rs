@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use ts_rs::TS;
+use wijkwerk_core::error::Expected;
 use wijkwerk_core::{Error, Invalid};
 
 /// A failed command, as the front end sees it: `{"code": "...", "message": "...", "field": ...}`.
@@ -109,7 +110,58 @@ fn dutch_reason(reason: &Invalid) -> String {
         }
         Invalid::UnknownField => "Dit veld bestaat niet.".into(),
         Invalid::EndBeforeStart => "Het einde ligt voor het begin.".into(),
+        Invalid::Money(got) => {
+            format!("Geen bedrag in euro's: {got:?}. Schrijf bijvoorbeeld 1234,56 of 1.234,56.")
+        }
+        Invalid::SubCent(got) => {
+            format!("Een bedrag heeft hoogstens twee cijfers achter de komma: {got:?}.")
+        }
+        Invalid::Negative => "Het bedrag mag niet negatief zijn.".into(),
+        Invalid::Zero => "Het bedrag mag niet nul zijn.".into(),
+        Invalid::WrongKind { expected } => format!(
+            "Kies {}.",
+            match expected {
+                Expected::Department => "een afdeling van de gemeente",
+                Expected::Kernoverleg => "een kernoverleg",
+                Expected::Municipality => "de gemeente (het hoogste gebied)",
+                Expected::KernOrWijk => "een kern of een wijk",
+            }
+        ),
+        Invalid::OutsidePeriod { start, end } => format!(
+            "De datum valt buiten de looptijd van het project ({} tot en met {}).",
+            dutch_date(start),
+            dutch_date(end)
+        ),
+        Invalid::MilestonesOutside { date } => format!(
+            "Het project heeft mijlpalen buiten deze looptijd (de eerste op {}). \
+             Verplaats die eerst.",
+            dutch_date(date)
+        ),
+        Invalid::AdoptedOnRequired => {
+            "Vul de datum in waarop de overeenkomst is vastgesteld.".into()
+        }
+        Invalid::NotTheCommitments { field } => format!(
+            "Een betaling op een toekenning komt uit hetzelfde {}.",
+            if *field == "werkkapitaal" {
+                "werkkapitaal"
+            } else {
+                "kernoverleg"
+            }
+        ),
         Invalid::Rule(rule) => format!("{rule}."),
+    }
+}
+
+/// `2027-03-01` as `1-3-2027`; anything else as it is.
+fn dutch_date(date: &str) -> String {
+    let parts: Vec<&str> = date.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => format!(
+            "{}-{}-{y}",
+            d.trim_start_matches('0'),
+            m.trim_start_matches('0')
+        ),
+        _ => date.to_owned(),
     }
 }
 

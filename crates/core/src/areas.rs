@@ -45,3 +45,104 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// The area tree in memory, for the questions budgets and reports ask of it: an area's
+/// inhabitants (its own count, else the sum of its children's), the kern an area lies in, and
+/// whether one area lies inside another.
+#[derive(Debug, Clone, Default)]
+pub struct AreaIndex {
+    nodes: std::collections::HashMap<String, AreaNode>,
+    children: std::collections::HashMap<String, Vec<String>>,
+    /// Areas in tree order.
+    order: Vec<String>,
+}
+
+impl AreaIndex {
+    pub fn new(tree: Vec<AreaNode>) -> AreaIndex {
+        let mut index = AreaIndex::default();
+        for node in tree {
+            if let Some(parent) = &node.parent_id {
+                index
+                    .children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(node.id.clone());
+            }
+            index.order.push(node.id.clone());
+            index.nodes.insert(node.id.clone(), node);
+        }
+        index
+    }
+
+    pub fn get(&self, id: &str) -> Option<&AreaNode> {
+        self.nodes.get(id)
+    }
+
+    /// Every area in tree order.
+    pub fn all(&self) -> impl Iterator<Item = &AreaNode> {
+        self.order.iter().filter_map(|id| self.nodes.get(id))
+    }
+
+    /// The inhabitants of an area: its own count where it has one, else the sum over its
+    /// children (a kern without a count has the sum of its wijken).
+    pub fn inhabitants(&self, id: &str) -> i64 {
+        self.inhabitants_at(id, 0)
+    }
+
+    fn inhabitants_at(&self, id: &str, depth: usize) -> i64 {
+        if depth > 32 {
+            return 0;
+        }
+        match self.nodes.get(id).and_then(|n| n.inhabitants) {
+            Some(count) => count,
+            None => self
+                .children
+                .get(id)
+                .map(|c| c.iter().map(|c| self.inhabitants_at(c, depth + 1)).sum())
+                .unwrap_or(0),
+        }
+    }
+
+    /// The area itself and its ancestors, nearest first.
+    pub fn ancestors(&self, id: &str) -> impl Iterator<Item = &AreaNode> + '_ {
+        let mut next = self.nodes.get(id);
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            let node = next?;
+            steps += 1;
+            next = if steps > 32 {
+                None
+            } else {
+                node.parent_id.as_deref().and_then(|p| self.nodes.get(p))
+            };
+            Some(node)
+        })
+    }
+
+    /// The kern (area of kind `core`) the area is or lies in.
+    pub fn kern_of(&self, id: &str) -> Option<&AreaNode> {
+        self.ancestors(id).find(|a| a.kind == "core")
+    }
+
+    /// Whether `id` is `within` or lies inside it.
+    pub fn is_within(&self, id: &str, within: &str) -> bool {
+        self.ancestors(id).any(|a| a.id == within)
+    }
+
+    /// The municipality (the root of kind `municipality`) the area lies in.
+    pub fn municipality_of(&self, id: &str) -> Option<&AreaNode> {
+        self.ancestors(id).find(|a| a.kind == "municipality")
+    }
+
+    /// The kernen, in tree order.
+    pub fn kernen(&self) -> impl Iterator<Item = &AreaNode> {
+        self.all().filter(|a| a.kind == "core")
+    }
+}
+
+impl Store {
+    /// The area tree as an [`AreaIndex`].
+    pub fn area_index(&self) -> Result<AreaIndex> {
+        Ok(AreaIndex::new(self.area_tree()?))
+    }
+}

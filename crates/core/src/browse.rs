@@ -210,8 +210,9 @@ impl Filter {
     fn text(&mut self, entity: Entity, text: &Option<String>) {
         if let Some(query) = text.as_deref().and_then(fts_query) {
             let clause = format!(
-                "{}.local_seq * 16 + {} IN (SELECT rowid FROM search WHERE search MATCH ?)",
+                "{}.local_seq * {} + {} IN (SELECT rowid FROM search WHERE search MATCH ?)",
                 self.alias,
+                crate::search_index::DOC_ROWID_STRIDE,
                 entity.code()
             );
             self.add(&clause, query);

@@ -98,8 +98,50 @@ pub enum Invalid {
     UnknownField,
     #[error("ends before it starts")]
     EndBeforeStart,
+    #[error("is not an amount in euros: {0:?}")]
+    Money(String),
+    #[error("has more than two decimals (amounts are whole cents): {0:?}")]
+    SubCent(String),
+    #[error("must not be negative")]
+    Negative,
+    #[error("must not be zero")]
+    Zero,
+    #[error("must be {expected}")]
+    WrongKind { expected: Expected },
+    #[error("lies outside the project's period ({start} to {end})")]
+    OutsidePeriod { start: String, end: String },
+    #[error("the project has milestones outside this period (the first on {date})")]
+    MilestonesOutside { date: String },
+    #[error("is required once the agreement is adopted (vastgesteld)")]
+    AdoptedOnRequired,
+    #[error("must be the {field} of the commitment it pays against")]
+    NotTheCommitments { field: &'static str },
     #[error("{0}")]
     Rule(String),
+}
+
+/// What kind of record a reference must point to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// An organisation of kind `department`.
+    Department,
+    /// An organisation of kind `kernoverleg`.
+    Kernoverleg,
+    /// An area of kind `municipality`.
+    Municipality,
+    /// An area of kind `core` or `district`.
+    KernOrWijk,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Expected::Department => "a department",
+            Expected::Kernoverleg => "a kernoverleg",
+            Expected::Municipality => "a municipality",
+            Expected::KernOrWijk => "a kern or a wijk",
+        })
+    }
 }
 
 impl Error {

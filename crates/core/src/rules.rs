@@ -1,7 +1,7 @@
 //! The entities' own rules beyond single fields: defaults for new records and checks across
 //! fields (an end never before its start, an area's parent above it, ...).
 
-use crate::error::{Error, Invalid, Result};
+use crate::error::{Error, Expected, Invalid, Result};
 use crate::row;
 use crate::schema::{area_rank, Entity, ICAL_SEQUENCE_MAX};
 use crate::values;
@@ -29,6 +29,40 @@ pub(crate) fn fill_defaults(ctx: &Context<'_>, entity: Entity, fields: &mut Fiel
             default("opened_on", ctx.today.to_string().into());
         }
         Entity::ActionPointEvent => default("at", ctx.now.to_string().into()),
+        Entity::Agreement => default("status", "concept".into()),
+        Entity::Project => {
+            default("status", "idee".into());
+            default("participation_step", "informeren".into());
+        }
+        Entity::BudgetAdjustment | Entity::Commitment => {
+            default("date", ctx.today.to_string().into())
+        }
+        Entity::Payment => {
+            default("date", ctx.today.to_string().into());
+            // A payment against a commitment comes from the same werkkapitaal.
+            let commitment = fields
+                .get("commitment_id")
+                .and_then(Value::as_str)
+                .map(|id| id.trim().to_owned());
+            if let Some(commitment_id) = commitment {
+                let found: Option<(Option<String>, Option<String>)> = ctx
+                    .conn
+                    .prepare_cached(
+                        "SELECT budget_id, kernoverleg_id FROM commitment WHERE id = ?1",
+                    )?
+                    .query_row([&commitment_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((budget, kernoverleg)) = found {
+                    for (name, value) in [("budget_id", budget), ("kernoverleg_id", kernoverleg)] {
+                        if let Some(value) = value {
+                            if fields.get(name).is_none_or(Value::is_null) {
+                                fields.insert(name.to_owned(), value.into());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         Entity::AgendaItem | Entity::Stop => {
             let (parent, table) = if entity == Entity::AgendaItem {
                 ("meeting_id", "agenda_item")
@@ -177,6 +211,140 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
                 return fail("comment", Invalid::Required);
             }
         }
+        Entity::Agreement => {
+            if let Some(area) = text("area_id") {
+                let kind = kind_of(ctx, "area", area)?;
+                if !matches!(kind.as_deref(), Some("core" | "district")) {
+                    return fail(
+                        "area_id",
+                        Invalid::WrongKind {
+                            expected: Expected::KernOrWijk,
+                        },
+                    );
+                }
+            }
+            check_kernoverleg(ctx, entity, fields, "kernoverleg_id")?;
+            if let (Some(start), Some(end)) = (text("period_start"), text("period_end")) {
+                if end < start {
+                    return fail("period_end", Invalid::EndBeforeStart);
+                }
+            }
+            if text("status") != Some("concept") && text("adopted_on").is_none() {
+                return fail("adopted_on", Invalid::AdoptedOnRequired);
+            }
+        }
+        Entity::Project => {
+            if let Some(department) = text("department_id") {
+                if kind_of(ctx, "organisation", department)?.as_deref() != Some("department") {
+                    return fail(
+                        "department_id",
+                        Invalid::WrongKind {
+                            expected: Expected::Department,
+                        },
+                    );
+                }
+            }
+            let (start, end) = (text("start_date"), text("end_date"));
+            if let (Some(start), Some(end)) = (start, end) {
+                if end < start {
+                    return fail("end_date", Invalid::EndBeforeStart);
+                }
+            }
+            if start.is_some() || end.is_some() {
+                // Milestones stay inside the period: the first that would fall outside it.
+                let outside: Option<String> = ctx
+                    .conn
+                    .prepare_cached(
+                        "SELECT min(date) FROM milestone WHERE project_id = ?1 AND deleted = 0
+                           AND (date < ?2 OR date > ?3)",
+                    )?
+                    .query_row(
+                        (
+                            id.to_string(),
+                            start.unwrap_or("0000-00-00"),
+                            end.unwrap_or("9999-99-99"),
+                        ),
+                        |r| r.get(0),
+                    )?;
+                if let Some(date) = outside {
+                    let field = match start {
+                        Some(start) if date.as_str() < start => "start_date",
+                        _ => "end_date",
+                    };
+                    return fail(field, Invalid::MilestonesOutside { date });
+                }
+            }
+        }
+        Entity::Milestone => {
+            if let (Some(project), Some(date)) = (text("project_id"), text("date")) {
+                let period: Option<(Option<String>, Option<String>)> = ctx
+                    .conn
+                    .prepare_cached("SELECT start_date, end_date FROM project WHERE id = ?1")?
+                    .query_row([project], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((start, end)) = period {
+                    let before = start.as_deref().is_some_and(|s| date < s);
+                    let after = end.as_deref().is_some_and(|e| date > e);
+                    if before || after {
+                        return fail(
+                            "date",
+                            Invalid::OutsidePeriod {
+                                start: start.unwrap_or_else(|| "…".into()),
+                                end: end.unwrap_or_else(|| "…".into()),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Entity::Budget => {
+            if let Some(area) = text("area_id") {
+                if kind_of(ctx, "area", area)?.as_deref() != Some("municipality") {
+                    return fail(
+                        "area_id",
+                        Invalid::WrongKind {
+                            expected: Expected::Municipality,
+                        },
+                    );
+                }
+            }
+        }
+        Entity::BudgetAdjustment | Entity::Commitment | Entity::Payment => {
+            check_kernoverleg(ctx, entity, fields, "kernoverleg_id")?;
+            let amount = fields.get("amount_cents").and_then(Value::as_i64);
+            if amount == Some(0) {
+                return fail("amount_cents", Invalid::Zero);
+            }
+            if entity == Entity::Payment {
+                if let Some(commitment) = text("commitment_id") {
+                    let found: Option<(Option<String>, Option<String>)> = ctx
+                        .conn
+                        .prepare_cached(
+                            "SELECT budget_id, kernoverleg_id FROM commitment WHERE id = ?1",
+                        )?
+                        .query_row([commitment], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?;
+                    if let Some((budget, kernoverleg)) = found {
+                        if budget.as_deref() != text("budget_id") {
+                            return fail(
+                                "budget_id",
+                                Invalid::NotTheCommitments {
+                                    field: "werkkapitaal",
+                                },
+                            );
+                        }
+                        if kernoverleg.as_deref() != text("kernoverleg_id") {
+                            return fail(
+                                "kernoverleg_id",
+                                Invalid::NotTheCommitments {
+                                    field: "kernoverleg",
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
         Entity::Finding => {
             if let Some(stop_id) = text("stop_id") {
                 let stop_visit: Option<String> = ctx
@@ -194,6 +362,34 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// The `kind` of a record in an area or organisation table (`None` when it does not exist: the
+/// reference check reports that).
+fn kind_of(ctx: &Context<'_>, table: &str, id: &str) -> Result<Option<String>> {
+    let sql = format!("SELECT kind FROM {table} WHERE id = ?1");
+    Ok(ctx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// A reference that must point to a kernoverleg (an organisation of that kind).
+fn check_kernoverleg(ctx: &Context<'_>, entity: Entity, fields: &Fields, name: &str) -> Result<()> {
+    if let Some(id) = fields.get(name).and_then(Value::as_str) {
+        if kind_of(ctx, "organisation", id)?.as_deref() != Some("kernoverleg") {
+            return Err(Error::invalid(
+                entity,
+                name,
+                Invalid::WrongKind {
+                    expected: Expected::Kernoverleg,
+                },
+            ));
+        }
     }
     Ok(())
 }

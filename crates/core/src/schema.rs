@@ -24,12 +24,20 @@ pub enum Entity {
     ActionPoint,
     ActionPointEvent,
     SchoolHoliday,
+    Agreement,
+    Project,
+    Milestone,
+    Budget,
+    BudgetAdjustment,
+    Commitment,
+    Payment,
 }
 
 impl Entity {
-    /// All entities, parents before children (the order in which `Store::merge` applies a batch;
-    /// `Store::write` keeps the caller's order).
-    pub const ALL: [Entity; 14] = [
+    /// All entities, in the order they were added (an entity's position is its code, so new
+    /// ones go at the end). Within each wave parents come before children; the merge does not
+    /// enforce references, so a child may arrive first (`Store::write` keeps the caller's order).
+    pub const ALL: [Entity; 21] = [
         Entity::Area,
         Entity::Organisation,
         Entity::Contact,
@@ -44,6 +52,14 @@ impl Entity {
         Entity::ActionPoint,
         Entity::ActionPointEvent,
         Entity::SchoolHoliday,
+        // Agreements, projects and the werkkapitaal (migration 005).
+        Entity::Agreement,
+        Entity::Project,
+        Entity::Milestone,
+        Entity::Budget,
+        Entity::BudgetAdjustment,
+        Entity::Commitment,
+        Entity::Payment,
     ];
 
     /// The entity's name in the store, the wire format and the export (`agenda_item`).
@@ -68,6 +84,13 @@ impl Entity {
             Entity::ActionPoint => "action_point",
             Entity::ActionPointEvent => "action_point_event",
             Entity::SchoolHoliday => "school_holiday",
+            Entity::Agreement => "agreement",
+            Entity::Project => "project",
+            Entity::Milestone => "milestone",
+            Entity::Budget => "budget",
+            Entity::BudgetAdjustment => "budget_adjustment",
+            Entity::Commitment => "commitment",
+            Entity::Payment => "payment",
         }
     }
 
@@ -170,6 +193,9 @@ impl Entity {
                     Field::opt("minutes", LongText),
                     Field::opt("decision", LongText),
                     Field::opt("submitted_by_id", Ref(Entity::Organisation)),
+                    // The project and the agreement the item is about (migration 005).
+                    Field::opt("project_id", Ref(Entity::Project)),
+                    Field::opt("agreement_id", Ref(Entity::Agreement)),
                 ];
                 F
             }
@@ -221,6 +247,8 @@ impl Entity {
                     Field::req("visit_id", Ref(Entity::Visit)),
                     Field::opt("stop_id", Ref(Entity::Stop)),
                     Field::req("text", Text(TEXT_MAX)),
+                    // The project the finding is about (migration 005).
+                    Field::opt("project_id", Ref(Entity::Project)),
                 ];
                 F
             }
@@ -240,6 +268,8 @@ impl Entity {
                     Field::req("opened_on", Date),
                     // The SEQUENCE of the due date's calendar entry (migration 002).
                     Field::opt("ical_sequence", Int(0, ICAL_SEQUENCE_MAX)),
+                    // The project the action point belongs to (migration 005).
+                    Field::opt("project_id", Ref(Entity::Project)),
                 ];
                 F
             }
@@ -269,6 +299,101 @@ impl Entity {
                 ];
                 F
             }
+            Entity::Agreement => {
+                // A kernovereenkomst: a kern's (or wijk's) agreement with the municipality on a
+                // few projects for a period (migration 005). Its projects point to it
+                // (`project.agreement_id`); the agenda items where it was discussed too.
+                const F: &[Field] = &[
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::req("area_id", Ref(Entity::Area)),
+                    Field::opt("kernoverleg_id", Ref(Entity::Organisation)),
+                    Field::req("period_start", Date),
+                    Field::req("period_end", Date),
+                    Field::req("status", Enum(AGREEMENT_STATUSES)),
+                    Field::opt("adopted_on", Date),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::Project => {
+                // A project or a municipal plan that touches one or more areas (migration 005).
+                const F: &[Field] = &[
+                    Field::req("title", Text(NAME_MAX)),
+                    Field::opt("description", LongText),
+                    Field::opt("area_ids", RefList(Entity::Area)),
+                    Field::req("department_id", Ref(Entity::Organisation)),
+                    Field::opt("department_contact_id", Ref(Entity::Contact)),
+                    Field::req("participation_step", Enum(PARTICIPATION_STEPS)),
+                    Field::opt("organisation_ids", RefList(Entity::Organisation)),
+                    Field::opt("contact_ids", RefList(Entity::Contact)),
+                    Field::opt("budget_cents", Money { signed: false }),
+                    Field::req("status", Enum(PROJECT_STATUSES)),
+                    Field::opt("agreement_id", Ref(Entity::Agreement)),
+                    Field::opt("start_date", Date),
+                    Field::opt("end_date", Date),
+                ];
+                F
+            }
+            Entity::Milestone => {
+                // A step in a project's planning: a date, what, and the day it was done.
+                const F: &[Field] = &[
+                    Field::req("project_id", Ref(Entity::Project)),
+                    Field::req("date", Date),
+                    Field::req("title", Text(LINE_MAX)),
+                    Field::opt("done_on", Date),
+                ];
+                F
+            }
+            Entity::Budget => {
+                // The municipality's werkkapitaal for a year, divided over the kernoverleggen
+                // pro rata inhabitants (`budgets.rs`). One per municipality and year: the id
+                // is derived from the pair.
+                const F: &[Field] = &[
+                    Field::req("area_id", Ref(Entity::Area)),
+                    Field::req("year", Int(2000, 2200)),
+                    Field::req("total_cents", Money { signed: false }),
+                    Field::opt("check_date", Date),
+                    Field::opt("notes", LongText),
+                ];
+                F
+            }
+            Entity::BudgetAdjustment => {
+                // A recorded change to one kernoverleg's share, with its reason (never an
+                // overwrite of the computed share).
+                const F: &[Field] = &[
+                    Field::req("budget_id", Ref(Entity::Budget)),
+                    Field::req("kernoverleg_id", Ref(Entity::Organisation)),
+                    Field::req("amount_cents", Money { signed: true }),
+                    Field::req("reason", Text(LINE_MAX)),
+                    Field::req("date", Date),
+                ];
+                F
+            }
+            Entity::Commitment => {
+                // A toekenning from a kernoverleg's werkkapitaal to a project or initiative.
+                const F: &[Field] = &[
+                    Field::req("budget_id", Ref(Entity::Budget)),
+                    Field::req("kernoverleg_id", Ref(Entity::Organisation)),
+                    Field::opt("project_id", Ref(Entity::Project)),
+                    Field::opt("initiative", Text(NAME_MAX)),
+                    Field::req("date", Date),
+                    Field::req("amount_cents", Money { signed: false }),
+                    Field::req("description", Text(LINE_MAX)),
+                ];
+                F
+            }
+            Entity::Payment => {
+                // An uitgave from a kernoverleg's werkkapitaal, normally against a commitment.
+                const F: &[Field] = &[
+                    Field::req("budget_id", Ref(Entity::Budget)),
+                    Field::req("kernoverleg_id", Ref(Entity::Organisation)),
+                    Field::opt("commitment_id", Ref(Entity::Commitment)),
+                    Field::req("date", Date),
+                    Field::req("amount_cents", Money { signed: false }),
+                    Field::req("description", Text(LINE_MAX)),
+                ];
+                F
+            }
         }
     }
 
@@ -285,6 +410,10 @@ impl Entity {
             Entity::Stop => Some(("place", &["topic", "notes"])),
             Entity::Finding => Some(("text", &[])),
             Entity::ActionPoint => Some(("title", &["description"])),
+            Entity::Agreement => Some(("title", &["notes"])),
+            Entity::Project => Some(("title", &["description"])),
+            Entity::Commitment => Some(("description", &["initiative"])),
+            Entity::Payment => Some(("description", &[])),
             _ => None,
         }
     }
@@ -300,6 +429,7 @@ impl Entity {
         match self {
             Entity::Attendance => Some(("meeting_id", "contact_id")),
             Entity::Invitee => Some(("visit_id", "contact_id")),
+            Entity::Budget => Some(("area_id", "year")),
             _ => None,
         }
     }
@@ -374,12 +504,16 @@ pub enum FieldKind {
     Email,
     /// A CBS area code: `GM0373`, `WK037300`, `BU03730000`.
     CbsCode,
+    /// An amount of money in whole cents (stored as an INTEGER). Given as a whole number of
+    /// cents, or as euros in text, Dutch or plain (`"1.234,56"`, `"1234,56"`, `"1234.56"`,
+    /// `"€ 12"`); see [`crate::money`]. Only a `signed` amount may be below zero.
+    Money { signed: bool },
 }
 
 impl FieldKind {
     /// Whether SQLite stores the field as an INTEGER.
     pub fn is_integer(self) -> bool {
-        matches!(self, FieldKind::Int(..))
+        matches!(self, FieldKind::Int(..) | FieldKind::Money { .. })
     }
 }
 
@@ -458,6 +592,26 @@ pub const SCHOOL_REGIONS: &[&str] = &["noord", "midden", "zuid"];
 /// The largest calendar SEQUENCE stored (RFC 5545 allows any non-negative integer).
 pub const ICAL_SEQUENCE_MAX: i64 = 2_000_000_000;
 pub const ACTION_POINT_EVENT_KINDS: &[&str] = &["status_change", "comment"];
+/// An agreement is drafted (concept), adopted on a date (vastgesteld), then finished.
+pub const AGREEMENT_STATUSES: &[&str] = &["concept", "vastgesteld", "afgerond"];
+/// The steps of the participation ladder, lowest first.
+pub const PARTICIPATION_STEPS: &[&str] = &[
+    "informeren",
+    "raadplegen",
+    "adviseren",
+    "coproduceren",
+    "meebeslissen",
+];
+pub const PROJECT_STATUSES: &[&str] = &[
+    "idee",
+    "voorbereiding",
+    "uitvoering",
+    "afgerond",
+    "vervallen",
+];
+/// The number of projects an agreement holds before it is flagged: the seeds ask for "at most
+/// three or four realistic projects".
+pub const AGREEMENT_PROJECTS_MAX: usize = 4;
 
 /// The rank of an area kind: a parent's rank is always below its child's.
 pub fn area_rank(kind: &str) -> Option<usize> {

@@ -79,10 +79,12 @@ impl Store {
         candidates.truncate(limit.clamp(1, 200));
         let mut hits = Vec::with_capacity(candidates.len());
         for (rowid, title, _, snippet) in candidates {
-            let Some(entity) = Entity::from_code(rowid.rem_euclid(16)) else {
+            let Some(entity) =
+                Entity::from_code(rowid.rem_euclid(crate::search_index::DOC_ROWID_STRIDE))
+            else {
                 continue;
             };
-            let local_seq = rowid.div_euclid(16);
+            let local_seq = rowid.div_euclid(crate::search_index::DOC_ROWID_STRIDE);
             if let Some(hit) = self.hit(entity, local_seq, title, snippet)? {
                 hits.push(hit);
             }

@@ -6,7 +6,7 @@
 //! statement, and FTS5 flushes its in-memory index at every savepoint: a pulled page of 2,500
 //! records took five times as long.)
 //!
-//! A document's row id is `local_seq * 16 + entity code`.
+//! A document's row id is `local_seq * 32 + entity code`.
 
 use crate::error::Result;
 use crate::row::StoredRow;
@@ -25,9 +25,13 @@ pub(crate) struct SearchDocs {
     at: std::collections::HashMap<i64, usize>,
 }
 
+/// Row ids of search documents step by this per `local_seq`: room for 31 entity codes
+/// (migration 005 renumbered the index from 16).
+pub(crate) const DOC_ROWID_STRIDE: i64 = 32;
+
 /// The search row id of a record.
 pub(crate) fn doc_rowid(entity: Entity, local_seq: i64) -> i64 {
-    local_seq * 16 + entity.code()
+    local_seq * DOC_ROWID_STRIDE + entity.code()
 }
 
 fn text(row: &StoredRow, field: &str) -> Option<String> {

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/002_calendar.sql"),
     include_str!("../migrations/003_sync.sql"),
     include_str!("../migrations/004_lists.sql"),
+    include_str!("../migrations/005_agreements.sql"),
 ];
 
 /// The store version this build writes and understands.

@@ -129,6 +129,30 @@ pub fn normalise(kind: FieldKind, value: &Value, zone: Option<&str>) -> Result<V
                 Err(Invalid::Email(s.chars().take(80).collect()))
             }
         }
+        FieldKind::Money { signed } => {
+            let cents = match value {
+                Value::Number(n) => n.as_i64().ok_or(Invalid::WrongType {
+                    expected: "whole cents, or euros as text (\"1.234,56\")",
+                })?,
+                Value::String(s) if s.trim().is_empty() => return Ok(Value::Null),
+                Value::String(s) => crate::money::parse_euros(s, signed)?,
+                _ => {
+                    return Err(Invalid::WrongType {
+                        expected: "whole cents, or euros as text (\"1.234,56\")",
+                    })
+                }
+            };
+            if cents < 0 && !signed {
+                return Err(Invalid::Negative);
+            }
+            if cents.abs() > crate::money::MAX_CENTS {
+                return Err(Invalid::OutOfRange {
+                    min: if signed { -crate::money::MAX_CENTS } else { 0 },
+                    max: crate::money::MAX_CENTS,
+                });
+            }
+            Ok(Value::from(cents))
+        }
         FieldKind::CbsCode => {
             let s = as_str(value)?.trim();
             if s.is_empty() {

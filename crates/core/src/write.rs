@@ -84,7 +84,8 @@ pub struct Committed {
 }
 
 /// The id of the record that links `a` and `b` (attendance of a contact at a meeting, invitation
-/// of a contact to a visit): the same on every laptop, so concurrent check-ins merge.
+/// of a contact to a visit, the werkkapitaal of a municipality for a year): the same on every
+/// laptop, so concurrent check-ins merge.
 pub fn pair_id(entity: Entity, a: &str, b: &str) -> Uuid {
     let namespace = Uuid::new_v5(&Uuid::NAMESPACE_OID, entity.name().as_bytes());
     Uuid::new_v5(&namespace, format!("{a}/{b}").as_bytes())
@@ -312,8 +313,14 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
                 .get(name)
                 .filter(|v| !v.is_null())
                 .ok_or_else(|| Error::invalid(entity, name, Invalid::Required))?;
-            values::normalise(FieldKind::Ref(entity), value, None)
-                .map(|v| v.as_str().unwrap_or_default().to_owned())
+            let kind = entity
+                .field(name)
+                .map_or(FieldKind::Ref(entity), |f| f.kind);
+            values::normalise(kind, value, None)
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
                 .map_err(|reason| Error::invalid(entity, name, reason))
         };
         id = pair_id(entity, &key(a)?, &key(b)?);
