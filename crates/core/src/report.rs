@@ -21,7 +21,10 @@
 //!   organisation; to a department when its owner is one;
 //! - **projects**: those whose period overlaps the year (no dates: always), by current status;
 //!   milestones planned in the year, and how many were done (on time: on or before their date);
-//! - **werkkapitaal**: see `budgets.rs`.
+//! - **werkkapitaal**: see `budgets.rs`;
+//! - a year **has data** when something happened in it: a meeting or visit held, an action
+//!   point opened, closed or vervallen, a dated project running or a milestone planned, or a
+//!   werkkapitaal set (open points carried over alone do not count).
 
 use crate::areas::AreaIndex;
 use crate::budgets::BudgetOverview;
@@ -466,7 +469,8 @@ impl Store {
             if !(opened || closed || cancelled || open) {
                 continue;
             }
-            has_data = true;
+            // Points only carried over from earlier years do not make a year with data.
+            has_data |= opened || closed || cancelled;
             let last_touched = fold
                 .last_touched
                 .clone()
@@ -536,7 +540,7 @@ impl Store {
         let mut project_total = ProjectFigures::default();
         {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT p.status, p.area_ids,
+                "SELECT p.status, p.area_ids, p.start_date IS NOT NULL OR p.end_date IS NOT NULL,
                         (SELECT count(*) FROM milestone m WHERE m.project_id = p.id AND m.deleted = 0
                            AND m.date >= ?1 AND m.date < ?2),
                         (SELECT count(*) FROM milestone m WHERE m.project_id = p.id AND m.deleted = 0
@@ -551,13 +555,14 @@ impl Store {
                 Ok((
                     r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, bool>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             })?;
             for row in rows {
-                let (status, area_ids, planned, done, on_time) = row?;
+                let (status, area_ids, dated, planned, done, on_time) = row?;
                 let area_ids: Vec<String> = area_ids
                     .and_then(|t| serde_json::from_str(&t).ok())
                     .unwrap_or_default();
@@ -570,7 +575,8 @@ impl Store {
                 if !touches_scope {
                     continue;
                 }
-                has_data = true;
+                // A project without dates runs every year; only its milestones make data.
+                has_data |= planned > 0 || dated;
                 let add = |f: &mut ProjectFigures| {
                     f.total += 1;
                     match f.by_status.iter_mut().find(|s| s.status == status) {

@@ -655,3 +655,89 @@ fn a_round_that_fails_after_some_pages_still_says_what_they_changed() {
         "two fields per contact of the first page"
     );
 }
+
+#[test]
+fn payments_booked_offline_on_two_laptops_both_count() {
+    // Sums of the werkkapitaal are derived from records, never kept as running totals: a
+    // "spent" field would lose one of the two payments to last-writer-wins.
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        token: _,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
+    let municipality = a
+        .store
+        .create(
+            Entity::Area,
+            fields(json!({"name": "Gemeente Bergen", "kind": "municipality"})),
+        )
+        .unwrap();
+    let kern = a
+        .store
+        .create(
+            Entity::Area,
+            fields(json!({"name": "Schoorl", "kind": "core", "parent_id": municipality, "inhabitants": 5700})),
+        )
+        .unwrap();
+    let kernoverleg = a
+        .store
+        .create(
+            Entity::Organisation,
+            fields(
+                json!({"name": "Kernoverleg Schoorl", "kind": "kernoverleg", "area_ids": [kern]}),
+            ),
+        )
+        .unwrap();
+    let budget = a
+        .store
+        .create(
+            Entity::Budget,
+            fields(json!({"area_id": municipality, "year": 2027, "total_cents": "10.000"})),
+        )
+        .unwrap();
+    let commitment = a
+        .store
+        .create(
+            Entity::Commitment,
+            fields(json!({"budget_id": budget, "kernoverleg_id": kernoverleg,
+                          "date": "2027-03-01", "amount_cents": "2.000,00",
+                          "description": "Burendag"})),
+        )
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+
+    // Offline, each books a payment against the same commitment.
+    a.store
+        .create(
+            Entity::Payment,
+            fields(json!({"commitment_id": commitment, "date": "2027-04-02",
+                          "amount_cents": "750,00", "description": "Springkussen"})),
+        )
+        .unwrap();
+    b.store
+        .create(
+            Entity::Payment,
+            fields(json!({"commitment_id": commitment, "date": "2027-04-03",
+                          "amount_cents": "1.500,00", "description": "Catering"})),
+        )
+        .unwrap();
+    converge(&server, &mut [&mut a, &mut b]);
+
+    let as_of = "2027-12-31".parse().unwrap();
+    for laptop in [&a, &b] {
+        let overview = laptop
+            .store
+            .budget_overview(2027, None, as_of)
+            .unwrap()
+            .expect("the werkkapitaal of 2027");
+        assert_eq!(overview.spent_cents, 225_000, "both payments count");
+        assert_eq!(overview.committed_cents, 200_000);
+        assert_eq!(overview.overruns.len(), 1, "paid beyond the commitment");
+        assert_eq!(overview.overruns[0].overrun_cents, 25_000);
+        assert_eq!(overview.parts[0].allocated_cents, 1_000_000);
+        assert_eq!(overview.remaining_cents, 1_000_000 - 225_000);
+    }
+}
