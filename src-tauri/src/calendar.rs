@@ -80,17 +80,24 @@ pub fn safe_file_stem(name: &str) -> String {
 
 /// `dir/stem.ics`, or `dir/stem-2.ics` and so on when that exists: never overwrite.
 pub fn free_path(dir: &Path, stem: &str) -> PathBuf {
-    let first = dir.join(format!("{stem}.ics"));
+    free_path_with(dir, stem, "ics")
+}
+
+/// `dir/stem.extension`, or `dir/stem-2.extension` and so on when that exists.
+pub fn free_path_with(dir: &Path, stem: &str, extension: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.{extension}"));
     if !first.exists() {
         return first;
     }
     (2..)
-        .map(|n| dir.join(format!("{stem}-{n}.ics")))
+        .map(|n| dir.join(format!("{stem}-{n}.{extension}")))
         .find(|p| !p.exists())
         .unwrap_or(first)
 }
 
-fn export_folder() -> PathBuf {
+/// Where exports go: `WIJKWERK_EXPORT_DIR`, else the user's downloads folder (on Windows the
+/// known folder, also when it was moved), else documents, home, or the temporary folder.
+pub fn export_folder() -> PathBuf {
     if let Some(dir) = std::env::var_os("WIJKWERK_EXPORT_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }

@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod commands;
 pub mod data_folder;
 pub mod error;
+pub mod reports;
 pub mod settings;
 pub mod sync;
 
@@ -88,6 +89,16 @@ pub fn run() -> Result<(), tauri::Error> {
             calendar::school_holidays,
             calendar::set_school_holiday,
             calendar::drop_school_holiday,
+            reports::year_report,
+            reports::export_report,
+            reports::agreement_document,
+            reports::kern_overview_document,
+            reports::budget_overview,
+            reports::payment_warnings,
+            reports::project_list,
+            reports::project_page,
+            reports::agreement_list,
+            reports::agreement_page,
         ])
         .run(tauri::generate_context!())
 }

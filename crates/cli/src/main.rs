@@ -3,6 +3,7 @@
 //! (usage mistakes: 2). A refused write leaves the store exactly as it was.
 
 mod calendar;
+mod reports;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
@@ -146,6 +147,107 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         action: calendar::CalendarAction,
+    },
+    /// Kernovereenkomsten: a kern's (or wijk's) agreement on a few projects for a period.
+    Agreement {
+        #[command(subcommand)]
+        action: AgreementAction,
+    },
+    /// Projects and the municipality's plans that touch an area.
+    Project {
+        #[command(subcommand)]
+        action: PageAction,
+    },
+    /// Milestones of a project's planning (date, what, done_on).
+    Milestone {
+        #[command(subcommand)]
+        action: RecordAction,
+    },
+    /// The werkkapitaal of a year (one per municipality and year), divided pro rata inhabitants.
+    Budget {
+        #[command(subcommand)]
+        action: BudgetAction,
+    },
+    /// A recorded change of a kernoverleg's share of the werkkapitaal, with its reason.
+    BudgetAdjustment {
+        #[command(subcommand)]
+        action: RecordAction,
+    },
+    /// Commitments (toekenningen) from a kernoverleg's werkkapitaal.
+    Commitment {
+        #[command(subcommand)]
+        action: RecordAction,
+    },
+    /// Payments (uitgaven); `add` and `update` also print warnings (no commitment, beyond it).
+    Payment {
+        #[command(subcommand)]
+        action: RecordAction,
+    },
+    /// The yearly report on area-based working: JSON on standard output, or a PDF, XLSX or CSV.
+    Report {
+        #[arg(long)]
+        year: i64,
+        /// Only this area (a kern, or a wijk) and what lies inside it.
+        #[arg(long, value_name = "ID")]
+        area: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: reports::ReportFormat,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// With --format csv: only this table (its key, e.g. actiepunten_per_kern).
+        #[arg(long)]
+        table: Option<String>,
+        /// Weeks after which an untouched open action point is stale (default 8).
+        #[arg(long)]
+        stale_weeks: Option<i64>,
+        /// The day the report is made (default today); a running year stops there.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
+    /// The yearly overview for a kern's associations: projects and plans that touch it.
+    KernOverview {
+        #[arg(long, value_name = "ID")]
+        kern: String,
+        #[arg(long)]
+        year: i64,
+        #[arg(long, value_enum, default_value = "json")]
+        format: reports::DocumentFormat,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgreementAction {
+    #[command(flatten)]
+    Record(RecordAction),
+    /// The agreement with its projects, milestones and where it was discussed.
+    Page { id: String },
+    /// The agreement as the document to sign (PDF), or its contents as JSON.
+    Document {
+        id: String,
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: reports::DocumentFormat,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BudgetAction {
+    #[command(flatten)]
+    Record(RecordAction),
+    /// How the werkkapitaal of a year stands: shares, adjustments, committed, spent, remaining,
+    /// under-spending and overruns.
+    Overview {
+        #[arg(long)]
+        year: i64,
+        /// The municipality (area id), if the store holds more than one.
+        #[arg(long, value_name = "ID")]
+        municipality: Option<String>,
+        /// The day the figures are as of (default today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
     },
 }
 
@@ -299,6 +401,8 @@ enum CliError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Document(#[from] wijkwerk_documents::DocumentError),
 }
 
 impl CliError {
@@ -334,14 +438,17 @@ impl CliError {
             CliError::NoDataFolder => "no_data_folder",
             CliError::Io { .. } => "io",
             CliError::Calendar(_) => "bad_calendar",
+            CliError::Document(_) => "document",
         }
     }
 }
 
-/// What a command prints: JSON, or (for `export`) the export text as it is.
+/// What a command prints: JSON, or (for `export`) the export text as it is, or a document's
+/// bytes.
 enum Output {
     Json(Value),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl From<Value> for Output {
@@ -362,6 +469,10 @@ fn main() -> ExitCode {
         }
         Ok(Output::Text(text)) => {
             let _ = stdout.write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Ok(Output::Bytes(bytes)) => {
+            let _ = stdout.write_all(&bytes);
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -516,6 +627,68 @@ fn run(cli: Cli) -> Result<Output, CliError> {
         }
         Command::SyncStatus => Ok(to_value(store.sync_status()?)),
         Command::Calendar { action } => return calendar::run(store, action),
+        Command::Agreement { action } => match action {
+            AgreementAction::Record(a) => record(store, Entity::Agreement, a),
+            AgreementAction::Page { id } => Ok(to_value(store.agreement_page(uuid(&id)?)?)),
+            AgreementAction::Document { id, format, out } => {
+                return reports::agreement_document(store, &id, format, out)
+            }
+        },
+        Command::Project { action } => match action {
+            PageAction::Record(a) => record(store, Entity::Project, a),
+            PageAction::Page { id } => Ok(to_value(store.project_page(uuid(&id)?)?)),
+        },
+        Command::Milestone { action } => record(store, Entity::Milestone, action),
+        Command::Budget { action } => match action {
+            BudgetAction::Record(a) => record(store, Entity::Budget, a),
+            BudgetAction::Overview {
+                year,
+                municipality,
+                date: day,
+            } => {
+                if let Some(m) = &municipality {
+                    uuid(m)?;
+                }
+                let day = day_or_today(day.as_deref())?;
+                match store.budget_overview(year, municipality.as_deref(), day)? {
+                    Some(overview) => Ok(to_value(overview)),
+                    None => Err(CliError::Core(CoreError::BadRequest(format!(
+                        "there is no werkkapitaal for {year}; add one with `budget add`"
+                    )))),
+                }
+            }
+        },
+        Command::BudgetAdjustment { action } => record(store, Entity::BudgetAdjustment, action),
+        Command::Commitment { action } => record(store, Entity::Commitment, action),
+        Command::Payment { action } => payment(store, action),
+        Command::Report {
+            year,
+            area,
+            format,
+            out,
+            table,
+            stale_weeks,
+            date: day,
+        } => {
+            return reports::report(
+                store,
+                reports::ReportArgs {
+                    year,
+                    area,
+                    format,
+                    out,
+                    table,
+                    stale_weeks,
+                    date: day,
+                },
+            )
+        }
+        Command::KernOverview {
+            kern,
+            year,
+            format,
+            out,
+        } => return reports::kern_overview(store, &kern, year, format, out),
         Command::Outbox => {
             let waiting = store.outbox(1000)?;
             Ok(json!({
@@ -561,6 +734,28 @@ fn record(store: &mut Store, entity: Entity, action: RecordAction) -> Result<Val
             Ok(store.get(entity, id)?)
         }
     }
+}
+
+/// Payments are records like the others; after a write the warnings about it come along.
+fn payment(store: &mut Store, action: RecordAction) -> Result<Value, CliError> {
+    let written = matches!(
+        &action,
+        RecordAction::Add { .. } | RecordAction::Update { .. }
+    );
+    let record = record(store, Entity::Payment, action)?;
+    if !written {
+        return Ok(record);
+    }
+    let id = record
+        .get("id")
+        .and_then(Value::as_str)
+        .map(uuid)
+        .transpose()?;
+    let warnings = match id {
+        Some(id) => to_value(store.payment_warnings(id)?),
+        None => json!([]),
+    };
+    Ok(json!({ "payment": record, "warnings": warnings }))
 }
 
 fn action_point(store: &mut Store, action: ActionPointAction) -> Result<Value, CliError> {

@@ -118,15 +118,25 @@ pub fn format_euros(cents: i64) -> String {
 /// An amount without the euro sign: `1.234,56`.
 pub fn format_number(cents: i64) -> String {
     let abs = cents.unsigned_abs();
-    let euros = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
-    for (i, digit) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i) % 3 == 0 {
+    format!("{},{:02}", group_thousands(abs / 100), abs % 100)
+}
+
+/// A whole number with thousands dots: `12.345`, `-1.000`.
+pub fn format_integer(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(n.unsigned_abs()))
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             grouped.push('.');
         }
         grouped.push(digit);
     }
-    format!("{grouped},{:02}", abs % 100)
+    grouped
 }
 
 /// Divides `total` over parts in proportion to their weights, so that the parts add up to the

@@ -495,3 +495,139 @@ impl Store {
         })
     }
 }
+
+/// A project in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ProjectRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub participation_step: String,
+    pub department: Option<String>,
+    pub areas: Vec<String>,
+    pub agreement_id: Option<String>,
+    pub agreement: Option<String>,
+    pub budget_cents: Option<i64>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    /// Milestones not done whose date has passed.
+    pub milestones_late: i64,
+}
+
+/// An agreement in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct AgreementRow {
+    pub id: String,
+    pub title: String,
+    pub area_id: String,
+    pub area: String,
+    pub status: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub adopted_on: Option<String>,
+    pub projects: i64,
+    pub too_many_projects: bool,
+    pub budget_cents: i64,
+}
+
+/// The most rows a project or agreement list returns (a municipality has tens to hundreds).
+pub const LIST_MAX: usize = 2_000;
+
+impl Store {
+    /// Projects touching `area_id` (inside it, or plans for an area it lies in), or all, by
+    /// status (`None`: every status), newest period first.
+    pub fn project_rows(
+        &self,
+        area_id: Option<&str>,
+        status: Option<&str>,
+        today: jiff::civil::Date,
+    ) -> Result<Vec<ProjectRow>> {
+        let areas = self.area_index()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, coalesce(p.title, ''), coalesce(p.status, ''),
+                    coalesce(p.participation_step, ''), d.name, coalesce(p.area_ids, '[]'),
+                    p.agreement_id, a.title, p.budget_cents, p.start_date, p.end_date,
+                    (SELECT count(*) FROM milestone m WHERE m.project_id = p.id AND m.deleted = 0
+                       AND m.done_on IS NULL AND m.date < ?2)
+             FROM project p
+             LEFT JOIN organisation d ON d.id = p.department_id
+             LEFT JOIN agreement a ON a.id = p.agreement_id AND a.deleted = 0
+             WHERE p.deleted = 0 AND (?1 IS NULL OR p.status = ?1)
+             ORDER BY coalesce(p.start_date, '9999') DESC, p.title COLLATE NOCASE, p.id",
+        )?;
+        let rows = stmt.query_map((status, today.to_string()), |r| {
+            Ok((
+                ProjectRow {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    status: r.get(2)?,
+                    participation_step: r.get(3)?,
+                    department: r.get(4)?,
+                    areas: Vec::new(),
+                    agreement_id: r.get(6)?,
+                    agreement: r.get(7)?,
+                    budget_cents: r.get(8)?,
+                    start_date: r.get(9)?,
+                    end_date: r.get(10)?,
+                    milestones_late: r.get(11)?,
+                },
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut row, area_ids) = row?;
+            let area_ids: Vec<String> = serde_json::from_str(&area_ids).unwrap_or_default();
+            if let Some(scope) = area_id {
+                let touches = area_ids
+                    .iter()
+                    .any(|a| areas.is_within(a, scope) || areas.is_within(scope, a));
+                if !touches {
+                    continue;
+                }
+            }
+            row.areas = area_ids
+                .iter()
+                .filter_map(|a| areas.get(a))
+                .map(|a| a.name.clone())
+                .collect();
+            out.push(row);
+            if out.len() >= LIST_MAX {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Agreements, newest period first.
+    pub fn agreement_rows(&self) -> Result<Vec<AgreementRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT g.id, coalesce(g.title, ''), coalesce(g.area_id, ''), coalesce(a.name, ''),
+                    coalesce(g.status, ''), coalesce(g.period_start, ''), coalesce(g.period_end, ''),
+                    g.adopted_on,
+                    (SELECT count(*) FROM project p WHERE p.agreement_id = g.id AND p.deleted = 0),
+                    (SELECT coalesce(sum(p.budget_cents), 0) FROM project p
+                      WHERE p.agreement_id = g.id AND p.deleted = 0)
+             FROM agreement g LEFT JOIN area a ON a.id = g.area_id
+             WHERE g.deleted = 0 ORDER BY g.period_start DESC, a.name COLLATE NOCASE, g.id
+             LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([LIST_MAX as i64], |r| {
+            let projects: i64 = r.get(8)?;
+            Ok(AgreementRow {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                area_id: r.get(2)?,
+                area: r.get(3)?,
+                status: r.get(4)?,
+                period_start: r.get(5)?,
+                period_end: r.get(6)?,
+                adopted_on: r.get(7)?,
+                projects,
+                too_many_projects: projects > AGREEMENT_PROJECTS_MAX as i64,
+                budget_cents: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -32,6 +32,12 @@ export const ACTION_POINT_EVENT_KINDS = ['status_change', 'comment'] as const;
 export type ActionPointEventKind = (typeof ACTION_POINT_EVENT_KINDS)[number];
 export const SCHOOL_REGIONS = ['noord', 'midden', 'zuid'] as const;
 export type SchoolRegion = (typeof SCHOOL_REGIONS)[number];
+export const AGREEMENT_STATUSES = ['concept', 'vastgesteld', 'afgerond'] as const;
+export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
+export const PARTICIPATION_STEPS = ['informeren', 'raadplegen', 'adviseren', 'coproduceren', 'meebeslissen'] as const;
+export type ParticipationStep = (typeof PARTICIPATION_STEPS)[number];
+export const PROJECT_STATUSES = ['idee', 'voorbereiding', 'uitvoering', 'afgerond', 'vervallen'] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 
 // Records as stored, one per entity. Instants are UTC (`...Z`), dates `YYYY-MM-DD`, times `HH:MM`.
 export interface AreaRecord {
@@ -104,6 +110,8 @@ export interface AgendaItemRecord {
   minutes?: string | null;
   decision?: string | null;
   submitted_by_id?: string | null;
+  project_id?: string | null;
+  agreement_id?: string | null;
 }
 export interface AttendanceRecord {
   id: string;
@@ -149,6 +157,7 @@ export interface FindingRecord {
   visit_id: string;
   stop_id?: string | null;
   text: string;
+  project_id?: string | null;
 }
 export interface ActionPointRecord {
   id: string;
@@ -166,6 +175,7 @@ export interface ActionPointRecord {
   status: ActionPointStatus;
   opened_on: string;
   ical_sequence?: number | null;
+  project_id?: string | null;
 }
 export interface ActionPointEventRecord {
   id: string;
@@ -188,6 +198,82 @@ export interface SchoolHolidayRecord {
   end_date: string;
   notes?: string | null;
 }
+export interface AgreementRecord {
+  id: string;
+  deleted?: boolean;
+  title: string;
+  area_id: string;
+  kernoverleg_id?: string | null;
+  period_start: string;
+  period_end: string;
+  status: AgreementStatus;
+  adopted_on?: string | null;
+  notes?: string | null;
+}
+export interface ProjectRecord {
+  id: string;
+  deleted?: boolean;
+  title: string;
+  description?: string | null;
+  area_ids?: string[] | null;
+  department_id: string;
+  department_contact_id?: string | null;
+  participation_step: ParticipationStep;
+  organisation_ids?: string[] | null;
+  contact_ids?: string[] | null;
+  budget_cents?: number | null;
+  status: ProjectStatus;
+  agreement_id?: string | null;
+  start_date?: string | null;
+  end_date?: string | null;
+}
+export interface MilestoneRecord {
+  id: string;
+  deleted?: boolean;
+  project_id: string;
+  date: string;
+  title: string;
+  done_on?: string | null;
+}
+export interface BudgetRecord {
+  id: string;
+  deleted?: boolean;
+  area_id: string;
+  year: number;
+  total_cents: number;
+  check_date?: string | null;
+  notes?: string | null;
+}
+export interface BudgetAdjustmentRecord {
+  id: string;
+  deleted?: boolean;
+  budget_id: string;
+  kernoverleg_id: string;
+  amount_cents: number;
+  reason: string;
+  date: string;
+}
+export interface CommitmentRecord {
+  id: string;
+  deleted?: boolean;
+  budget_id: string;
+  kernoverleg_id: string;
+  project_id?: string | null;
+  initiative?: string | null;
+  date: string;
+  amount_cents: number;
+  description: string;
+}
+export interface PaymentRecord {
+  id: string;
+  deleted?: boolean;
+  budget_id: string;
+  kernoverleg_id: string;
+  commitment_id?: string | null;
+  date: string;
+  amount_cents: number;
+  description: string;
+}
 export type EntityName =
   | 'area'
   | 'organisation'
@@ -203,6 +289,13 @@ export type EntityName =
   | 'action_point'
   | 'action_point_event'
   | 'school_holiday'
+  | 'agreement'
+  | 'project'
+  | 'milestone'
+  | 'budget'
+  | 'budget_adjustment'
+  | 'commitment'
+  | 'payment'
 ;
 
 // Types of the commands (src-tauri/src/commands.rs and the core).
@@ -676,3 +769,172 @@ export type Plan = { year: number, region: string, proposals: Array<Proposal>, a
  * Proposals that found no free day in their season.
  */
 unplaced: Array<string>, public_holidays: Array<PublicHoliday>, school_holidays: Array<SchoolHoliday>, };
+export type Named = { id: string, name: string, };
+export type MilestoneView = { id: string, date: string, title: string, done_on: string | null, };
+export type ProjectView = { id: string, title: string, description: string | null, areas: Array<Named>, department: Named | null, department_contact: Named | null, participation_step: string, organisations: Array<Named>, contacts: Array<Named>, budget_cents: number | null, status: string, agreement_id: string | null, start_date: string | null, end_date: string | null, milestones: Array<MilestoneView>, };
+export type Mention = { 
+/**
+ * `agenda_item` or `finding`.
+ */
+kind: string, id: string, 
+/**
+ * The meeting or visit it belongs to.
+ */
+parent_id: string, parent_title: string, 
+/**
+ * When the meeting or visit started (UTC).
+ */
+starts_at: string, text: string, };
+export type LinkedActionPoint = { id: string, title: string, status: string, due_date: string | null, owner: string | null, };
+export type ProjectPage = { project: ProjectView, record: ProjectRecord, agreement: Named | null, action_points: Array<LinkedActionPoint>, mentions: Array<Mention>, 
+/**
+ * Commitments from a werkkapitaal to this project, and what was paid against them.
+ */
+committed_cents: number, spent_cents: number, };
+export type Signatory = { 
+/**
+ * "Namens het kernoverleg Schoorl".
+ */
+on_behalf_of: string, name: string | null, role: string, };
+export type AgreementPage = { id: string, record: AgreementRecord, title: string, area: Named, 
+/**
+ * `core` or `district`.
+ */
+area_kind: string, municipality: string, kernoverleg: Named | null, period_start: string, period_end: string, status: string, adopted_on: string | null, notes: string | null, projects: Array<ProjectView>, 
+/**
+ * More projects than an agreement should hold (the seeds: at most three or four).
+ */
+too_many_projects: boolean, 
+/**
+ * The agenda items where the agreement was discussed, with their meetings.
+ */
+discussed: Array<Mention>, 
+/**
+ * The sum of the projects' budgets.
+ */
+budget_cents: number, 
+/**
+ * Who signs: the kernoverleg's chair (if it has one now), and the alderman of the area.
+ */
+signatories: Array<Signatory>, };
+export type ProjectRow = { id: string, title: string, status: string, participation_step: string, department: string | null, areas: Array<string>, agreement_id: string | null, agreement: string | null, budget_cents: number | null, start_date: string | null, end_date: string | null, 
+/**
+ * Milestones not done whose date has passed.
+ */
+milestones_late: number, };
+export type AgreementRow = { id: string, title: string, area_id: string, area: string, status: string, period_start: string, period_end: string, adopted_on: string | null, projects: number, too_many_projects: boolean, budget_cents: number, };
+export type BudgetPart = { kernoverleg_id: string, kernoverleg: string, 
+/**
+ * The kern the kernoverleg belongs to, if its areas lie in one.
+ */
+kern_id: string | null, inhabitants: number, share_cents: number, adjustments_cents: number, allocated_cents: number, committed_cents: number, 
+/**
+ * Committed on or before the check date.
+ */
+committed_by_check_date_cents: number, spent_cents: number, remaining_cents: number, 
+/**
+ * Less than half committed by the check date (judged once that day has come).
+ */
+under_spending: boolean, };
+export type Overrun = { commitment_id: string, kernoverleg_id: string, description: string, amount_cents: number, paid_cents: number, overrun_cents: number, };
+export type BudgetOverview = { budget_id: string, year: number, municipality_id: string, municipality: string, total_cents: number, 
+/**
+ * The day under-spending is judged (`YYYY-MM-DD`).
+ */
+check_date: string, 
+/**
+ * The day the figures are as of (today, or the year's end for a past year).
+ */
+as_of: string, parts: Array<BudgetPart>, 
+/**
+ * The sum of the parts' allocations: the total plus all adjustments.
+ */
+allocated_cents: number, adjustments_cents: number, committed_cents: number, spent_cents: number, remaining_cents: number, 
+/**
+ * Commitments paid beyond their amount.
+ */
+overruns: Array<Overrun>, 
+/**
+ * Payments not made against a commitment.
+ */
+payments_without_commitment: number, notes: string | null, };
+export type PaymentWarning = { "kind": "without_commitment" } | { "kind": "beyond_commitment", commitment_cents: number, paid_cents: number, overrun_cents: number, } | { "kind": "outside_year", year: number, };
+export type ReportRequest = { year: number, 
+/**
+ * Only this area (and what lies inside it); the whole municipality when `None`.
+ */
+area_id: string | null, 
+/**
+ * Weeks after which an untouched open action point is stale (default 8).
+ */
+stale_weeks: number | null, };
+export type MeetingFigures = { kind: string, held: number, 
+/**
+ * People present, summed over the meetings.
+ */
+present: number, };
+export type ActionPointFigures = { opened: number, closed: number, cancelled: number, open_at_end: number, overdue_at_end: number, 
+/**
+ * Closed in the year with a due date.
+ */
+closed_with_due_date: number, closed_on_time: number, 
+/**
+ * `closed_on_time / closed_with_due_date`, `None` when nothing was closed with a due date.
+ */
+on_time_share: number | null, lead_time_median_days: number | null, lead_time_p90_days: number | null, stale: number, closed_without_comment: number, };
+export type StatusCount = { status: string, count: number, };
+export type ProjectFigures = { 
+/**
+ * Projects by status, in the order of the status list (every status present).
+ */
+by_status: Array<StatusCount>, total: number, milestones_planned: number, milestones_done: number, milestones_on_time: number, };
+export type MoneyFigures = { 
+/**
+ * Whether a werkkapitaal was set for the year.
+ */
+budgeted: boolean, allocated_cents: number, committed_cents: number, spent_cents: number, remaining_cents: number, 
+/**
+ * Kernoverleggen with less than half committed by the check date.
+ */
+under_spending: Array<string>, };
+export type AreaFigures = { area_id: string | null, name: string, meetings: Array<MeetingFigures>, kernbezoeken_held: number, wijkschouwen_held: number, action_points: ActionPointFigures, projects: ProjectFigures, werkkapitaal: MoneyFigures, };
+export type DepartmentFigures = { organisation_id: string, name: string, action_points: ActionPointFigures, };
+export type ActionPointLine = { id: string, title: string, kern: string | null, owner: string | null, opened_on: string, due_date: string | null, 
+/**
+ * The last status change or comment (`YYYY-MM-DD`), or the opening day.
+ */
+last_touched: string, };
+export type YearReport = { year: number, 
+/**
+ * The area reported on: the municipality, or the area asked for.
+ */
+area_id: string | null, area_name: string, municipality: string, 
+/**
+ * The first day and the day after the last day reported on (`YYYY-MM-DD`).
+ */
+period_start: string, period_end: string, 
+/**
+ * Whether the year is still running (figures until today).
+ */
+running: boolean, stale_weeks: number, 
+/**
+ * Whether there is anything to report for the year at all.
+ */
+has_data: boolean, total: AreaFigures, 
+/**
+ * The previous year's figures for the same area, for comparison.
+ */
+previous: AreaFigures, kernen: Array<AreaFigures>, departments: Array<DepartmentFigures>, stale: Array<ActionPointLine>, closed_without_comment: Array<ActionPointLine>, };
+export type Cell = { "type": "text", "value": string } | { "type": "count", "value": number } | { "type": "cents", "value": number } | { "type": "share", "value": number | null } | { "type": "days", "value": number | null } | { "type": "date", "value": string | null } | { "type": "flag", "value": boolean };
+export type ReportTable = { 
+/**
+ * A stable name (`actiepunten_per_kern`), for a CSV of one table and the sheet's name.
+ */
+key: string, title: string, 
+/**
+ * What the table shows, in a sentence.
+ */
+caption: string, columns: Array<string>, rows: Array<Array<Cell>>, };
+export type ChartView = { key: string, title: string, svg: string, };
+export type ReportView = { report: YearReport, tables: Array<ReportTable>, charts: Array<ChartView>, };
+export type DocumentFile = { path: string, bytes: number, };

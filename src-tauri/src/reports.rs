@@ -1,0 +1,202 @@
+//! Agreements, projects, the werkkapitaal and the yearly report in the window: thin adapters
+//! over the core (which computes) and `wijkwerk-documents` (which renders). Documents are
+//! written into the downloads folder, whole or not at all, never over an existing file.
+
+use crate::calendar::{export_folder, free_path_with, safe_file_stem};
+use crate::commands::AppState;
+use crate::error::IpcError;
+use serde::Serialize;
+use std::path::Path;
+use tauri::State;
+use ts_rs::TS;
+use uuid::Uuid;
+use wijkwerk_core::budgets::{BudgetOverview, PaymentWarning};
+use wijkwerk_core::projects::{AgreementPage, AgreementRow, ProjectPage, ProjectRow};
+use wijkwerk_core::report::{ReportRequest, ReportTable, YearReport};
+use wijkwerk_documents::DocumentError;
+
+/// The report as the Rapportage screen shows it: the figures, their tables (the same the
+/// documents print) and the charts (the same SVG the PDF holds).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ReportView {
+    pub report: YearReport,
+    pub tables: Vec<ReportTable>,
+    pub charts: Vec<ChartView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ChartView {
+    pub key: String,
+    pub title: String,
+    pub svg: String,
+}
+
+/// A document written into the downloads folder.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DocumentFile {
+    pub path: String,
+    pub bytes: usize,
+}
+
+fn bad(message: impl Into<String>) -> IpcError {
+    IpcError::new("bad_request", message)
+}
+
+fn parse_id(text: &str) -> Result<Uuid, IpcError> {
+    Uuid::parse_str(text.trim()).map_err(|_| bad(format!("Geen geldige sleutel: {text}.")))
+}
+
+impl From<DocumentError> for IpcError {
+    fn from(error: DocumentError) -> IpcError {
+        IpcError::new(
+            "document",
+            format!("Het document kon niet worden gemaakt of bewaard: {error}. Er is niets half weggeschreven."),
+        )
+    }
+}
+
+/// Writes `bytes` as `stem.extension` in `dir` (a new name when that exists).
+pub fn save(
+    dir: &Path,
+    stem: &str,
+    extension: &str,
+    bytes: &[u8],
+) -> Result<DocumentFile, IpcError> {
+    let path = free_path_with(dir, &safe_file_stem(stem), extension);
+    std::fs::create_dir_all(dir).map_err(|e| {
+        IpcError::new(
+            "io",
+            format!("De map {} kan niet worden gebruikt: {e}.", dir.display()),
+        )
+    })?;
+    wijkwerk_documents::write_file(&path, bytes)?;
+    Ok(DocumentFile {
+        path: path.display().to_string(),
+        bytes: bytes.len(),
+    })
+}
+
+pub fn report_view(state: &AppState, request: &ReportRequest) -> Result<ReportView, IpcError> {
+    let report = state.with_store(|s| s.year_report(request, wijkwerk_core::today()))?;
+    let charts = wijkwerk_documents::report_charts(&report)
+        .into_iter()
+        .map(|c| ChartView {
+            key: c.key,
+            title: c.title,
+            svg: c.svg,
+        })
+        .collect();
+    Ok(ReportView {
+        tables: report.tables(),
+        report,
+        charts,
+    })
+}
+
+/// The report as a PDF, XLSX or CSV file in `dir`.
+pub fn export_report_to(
+    state: &AppState,
+    request: &ReportRequest,
+    format: &str,
+    dir: &Path,
+) -> Result<DocumentFile, IpcError> {
+    let report = state.with_store(|s| s.year_report(request, wijkwerk_core::today()))?;
+    let bytes = match format {
+        "pdf" => wijkwerk_documents::report_pdf(&report)?,
+        "xlsx" => wijkwerk_documents::report_xlsx(&report)?,
+        "csv" => wijkwerk_documents::report_csv(&report, None)?,
+        other => return Err(bad(format!("Onbekend formaat: {other}."))),
+    };
+    let stem = format!("rapportage-{}-{}", report.area_name, report.year);
+    save(dir, &stem, format, &bytes)
+}
+
+#[tauri::command(async)]
+pub fn year_report(
+    state: State<'_, AppState>,
+    request: ReportRequest,
+) -> Result<ReportView, IpcError> {
+    report_view(&state, &request)
+}
+
+#[tauri::command(async)]
+pub fn export_report(
+    state: State<'_, AppState>,
+    request: ReportRequest,
+    format: String,
+) -> Result<DocumentFile, IpcError> {
+    export_report_to(&state, &request, &format, &export_folder())
+}
+
+#[tauri::command(async)]
+pub fn agreement_document(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<DocumentFile, IpcError> {
+    let id = parse_id(&id)?;
+    let page = state.with_store(|s| s.agreement_page(id))?;
+    let bytes = wijkwerk_documents::agreement_pdf(&page)?;
+    save(&export_folder(), &page.title, "pdf", &bytes)
+}
+
+#[tauri::command(async)]
+pub fn kern_overview_document(
+    state: State<'_, AppState>,
+    kern_id: String,
+    year: i64,
+) -> Result<DocumentFile, IpcError> {
+    parse_id(&kern_id)?;
+    let overview = state.with_store(|s| s.kern_overview(&kern_id, year))?;
+    let bytes = wijkwerk_documents::kern_overview_pdf(&overview)?;
+    let stem = format!("jaaroverzicht-{}-{year}", overview.kern.name);
+    save(&export_folder(), &stem, "pdf", &bytes)
+}
+
+#[tauri::command(async)]
+pub fn budget_overview(
+    state: State<'_, AppState>,
+    year: i64,
+) -> Result<Option<BudgetOverview>, IpcError> {
+    state.with_store(|s| s.budget_overview(year, None, wijkwerk_core::today()))
+}
+
+#[tauri::command(async)]
+pub fn payment_warnings(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<PaymentWarning>, IpcError> {
+    let id = parse_id(&id)?;
+    state.with_store(|s| s.payment_warnings(id))
+}
+
+#[tauri::command(async)]
+pub fn project_list(
+    state: State<'_, AppState>,
+    area_id: Option<String>,
+    status: Option<String>,
+) -> Result<Vec<ProjectRow>, IpcError> {
+    state.with_store(|s| {
+        s.project_rows(
+            area_id.as_deref().filter(|a| !a.is_empty()),
+            status.as_deref().filter(|a| !a.is_empty()),
+            wijkwerk_core::today(),
+        )
+    })
+}
+
+#[tauri::command(async)]
+pub fn project_page(state: State<'_, AppState>, id: String) -> Result<ProjectPage, IpcError> {
+    let id = parse_id(&id)?;
+    state.with_store(|s| s.project_page(id))
+}
+
+#[tauri::command(async)]
+pub fn agreement_list(state: State<'_, AppState>) -> Result<Vec<AgreementRow>, IpcError> {
+    state.with_store(|s| s.agreement_rows())
+}
+
+#[tauri::command(async)]
+pub fn agreement_page(state: State<'_, AppState>, id: String) -> Result<AgreementPage, IpcError> {
+    let id = parse_id(&id)?;
+    state.with_store(|s| s.agreement_page(id))
+}
