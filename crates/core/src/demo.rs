@@ -11,7 +11,11 @@
 //! - meetings and visits before the reference date are held (or cancelled), the ones on or after it
 //!   are planned; action points only come from what was held, and their whole status history
 //!   (written here, so the write path adds none) lies before the reference date and ends in the
-//!   status the action point has.
+//!   status the action point has;
+//! - kernovereenkomsten, projects and their milestones are relative to the reference date too
+//!   (a milestone done in the past, on time or late; others still to come); the werkkapitaal's
+//!   bookings are dated by month and day inside their budget's year, and never after the
+//!   reference date (a booking that would be is dated on it).
 
 use crate::error::{Error, Result};
 use crate::schema::{
@@ -68,6 +72,20 @@ pub struct DemoSummary {
     pub action_points_overdue: usize,
     /// Action points done after their due date.
     pub action_points_done_late: usize,
+    /// Kernovereenkomsten.
+    pub agreements: usize,
+    /// Projects, in agreements and outside them (municipal plans).
+    pub projects: usize,
+    pub milestones: usize,
+    /// Milestones done (before the reference date).
+    pub milestones_done: usize,
+    /// Milestones done after their date.
+    pub milestones_done_late: usize,
+    /// Werkkapitalen (one per year).
+    pub budgets: usize,
+    pub budget_adjustments: usize,
+    pub commitments: usize,
+    pub payments: usize,
 }
 
 /// Loads the demo municipality (Bergen) into an empty store, around `reference` (usually today).
@@ -139,9 +157,11 @@ pub fn demo_writes(asset: &str, reference: Date) -> Result<(Vec<Write>, DemoSumm
     let mut builder = Builder::new(&asset, reference)?;
     builder.areas()?;
     builder.people_and_organisations()?;
+    builder.agreements_and_projects()?;
     builder.meetings()?;
     builder.visits()?;
     builder.standalone_action_points()?;
+    builder.budgets()?;
     Ok(builder.finish())
 }
 
@@ -175,6 +195,15 @@ struct Asset {
     /// Action points that come from a phone call or an e-mail, not from a meeting or visit.
     #[serde(default)]
     action_points: Vec<AssetAction>,
+    /// Kernovereenkomsten, each with its projects.
+    #[serde(default)]
+    agreements: Vec<AssetAgreement>,
+    /// Projects outside an agreement: municipal plans for a larger area.
+    #[serde(default)]
+    projects: Vec<AssetProject>,
+    /// The werkkapitaal, one per year.
+    #[serde(default)]
+    budgets: Vec<AssetBudget>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,6 +337,10 @@ struct AssetItem {
     minutes: Option<String>,
     decision: Option<String>,
     submitted_by: Option<String>,
+    /// The key of the agreement the item is about.
+    agreement: Option<String>,
+    /// The key of the project the item is about.
+    project: Option<String>,
     #[serde(default)]
     actions: Vec<AssetAction>,
 }
@@ -346,6 +379,8 @@ struct AssetFinding {
     /// Index of the stop in the visit's route.
     stop: Option<usize>,
     text: String,
+    /// The key of the project the finding is about.
+    project: Option<String>,
     #[serde(default)]
     actions: Vec<AssetAction>,
 }
@@ -366,6 +401,8 @@ struct AssetAction {
     owner_person: Option<String>,
     /// Days after opening.
     due: Option<i64>,
+    /// The key of the project the action point belongs to.
+    project: Option<String>,
     #[serde(default)]
     steps: Vec<AssetStep>,
 }
@@ -380,6 +417,124 @@ struct AssetStep {
     comment: Option<String>,
     /// Who wrote it (default: the owner, else the coordinator).
     by: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetAgreement {
+    key: String,
+    /// The kern (or wijk) the agreement is for.
+    area: String,
+    kernoverleg: Option<String>,
+    /// Default: `Kernovereenkomst {kern} {first year}–{last year}`.
+    title: Option<String>,
+    /// Months from the reference date: the period starts on the first of that month.
+    from: i64,
+    /// Months from the reference date: the period ends the day before the first of that month.
+    until: i64,
+    status: String,
+    /// Days from the reference date (before it); needed unless the status is `concept`.
+    adopted: Option<i64>,
+    notes: Option<String>,
+    #[serde(default)]
+    projects: Vec<AssetProject>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetProject {
+    key: String,
+    title: String,
+    description: Option<String>,
+    /// Area keys; default: the agreement's area.
+    #[serde(default)]
+    areas: Vec<String>,
+    /// An organisation of kind `department`.
+    department: String,
+    /// A person with a `department_contact` role in that department.
+    department_contact: Option<String>,
+    participation: String,
+    /// Organisations involved (keys).
+    #[serde(default)]
+    organisations: Vec<String>,
+    /// People involved (names).
+    #[serde(default)]
+    contacts: Vec<String>,
+    budget_cents: Option<i64>,
+    status: String,
+    /// Days from the reference date.
+    start: i64,
+    /// Days from the reference date.
+    end: i64,
+    #[serde(default)]
+    milestones: Vec<AssetMilestone>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetMilestone {
+    /// Days from the reference date; inside the project's period.
+    day: i64,
+    title: String,
+    /// Days after the milestone's date it was done (0 on time, more is late, less is early);
+    /// without it the milestone is not done. Must fall before the reference date.
+    done: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetBudget {
+    /// Years from the reference date's year: 0 this year, -1 last year.
+    year: i64,
+    total_cents: i64,
+    /// `MM-DD` in the budget's year; default (in the core) 1 October.
+    check_date: Option<String>,
+    notes: Option<String>,
+    #[serde(default)]
+    adjustments: Vec<AssetAdjustment>,
+    #[serde(default)]
+    commitments: Vec<AssetCommitment>,
+    /// Payments without a commitment.
+    #[serde(default)]
+    payments: Vec<AssetPayment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetAdjustment {
+    kernoverleg: String,
+    amount_cents: i64,
+    reason: String,
+    /// `MM-DD` in the budget's year (see [`Builder::booking_date`]).
+    date: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetCommitment {
+    kernoverleg: String,
+    /// The key of the project the money goes to ...
+    project: Option<String>,
+    /// ... or the residents' initiative.
+    initiative: Option<String>,
+    /// `MM-DD` in the budget's year.
+    date: String,
+    amount_cents: i64,
+    description: String,
+    /// Payments against this commitment.
+    #[serde(default)]
+    payments: Vec<AssetPayment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetPayment {
+    /// Only for a payment without a commitment (else it is the commitment's).
+    kernoverleg: Option<String>,
+    /// `MM-DD` in the budget's year.
+    date: String,
+    amount_cents: i64,
+    description: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,6 +590,8 @@ struct Builder<'a> {
     people: HashMap<&'a str, Uuid>,
     orgs: HashMap<&'a str, OrgInfo<'a>>,
     roles: Vec<RoleSpan<'a>>,
+    agreements: HashMap<&'a str, Uuid>,
+    projects: HashMap<&'a str, Uuid>,
     summary: DemoSummary,
 }
 
@@ -455,6 +612,8 @@ impl<'a> Builder<'a> {
             people: HashMap::new(),
             orgs: HashMap::new(),
             roles: Vec::new(),
+            agreements: HashMap::new(),
+            projects: HashMap::new(),
             summary: DemoSummary {
                 reference_date: reference.to_string(),
                 ..DemoSummary::default()
@@ -479,9 +638,32 @@ impl<'a> Builder<'a> {
         summary.findings = count(Entity::Finding);
         summary.action_points = count(Entity::ActionPoint);
         summary.action_point_events = count(Entity::ActionPointEvent);
-        // Entity::ALL lists parents before children: the order the write path needs.
+        summary.agreements = count(Entity::Agreement);
+        summary.projects = count(Entity::Project);
+        summary.milestones = count(Entity::Milestone);
+        summary.budgets = count(Entity::Budget);
+        summary.budget_adjustments = count(Entity::BudgetAdjustment);
+        summary.commitments = count(Entity::Commitment);
+        summary.payments = count(Entity::Payment);
+        // Parents before children, the order the write path needs: agreements, projects and
+        // the werkkapitaal refer only to areas, organisations and people, while agenda items,
+        // findings and action points may refer to projects; so they come right after the roles,
+        // and the rest in the order of `Entity::ALL`.
+        let first = [
+            Entity::Area,
+            Entity::Organisation,
+            Entity::Contact,
+            Entity::Role,
+            Entity::Agreement,
+            Entity::Project,
+            Entity::Milestone,
+            Entity::Budget,
+            Entity::BudgetAdjustment,
+            Entity::Commitment,
+            Entity::Payment,
+        ];
         let mut batch = Vec::new();
-        for entity in Entity::ALL {
+        for entity in first.into_iter().chain(Entity::ALL) {
             if let Some(group) = writes.remove(&entity) {
                 batch.extend(group);
             }
@@ -540,6 +722,46 @@ impl<'a> Builder<'a> {
         self.orgs
             .get(key)
             .ok_or_else(|| bad(format!("unknown organisation {key:?}")))
+    }
+
+    fn project(&self, key: &str) -> Result<Uuid> {
+        self.projects
+            .get(key)
+            .copied()
+            .ok_or_else(|| bad(format!("unknown project {key:?}")))
+    }
+
+    fn project_value(&self, key: Option<&str>) -> Result<Value> {
+        Ok(match key {
+            Some(key) => self.project(key)?.to_string().into(),
+            None => Value::Null,
+        })
+    }
+
+    /// An organisation that must be a kernoverleg.
+    fn kernoverleg(&self, key: &str) -> Result<Uuid> {
+        let org = self.org(key)?;
+        if org.asset.kind != "kernoverleg" {
+            return Err(bad(format!("{key:?} is not a kernoverleg")));
+        }
+        Ok(org.id)
+    }
+
+    /// The name of a kern or wijk.
+    fn area_name(&self, key: &str) -> Result<&'a str> {
+        let asset = self.asset;
+        if key == asset.municipality.key {
+            return Ok(&asset.municipality.name);
+        }
+        for kern in &asset.kernen {
+            if kern.key == key {
+                return Ok(&kern.name);
+            }
+            if let Some(wijk) = kern.wijken.iter().find(|w| w.key == key) {
+                return Ok(&wijk.name);
+            }
+        }
+        Err(bad(format!("unknown area {key:?}")))
     }
 
     fn kern(&self, key: &str) -> Result<&'a AssetKern> {
@@ -841,6 +1063,361 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    // -- agreements, projects, milestones --------------------------------------------------
+
+    fn agreements_and_projects(&mut self) -> Result<()> {
+        let asset = self.asset;
+        for agreement in &asset.agreements {
+            self.agreement(agreement)?;
+        }
+        for project in &asset.projects {
+            if project.areas.is_empty() {
+                return Err(bad(format!(
+                    "project {:?} lies outside an agreement and needs \"areas\"",
+                    project.key
+                )));
+            }
+            self.project_with_milestones(project, None)?;
+        }
+        Ok(())
+    }
+
+    fn agreement(&mut self, agreement: &'a AssetAgreement) -> Result<()> {
+        let area = self.area(&agreement.area)?;
+        let area_name = self.area_name(&agreement.area)?;
+        let kernoverleg = match &agreement.kernoverleg {
+            Some(key) => Some(self.kernoverleg(key)?),
+            None => None,
+        };
+        let start = self.month(agreement.from)?;
+        let end = self.month(agreement.until)?.yesterday().map_err(bad)?;
+        if end < start {
+            return Err(bad(format!(
+                "agreement {:?} ends before it starts",
+                agreement.key
+            )));
+        }
+        let adopted = match agreement.adopted {
+            Some(days) => Some(self.day(days, None)?),
+            None => None,
+        };
+        if adopted.is_some_and(|d| d >= self.reference) {
+            return Err(bad(format!(
+                "agreement {:?} would be adopted on or after the reference date",
+                agreement.key
+            )));
+        }
+        if agreement.status != "concept" && adopted.is_none() {
+            return Err(bad(format!(
+                "agreement {:?} is {} and needs \"adopted\"",
+                agreement.key, agreement.status
+            )));
+        }
+        let title = match &agreement.title {
+            Some(title) => title.clone(),
+            None => format!(
+                "Kernovereenkomst {area_name} {}–{}",
+                start.year(),
+                end.year()
+            ),
+        };
+        let id = self.push(
+            Entity::Agreement,
+            &agreement.key,
+            fields(vec![
+                ("title", title.into()),
+                ("area_id", area.to_string().into()),
+                ("kernoverleg_id", id_value(kernoverleg)),
+                ("period_start", start.to_string().into()),
+                ("period_end", end.to_string().into()),
+                ("status", agreement.status.as_str().into()),
+                (
+                    "adopted_on",
+                    adopted.map_or(Value::Null, |d| d.to_string().into()),
+                ),
+                ("notes", opt(&agreement.notes)),
+            ]),
+        )?;
+        self.agreements.insert(&agreement.key, id);
+        for project in &agreement.projects {
+            self.project_with_milestones(project, Some((id, &agreement.area)))?;
+        }
+        Ok(())
+    }
+
+    /// A project (of an agreement, whose area it lies in unless it says otherwise) and its
+    /// milestones, each inside the project's period.
+    fn project_with_milestones(
+        &mut self,
+        project: &'a AssetProject,
+        agreement: Option<(Uuid, &'a str)>,
+    ) -> Result<()> {
+        let key = project.key.as_str();
+        let mut area_ids = Vec::new();
+        let area_keys: Vec<&str> = match (project.areas.as_slice(), agreement) {
+            ([], Some((_, area))) => vec![area],
+            (areas, _) => areas.iter().map(String::as_str).collect(),
+        };
+        for area in area_keys {
+            area_ids.push(Value::from(self.area(area)?.to_string()));
+        }
+        let department = self.org(&project.department)?;
+        if department.asset.kind != "department" {
+            return Err(bad(format!(
+                "project {key:?}: {:?} is not a department",
+                project.department
+            )));
+        }
+        let department_id = department.id;
+        let department_contact = match &project.department_contact {
+            Some(name) => {
+                let works_there = self.roles.iter().any(|r| {
+                    r.person == name
+                        && r.organisation == project.department
+                        && r.kind == "department_contact"
+                });
+                if !works_there {
+                    return Err(bad(format!(
+                        "project {key:?}: {name:?} is no department contact of {:?}",
+                        project.department
+                    )));
+                }
+                Some(self.person(name)?)
+            }
+            None => None,
+        };
+        let mut organisation_ids = Vec::new();
+        for org in &project.organisations {
+            organisation_ids.push(Value::from(self.org(org)?.id.to_string()));
+        }
+        let mut contact_ids = Vec::new();
+        for name in &project.contacts {
+            contact_ids.push(Value::from(self.person(name)?.to_string()));
+        }
+        let start = self.day(project.start, None)?;
+        let end = self.day(project.end, None)?;
+        if end < start {
+            return Err(bad(format!("project {key:?} ends before it starts")));
+        }
+        let id = self.push(
+            Entity::Project,
+            key,
+            fields(vec![
+                ("title", project.title.as_str().into()),
+                ("description", opt(&project.description)),
+                ("area_ids", Value::Array(area_ids)),
+                ("department_id", department_id.to_string().into()),
+                ("department_contact_id", id_value(department_contact)),
+                ("participation_step", project.participation.as_str().into()),
+                ("organisation_ids", Value::Array(organisation_ids)),
+                ("contact_ids", Value::Array(contact_ids)),
+                (
+                    "budget_cents",
+                    project.budget_cents.map_or(Value::Null, Value::from),
+                ),
+                ("status", project.status.as_str().into()),
+                ("agreement_id", id_value(agreement.map(|(id, _)| id))),
+                ("start_date", start.to_string().into()),
+                ("end_date", end.to_string().into()),
+            ]),
+        )?;
+        if self.projects.insert(key, id).is_some() {
+            return Err(bad(format!("two projects are both called {key:?}")));
+        }
+        for (index, milestone) in project.milestones.iter().enumerate() {
+            let date = self.day(milestone.day, None)?;
+            if date < start || date > end {
+                return Err(bad(format!(
+                    "project {key:?}: milestone {:?} on {date} lies outside {start} – {end}",
+                    milestone.title
+                )));
+            }
+            let done_on = match milestone.done {
+                Some(days) => {
+                    let done = date
+                        .checked_add(Span::new().try_days(days).map_err(bad)?)
+                        .map_err(bad)?;
+                    if done >= self.reference {
+                        return Err(bad(format!(
+                            "project {key:?}: milestone {:?} would be done on or after the \
+                             reference date",
+                            milestone.title
+                        )));
+                    }
+                    self.summary.milestones_done += 1;
+                    if done > date {
+                        self.summary.milestones_done_late += 1;
+                    }
+                    Some(done)
+                }
+                None => None,
+            };
+            self.push(
+                Entity::Milestone,
+                &format!("{key}/{index}"),
+                fields(vec![
+                    ("project_id", id.to_string().into()),
+                    ("date", date.to_string().into()),
+                    ("title", milestone.title.as_str().into()),
+                    (
+                        "done_on",
+                        done_on.map_or(Value::Null, |d| d.to_string().into()),
+                    ),
+                ]),
+            )?;
+        }
+        Ok(())
+    }
+
+    // -- the werkkapitaal ------------------------------------------------------------------
+
+    fn budgets(&mut self) -> Result<()> {
+        let asset = self.asset;
+        let municipality = self.area(&asset.municipality.key)?;
+        for budget in &asset.budgets {
+            if budget.year > 0 {
+                return Err(bad(format!(
+                    "a werkkapitaal lies in the reference date's year or before it, not {} \
+                     years after it",
+                    budget.year
+                )));
+            }
+            let year = i64::from(self.reference.year()) + budget.year;
+            // The write path derives the id from the municipality and the year.
+            let budget_id = pair_id(Entity::Budget, &municipality.to_string(), &year.to_string());
+            let check_date = match &budget.check_date {
+                Some(text) => Value::from(self.in_year(year, text)?.to_string()),
+                None => Value::Null,
+            };
+            self.push_with_id(
+                Entity::Budget,
+                budget_id,
+                &format!("budget/{year}"),
+                fields(vec![
+                    ("area_id", municipality.to_string().into()),
+                    ("year", year.into()),
+                    ("total_cents", budget.total_cents.into()),
+                    ("check_date", check_date),
+                    ("notes", opt(&budget.notes)),
+                ]),
+            )?;
+            let budget_value = Value::from(budget_id.to_string());
+            for (index, adjustment) in budget.adjustments.iter().enumerate() {
+                let kernoverleg = self.kernoverleg(&adjustment.kernoverleg)?;
+                let date = self.booking_date(year, &adjustment.date)?;
+                self.push(
+                    Entity::BudgetAdjustment,
+                    &format!("{year}/{index}"),
+                    fields(vec![
+                        ("budget_id", budget_value.clone()),
+                        ("kernoverleg_id", kernoverleg.to_string().into()),
+                        ("amount_cents", adjustment.amount_cents.into()),
+                        ("reason", adjustment.reason.as_str().into()),
+                        ("date", date.to_string().into()),
+                    ]),
+                )?;
+            }
+            for (index, commitment) in budget.commitments.iter().enumerate() {
+                let name = format!("{year}/{index}");
+                let kernoverleg = self.kernoverleg(&commitment.kernoverleg)?;
+                if commitment.project.is_none() && commitment.initiative.is_none() {
+                    return Err(bad(format!(
+                        "commitment {:?} needs a \"project\" or an \"initiative\"",
+                        commitment.description
+                    )));
+                }
+                let date = self.booking_date(year, &commitment.date)?;
+                let commitment_id = self.push(
+                    Entity::Commitment,
+                    &name,
+                    fields(vec![
+                        ("budget_id", budget_value.clone()),
+                        ("kernoverleg_id", kernoverleg.to_string().into()),
+                        (
+                            "project_id",
+                            self.project_value(commitment.project.as_deref())?,
+                        ),
+                        ("initiative", opt(&commitment.initiative)),
+                        ("date", date.to_string().into()),
+                        ("amount_cents", commitment.amount_cents.into()),
+                        ("description", commitment.description.as_str().into()),
+                    ]),
+                )?;
+                for (index, payment) in commitment.payments.iter().enumerate() {
+                    if payment.kernoverleg.is_some() {
+                        return Err(bad(format!(
+                            "payment {:?} is made against a commitment and takes its \
+                             kernoverleg from there",
+                            payment.description
+                        )));
+                    }
+                    let paid = self.booking_date(year, &payment.date)?;
+                    if paid < date {
+                        return Err(bad(format!(
+                            "payment {:?} lies before its commitment",
+                            payment.description
+                        )));
+                    }
+                    self.push(
+                        Entity::Payment,
+                        &format!("{name}/{index}"),
+                        fields(vec![
+                            ("budget_id", budget_value.clone()),
+                            ("kernoverleg_id", kernoverleg.to_string().into()),
+                            ("commitment_id", commitment_id.to_string().into()),
+                            ("date", paid.to_string().into()),
+                            ("amount_cents", payment.amount_cents.into()),
+                            ("description", payment.description.as_str().into()),
+                        ]),
+                    )?;
+                }
+            }
+            for (index, payment) in budget.payments.iter().enumerate() {
+                let key = payment.kernoverleg.as_deref().ok_or_else(|| {
+                    bad(format!(
+                        "payment {:?} without a commitment needs \"kernoverleg\"",
+                        payment.description
+                    ))
+                })?;
+                let kernoverleg = self.kernoverleg(key)?;
+                let paid = self.booking_date(year, &payment.date)?;
+                self.push(
+                    Entity::Payment,
+                    &format!("{year}/loose/{index}"),
+                    fields(vec![
+                        ("budget_id", budget_value.clone()),
+                        ("kernoverleg_id", kernoverleg.to_string().into()),
+                        ("date", paid.to_string().into()),
+                        ("amount_cents", payment.amount_cents.into()),
+                        ("description", payment.description.as_str().into()),
+                    ]),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `MM-DD` in `year` (a date that does not exist there, such as 29 February in most years,
+    /// is an error).
+    fn in_year(&self, year: i64, month_day: &str) -> Result<Date> {
+        let parsed = month_day
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse::<i8>().ok()?, d.parse::<i8>().ok()?)));
+        let Some((month, day)) = parsed else {
+            return Err(bad(format!("{month_day:?} is not a month and day (MM-DD)")));
+        };
+        let year = i16::try_from(year).map_err(bad)?;
+        Date::new(year, month, day)
+            .map_err(|_| bad(format!("{month_day:?} does not exist in {year}")))
+    }
+
+    /// The date of a booking in the werkkapitaal of `year`: `MM-DD` in that year, but never
+    /// after the reference date (a booking that would lie in the future is dated on the
+    /// reference date itself, which lies in the same year: the budget is this year's).
+    fn booking_date(&self, year: i64, month_day: &str) -> Result<Date> {
+        Ok(self.in_year(year, month_day)?.min(self.reference))
+    }
+
     // -- meetings --------------------------------------------------------------------------
 
     fn meetings(&mut self) -> Result<()> {
@@ -941,6 +1518,16 @@ impl<'a> Builder<'a> {
             let submitted_by_id = submitted_by.map(|o| o.id);
             let submitted_area = submitted_by.and_then(|o| o.area);
             let item_name = format!("{name}/{position}");
+            let agreement = match item.agreement.as_deref() {
+                Some(key) => Value::from(
+                    self.agreements
+                        .get(key)
+                        .ok_or_else(|| bad(format!("unknown agreement {key:?}")))?
+                        .to_string(),
+                ),
+                None => Value::Null,
+            };
+            let project = self.project_value(item.project.as_deref())?;
             let item_id = self.push(
                 Entity::AgendaItem,
                 &item_name,
@@ -958,6 +1545,8 @@ impl<'a> Builder<'a> {
                         "submitted_by_id",
                         submitted_by_id.map_or(Value::Null, |id| id.to_string().into()),
                     ),
+                    ("project_id", project),
+                    ("agreement_id", agreement),
                 ]),
             )?;
             if !held {
@@ -1163,6 +1752,7 @@ impl<'a> Builder<'a> {
                 None => None,
             };
             let finding_name = format!("{name}/{index}");
+            let project = self.project_value(finding.project.as_deref())?;
             let finding_id = self.push(
                 Entity::Finding,
                 &finding_name,
@@ -1173,6 +1763,7 @@ impl<'a> Builder<'a> {
                         stop.map_or(Value::Null, |s| s.to_string().into()),
                     ),
                     ("text", finding.text.as_str().into()),
+                    ("project_id", project),
                 ]),
             )?;
             for (action_index, action) in finding.actions.iter().enumerate() {
@@ -1378,6 +1969,7 @@ impl<'a> Builder<'a> {
             ),
             ("status", status.into()),
             ("opened_on", origin.opened.to_string().into()),
+            ("project_id", self.project_value(action.project.as_deref())?),
         ]);
         if let Some((field, id)) = origin.source {
             ap.insert(field.into(), id.to_string().into());

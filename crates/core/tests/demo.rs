@@ -50,6 +50,13 @@ fn the_demo_loads_into_an_empty_store_and_reports_what_it_wrote() {
         (Entity::Finding, summary.findings),
         (Entity::ActionPoint, summary.action_points),
         (Entity::ActionPointEvent, summary.action_point_events),
+        (Entity::Agreement, summary.agreements),
+        (Entity::Project, summary.projects),
+        (Entity::Milestone, summary.milestones),
+        (Entity::Budget, summary.budgets),
+        (Entity::BudgetAdjustment, summary.budget_adjustments),
+        (Entity::Commitment, summary.commitments),
+        (Entity::Payment, summary.payments),
     ];
     for (entity, expected) in counted {
         assert_eq!(store.count(entity).unwrap(), expected as i64, "{entity}");
@@ -511,6 +518,340 @@ fn broken_demo_data_is_an_error_not_a_panic_and_writes_nothing() {
     let error = load_demo_from(&mut store, &gap, day).unwrap_err();
     assert!(error.to_string().contains("does not exist"), "{error}");
     assert_eq!(store.count(Entity::Area).unwrap(), 0);
+}
+
+#[test]
+fn most_kernen_have_a_kernovereenkomst_with_projects_and_milestones() {
+    let (store, summary) = demo_store(reference());
+    let areas = all(&store, Entity::Area);
+    let organisations = all(&store, Entity::Organisation);
+    let agreements = all(&store, Entity::Agreement);
+    let projects = all(&store, Entity::Project);
+    let milestones = all(&store, Entity::Milestone);
+    let kind_of = |records: &[Value], id: Option<&str>| -> Option<String> {
+        records
+            .iter()
+            .find(|r| text(r, "id") == id)
+            .and_then(|r| text(r, "kind"))
+            .map(str::to_owned)
+    };
+
+    // At least six of the eight kernen, each once; mostly adopted, one concept, one finished.
+    let kernen: std::collections::HashSet<&str> = agreements
+        .iter()
+        .filter_map(|a| text(a, "area_id"))
+        .collect();
+    assert!(agreements.len() >= 6, "{} agreements", agreements.len());
+    assert_eq!(kernen.len(), agreements.len());
+    for area in &kernen {
+        assert_eq!(kind_of(&areas, Some(area)).as_deref(), Some("core"));
+    }
+    let status_count = |status: &str| {
+        agreements
+            .iter()
+            .filter(|a| text(a, "status") == Some(status))
+            .count()
+    };
+    assert_eq!(status_count("concept"), 1);
+    assert_eq!(status_count("afgerond"), 1);
+    assert!(status_count("vastgesteld") >= 4);
+    for agreement in &agreements {
+        match text(agreement, "status") {
+            Some("concept") => assert!(text(agreement, "adopted_on").is_none()),
+            _ => assert!(text(agreement, "adopted_on").unwrap() < "2026-03-18"),
+        }
+        assert_eq!(
+            kind_of(&organisations, text(agreement, "kernoverleg_id")).as_deref(),
+            Some("kernoverleg")
+        );
+        assert!(text(agreement, "title")
+            .unwrap()
+            .starts_with("Kernovereenkomst "));
+    }
+    let afgerond = agreements
+        .iter()
+        .find(|a| text(a, "status") == Some("afgerond"))
+        .unwrap();
+    assert!(text(afgerond, "period_end").unwrap() < "2026-03-18");
+
+    // Two to four projects each, but one agreement holds five: the app flags it.
+    let mut flagged = Vec::new();
+    for agreement in &agreements {
+        let page = store.agreement_page(id(agreement)).unwrap();
+        assert!(
+            (2..=5).contains(&page.projects.len()),
+            "{}: {} projects",
+            page.title,
+            page.projects.len()
+        );
+        assert_eq!(page.too_many_projects, page.projects.len() > 4);
+        if page.too_many_projects {
+            flagged.push(page.projects.len());
+        }
+        assert!(page.budget_cents > 0);
+    }
+    assert_eq!(flagged, vec![5], "exactly one agreement has five projects");
+    let discussed: usize = agreements
+        .iter()
+        .map(|a| store.agreement_page(id(a)).unwrap().discussed.len())
+        .sum();
+    assert!(discussed >= 3, "{discussed} agenda items about agreements");
+
+    // Every project: a department with its contact, a participation step, a budget, a period
+    // with two to four milestones inside it.
+    let municipality = areas
+        .iter()
+        .find(|a| text(a, "kind") == Some("municipality"))
+        .unwrap();
+    let mut plans = 0;
+    for project in &projects {
+        let name = text(project, "title").unwrap();
+        assert_eq!(
+            kind_of(&organisations, text(project, "department_id")).as_deref(),
+            Some("department"),
+            "{name}"
+        );
+        assert!(text(project, "department_contact_id").is_some(), "{name}");
+        assert!(project["budget_cents"].as_i64().unwrap() > 0, "{name}");
+        if text(project, "agreement_id").is_none() {
+            plans += 1;
+            assert_eq!(project["area_ids"], serde_json::json!([id(municipality)]));
+        } else {
+            assert!(!project["organisation_ids"].as_array().unwrap().is_empty());
+        }
+        let (start, end) = (
+            text(project, "start_date").unwrap(),
+            text(project, "end_date").unwrap(),
+        );
+        let own: Vec<&Value> = milestones
+            .iter()
+            .filter(|m| text(m, "project_id") == text(project, "id"))
+            .collect();
+        assert!((2..=4).contains(&own.len()), "{name}: {}", own.len());
+        for milestone in own {
+            let date = text(milestone, "date").unwrap();
+            assert!(start <= date && date <= end, "{name}: {milestone}");
+            if let Some(done) = text(milestone, "done_on") {
+                assert!(done < "2026-03-18", "{name}: {milestone}");
+            }
+        }
+    }
+    assert_eq!(plans, 2, "two municipal plans outside agreements");
+    let done: Vec<(&str, &str)> = milestones
+        .iter()
+        .filter_map(|m| Some((text(m, "date")?, text(m, "done_on")?)))
+        .collect();
+    assert_eq!(done.len(), summary.milestones_done);
+    let late = done.iter().filter(|(date, done)| done > date).count();
+    assert_eq!(late, summary.milestones_done_late);
+    assert!(
+        late >= 3 && done.len() - late >= 3,
+        "{late} of {} late",
+        done.len()
+    );
+    assert!(milestones
+        .iter()
+        .any(|m| text(m, "date").unwrap() >= "2026-03-18"));
+    assert!(milestones
+        .iter()
+        .any(|m| text(m, "date").unwrap() < "2026-03-18" && text(m, "done_on").is_none()));
+
+    // Agenda items, findings and action points about projects.
+    let linked = |entity: Entity, field: &str| {
+        all(&store, entity)
+            .iter()
+            .filter(|r| text(r, field).is_some())
+            .count()
+    };
+    assert!(linked(Entity::AgendaItem, "project_id") >= 1);
+    assert!(linked(Entity::AgendaItem, "agreement_id") >= 3);
+    assert!(linked(Entity::Finding, "project_id") >= 1);
+    let action_points = all(&store, Entity::ActionPoint);
+    let of_projects: Vec<&Value> = action_points
+        .iter()
+        .filter(|a| text(a, "project_id").is_some())
+        .collect();
+    assert!(of_projects.len() >= 5);
+    assert!(of_projects
+        .iter()
+        .any(|a| text(a, "source_finding_id").is_some()));
+    assert!(of_projects
+        .iter()
+        .any(|a| text(a, "source_agenda_item_id").is_some()));
+    assert!(of_projects.iter().any(|a| {
+        text(a, "source_finding_id").is_none() && text(a, "source_agenda_item_id").is_none()
+    }));
+    let speeltuin = projects
+        .iter()
+        .find(|p| text(p, "title") == Some("Vervanging speeltuin Oostdorp"))
+        .expect("the speeltuin Oostdorp");
+    let page = store.project_page(id(speeltuin)).unwrap();
+    assert!(page.action_points.len() >= 2);
+    assert!(page.mentions.iter().any(|m| m.kind == "agenda_item"));
+    assert!(page.mentions.iter().any(|m| m.kind == "finding"));
+    assert!(page.committed_cents > 0);
+}
+
+/// The werkkapitaal of a year as the demo holds it around `reference`, with its checks: the
+/// shares add up to the total, every booking lies in the year and not after the reference date.
+fn checked_budget(
+    store: &Store,
+    year: i64,
+    as_of: Date,
+    reference: Date,
+) -> wijkwerk_core::budgets::BudgetOverview {
+    let overview = store
+        .budget_overview(year, None, as_of)
+        .unwrap()
+        .unwrap_or_else(|| panic!("a werkkapitaal for {year}"));
+    assert_eq!(
+        overview.parts.iter().map(|p| p.share_cents).sum::<i64>(),
+        overview.total_cents
+    );
+    assert_eq!(overview.parts.len(), 8);
+    let budget_id = overview.budget_id.as_str();
+    for entity in [
+        Entity::BudgetAdjustment,
+        Entity::Commitment,
+        Entity::Payment,
+    ] {
+        for booking in all(store, entity) {
+            if text(&booking, "budget_id") != Some(budget_id) {
+                continue;
+            }
+            let day = text(&booking, "date").unwrap();
+            assert!(day.starts_with(&format!("{year}-")), "{booking}");
+            assert!(day <= reference.to_string().as_str(), "{booking}");
+        }
+    }
+    overview
+}
+
+#[test]
+fn the_werkkapitaal_has_one_kernoverleg_under_spending_and_an_overrun() {
+    let (store, summary) = demo_store(reference());
+    assert_eq!(summary.budgets, 2);
+
+    let last_year = checked_budget(&store, 2025, reference(), reference());
+    assert_eq!(last_year.total_cents, 9_000_000);
+    let under: Vec<&str> = last_year
+        .parts
+        .iter()
+        .filter(|p| p.under_spending)
+        .map(|p| p.kernoverleg.as_str())
+        .collect();
+    assert_eq!(under, vec!["Kernoverleg Egmond aan den Hoef"]);
+    assert!(!last_year.overruns.is_empty());
+    assert!(last_year.payments_without_commitment >= 1);
+    assert!(last_year.parts.iter().all(|p| p.committed_cents > 0));
+
+    let this_year = checked_budget(&store, 2026, reference(), reference());
+    assert_eq!(this_year.total_cents, 9_600_000);
+    assert_eq!(this_year.adjustments_cents, 0, "moved, not added");
+    assert_eq!(this_year.allocated_cents, this_year.total_cents);
+    let adjusted: Vec<i64> = this_year
+        .parts
+        .iter()
+        .map(|p| p.adjustments_cents)
+        .filter(|a| *a != 0)
+        .collect();
+    assert_eq!(adjusted.len(), 2);
+    assert!(adjusted.contains(&-150_000) && adjusted.contains(&150_000));
+    // Not judged before 1 October.
+    assert!(this_year.parts.iter().all(|p| !p.under_spending));
+    assert!(!this_year.overruns.is_empty());
+    assert!(this_year.payments_without_commitment >= 1);
+    assert!(
+        this_year
+            .parts
+            .iter()
+            .filter(|p| p.committed_cents > 0)
+            .count()
+            >= 6
+    );
+    assert_eq!(
+        store.budget_overview(2024, None, reference()).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn agreements_and_the_werkkapitaal_hold_around_any_day_of_the_year() {
+    for day in [
+        date(2027, 1, 1),
+        date(2027, 1, 3),
+        date(2027, 6, 15),
+        date(2027, 10, 1),
+        date(2027, 12, 30),
+        date(2028, 2, 29),
+    ] {
+        let (store, summary) = demo_store(day);
+        assert!(
+            summary.agreements >= 6 && summary.milestones_done > 0,
+            "{day}"
+        );
+        let year = i64::from(day.year());
+        let last_year = checked_budget(&store, year - 1, day, day);
+        let under = last_year.parts.iter().filter(|p| p.under_spending).count();
+        assert_eq!(under, 1, "{day}");
+        assert!(!last_year.overruns.is_empty(), "{day}");
+        // This year's bookings: never in the future, and once 1 October has come, the same one
+        // kernoverleg under-spends.
+        let this_year = checked_budget(&store, year, day, day);
+        let under: Vec<&str> = this_year
+            .parts
+            .iter()
+            .filter(|p| p.under_spending)
+            .map(|p| p.kernoverleg.as_str())
+            .collect();
+        if day.month() >= 10 {
+            assert_eq!(under, vec!["Kernoverleg Egmond aan den Hoef"], "{day}");
+        } else {
+            assert!(under.is_empty(), "{day}");
+        }
+        let flagged = all(&store, Entity::Agreement)
+            .iter()
+            .filter(|a| store.agreement_page(id(a)).unwrap().too_many_projects)
+            .count();
+        assert_eq!(flagged, 1, "{day}");
+    }
+}
+
+#[test]
+fn broken_agreements_and_bookings_are_refused() {
+    let mut store = Store::in_memory().unwrap();
+    for (from, to) in [
+        // A milestone outside its project's period.
+        (
+            "{ \"day\": 120, \"title\": \"Evaluatie met school en dorpsraad\" }",
+            "{ \"day\": 900, \"title\": \"Evaluatie met school en dorpsraad\" }",
+        ),
+        // A milestone done in the future.
+        (
+            "\"title\": \"Snelheidsdisplay geplaatst\", \"done\": 0",
+            "\"title\": \"Snelheidsdisplay geplaatst\", \"done\": 200",
+        ),
+        // A day that does not exist.
+        ("\"date\": \"03-18\"", "\"date\": \"02-30\""),
+        // A department contact who works elsewhere.
+        (
+            "\"department\": \"dep-verkeer\", \"department_contact\": \"Ruud Zwart\"",
+            "\"department\": \"dep-verkeer\", \"department_contact\": \"Kees Molenaar\"",
+        ),
+        // An adopted agreement without its date.
+        (
+            "\"status\": \"vastgesteld\", \"adopted\": -150",
+            "\"status\": \"vastgesteld\"",
+        ),
+        // A project that is not there.
+        ("\"project\": \"bz-aed\"", "\"project\": \"bz-zwembad\""),
+    ] {
+        let broken = BERGEN.replacen(from, to, 1);
+        assert_ne!(broken, BERGEN, "{from}");
+        let result = load_demo_from(&mut store, &broken, reference());
+        assert!(result.is_err(), "accepted: {to}");
+        assert_eq!(store.count(Entity::Area).unwrap(), 0);
+    }
 }
 
 /// A transport that fails the test when asked anything.
