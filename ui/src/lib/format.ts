@@ -120,3 +120,37 @@ export function addDays(date: string, n: number): string {
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
+
+/** Whole cents as an amount: "€ 1.234,56" (the core's own writing, `money::format_euros`), in
+ * English "€1,234.56"; a negative amount "-€ 12,50". Digits are grouped by hand, not by
+ * Intl's currency style, so the text is the same on every system (no narrow spaces). */
+export function euros(cents: number | null | undefined): string {
+  if (cents === null || cents === undefined || !Number.isFinite(cents)) return t('common.none');
+  const dutch = localeTag() === 'nl-NL';
+  const whole = Math.round(cents);
+  const abs = Math.abs(whole);
+  const digits = Math.floor(abs / 100).toString();
+  const group = dutch ? '.' : ',';
+  let grouped = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) grouped += group;
+    grouped += digits[i];
+  }
+  const fraction = String(abs % 100).padStart(2, '0');
+  const sign = whole < 0 ? '-' : '';
+  return dutch ? `${sign}€ ${grouped},${fraction}` : `${sign}€${grouped}.${fraction}`;
+}
+
+/** A whole number in the interface language: "12.345" (nl), "12,345" (en). */
+export function count(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return t('common.none');
+  return new Intl.NumberFormat(localeTag(), { maximumFractionDigits: 0 }).format(n);
+}
+
+/** A share between 0 and 1 as a percentage with at most one decimal: "87,5%" (nl), "87.5%" (en). */
+export function share(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return t('common.none');
+  const percent = Math.round(value * 1000) / 10;
+  const text = new Intl.NumberFormat(localeTag(), { maximumFractionDigits: 1, useGrouping: false }).format(percent);
+  return `${text}%`;
+}

@@ -13,6 +13,7 @@ import * as search from '../i18n/search';
 import * as settings from '../i18n/settings';
 import * as sync from '../i18n/sync';
 import * as calendar from '../i18n/calendar';
+import * as reports from '../i18n/reports';
 
 export type Locale = 'nl' | 'en';
 
@@ -20,7 +21,7 @@ type Dictionary = Record<string, string>;
 
 /** Every screen's words, merged per language. */
 export const dictionaries: Record<Locale, Dictionary> = { nl: {}, en: {} };
-for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar]) {
+for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar, reports]) {
   Object.assign(dictionaries.nl, part.nl);
   Object.assign(dictionaries.en, part.en);
 }
@@ -63,8 +64,8 @@ export function t(key: string, params?: Params): string {
   return text;
 }
 
-/** The word for a stored code in a family (`kind`, `status`, `role`, `entity`): t('kind.x'). */
-export function label(family: 'kind' | 'status' | 'role' | 'entity', code: string | null): string {
+/** The word for a stored code in a family (`kind`, `status`, `role`, `entity`, `step`): t('kind.x'). */
+export function label(family: 'kind' | 'status' | 'role' | 'entity' | 'step', code: string | null): string {
   if (code === null || code === '') return t('common.none');
   const key = `${family}.${code}`;
   return key in dictionaries.nl ? t(key) : code;

@@ -7,6 +7,15 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   ActionPointEvent,
+  AgreementPage,
+  AgreementRow,
+  BudgetOverview,
+  DocumentFile,
+  PaymentWarning,
+  ProjectPage,
+  ProjectRow,
+  ReportRequest,
+  ReportView,
   ActionPointQuery,
   ActionPointSummary,
   AppStatus,
@@ -180,6 +189,42 @@ export const setSchoolHoliday = (holiday: HolidayKey, startDate: string, endDate
 
 /** Leaves a school holiday out of the planner's view; the region's holidays after. */
 export const dropSchoolHoliday = (holiday: HolidayKey) => call<SchoolHolidays>('drop_school_holiday', { holiday });
+
+// Reports, agreements, projects and the werkkapitaal (src-tauri/src/reports.rs). Documents are
+// written into the downloads folder; the answer says where.
+
+/** The formats a report exports to. */
+export type ReportFormat = 'pdf' | 'xlsx' | 'csv';
+
+/** The yearly report: its figures, its tables (as the documents print them) and its charts. */
+export const yearReport = (request: ReportRequest) => call<ReportView>('year_report', { request });
+
+/** Writes the yearly report as a PDF, XLSX or CSV file into the downloads folder. */
+export const exportReport = (request: ReportRequest, format: ReportFormat) =>
+  call<DocumentFile>('export_report', { request, format });
+
+export const agreementList = () => call<AgreementRow[]>('agreement_list');
+
+export const agreementPage = (id: string) => call<AgreementPage>('agreement_page', { id });
+
+/** The agreement as the PDF to sign, in the downloads folder. */
+export const agreementDocument = (id: string) => call<DocumentFile>('agreement_document', { id });
+
+/** Projects touching an area (or all), of a status (or every status). */
+export const projectList = (areaId: string | null, status: string | null) =>
+  call<ProjectRow[]>('project_list', { areaId, status });
+
+export const projectPage = (id: string) => call<ProjectPage>('project_page', { id });
+
+/** A kern's yearly overview of projects and plans, as a PDF in the downloads folder. */
+export const kernOverviewDocument = (kernId: string, year: number) =>
+  call<DocumentFile>('kern_overview_document', { kernId, year });
+
+/** The year's werkkapitaal per kernoverleg; null when none was set for the year. */
+export const budgetOverview = (year: number) => call<BudgetOverview | null>('budget_overview', { year });
+
+/** What to look at about a payment (without commitment, beyond it, outside the year). */
+export const paymentWarnings = (id: string) => call<PaymentWarning[]>('payment_warnings', { id });
 
 // Sync with the municipal server (src-tauri/src/sync.rs).
 

@@ -6,6 +6,8 @@ export const kindLabel = (kind: string): string => label('kind', kind);
 export const statusLabel = (status: string): string => label('status', status);
 export const positionLabel = (position: string): string => label('role', position);
 export const entityLabel = (entity: string): string => label('entity', entity);
+/** A step of the participation ladder (informeren … meebeslissen). */
+export const stepLabel = (step: string): string => label('step', step);
 
 /** "Kernoverleg, Dorpsraad Groet · Dorpshuis": kind, who or where, and location. */
 export function appointmentDetail(item: {

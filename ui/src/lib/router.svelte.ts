@@ -9,7 +9,10 @@ export type Screen =
   | 'vergaderingen'
   | 'bezoeken'
   | 'actiepunten'
+  | 'overeenkomsten'
+  | 'projecten'
   | 'jaarplanning'
+  | 'rapportage'
   | 'instellingen';
 
 export const SCREENS: Screen[] = [
@@ -20,7 +23,10 @@ export const SCREENS: Screen[] = [
   'vergaderingen',
   'bezoeken',
   'actiepunten',
+  'overeenkomsten',
+  'projecten',
   'jaarplanning',
+  'rapportage',
   'instellingen',
 ];
 
@@ -84,6 +90,11 @@ export function screenOf(entity: string): Screen {
       return 'bezoeken';
     case 'action_point':
       return 'actiepunten';
+    case 'agreement':
+      return 'overeenkomsten';
+    case 'project':
+    case 'milestone':
+      return 'projecten';
     default:
       return 'vandaag';
   }
