@@ -48,10 +48,35 @@ fn parse_id(text: &str) -> Result<Uuid, IpcError> {
 
 impl From<DocumentError> for IpcError {
     fn from(error: DocumentError) -> IpcError {
-        IpcError::new(
-            "document",
-            format!("Het document kon niet worden gemaakt of bewaard: {error}. Er is niets half weggeschreven."),
-        )
+        match &error {
+            DocumentError::Write { path, source, .. } => {
+                let reason = match source.kind() {
+                    std::io::ErrorKind::PermissionDenied => {
+                        "geen toestemming om daar te schrijven (is de map alleen-lezen?)".to_owned()
+                    }
+                    std::io::ErrorKind::ReadOnlyFilesystem => {
+                        "de schijf is alleen-lezen".to_owned()
+                    }
+                    std::io::ErrorKind::StorageFull => "de schijf is vol".to_owned(),
+                    std::io::ErrorKind::QuotaExceeded => "het schijfquotum is op".to_owned(),
+                    std::io::ErrorKind::NotFound => "de map bestaat niet".to_owned(),
+                    _ => source.to_string(),
+                };
+                IpcError::new(
+                    "io",
+                    format!(
+                        "{} kon niet worden bewaard: {reason}. Er is niets half weggeschreven.",
+                        path.display()
+                    ),
+                )
+            }
+            _ => IpcError::new(
+                "document",
+                format!(
+                    "Het document kon niet worden gemaakt: {error}. Er is niets weggeschreven."
+                ),
+            ),
+        }
     }
 }
 

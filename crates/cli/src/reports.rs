@@ -61,8 +61,8 @@ pub(crate) fn report(store: &Store, args: ReportArgs) -> Result<Output, CliError
             };
         }
         ReportFormat::Csv => wijkwerk_documents::report_csv(&report, args.table.as_deref())?,
-        ReportFormat::Xlsx => wijkwerk_documents::report_xlsx(&report)?,
-        ReportFormat::Pdf => wijkwerk_documents::report_pdf(&report)?,
+        ReportFormat::Xlsx => wijkwerk_documents::report_xlsx_on(&report, today)?,
+        ReportFormat::Pdf => wijkwerk_documents::report_pdf_on(&report, today)?,
     };
     deliver(args.out.as_deref(), &bytes, report.has_data)
 }

@@ -89,7 +89,7 @@ pub fn report_pdf_on(report: &YearReport, generated: Date) -> Result<Vec<u8>, Do
         "area": report.area_name,
         "year": report.year.to_string(),
         "municipality": report.municipality,
-        "addressee": format!("Aan de gemeenteraad van {}", report.municipality),
+        "addressee": format!("Aan de gemeenteraad van {}", place_name(&report.municipality)),
         "date": dutch_date_of(generated),
         "period": period_label(&report.period_start, &report.period_end),
         "running": report.running,
@@ -164,7 +164,10 @@ pub fn kern_overview_pdf(overview: &KernOverview) -> Result<Vec<u8>, DocumentErr
         "footer": format!("Jaaroverzicht {} {}", o.year, o.kern.name),
         "intro": format!(
             "Dit overzicht is voor de verenigingen en inwoners van {}: de projecten in de kern en de plannen van de gemeente {} die {} in {} raken, met wie ze trekt, hoe u mee kunt doen en wanneer wat gebeurt.",
-            o.kern.name, o.municipality, o.kern.name, o.year
+            o.kern.name,
+            place_name(&o.municipality),
+            o.kern.name,
+            o.year
         ),
         "projects_heading": format!("Projecten in {}", o.kern.name),
         "plans_heading": format!("Plannen van de gemeente die {} raken", o.kern.name),
@@ -372,4 +375,26 @@ fn describe(world: &DocWorld, errors: &[SourceDiagnostic]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The municipality's place name for a sentence: "Gemeente Bergen" becomes "Bergen", so that
+/// "de gemeenteraad van Bergen" does not say "gemeente" twice.
+fn place_name(municipality: &str) -> &str {
+    let trimmed = municipality.trim();
+    match trimmed.get(..9) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("gemeente ") => trimmed[9..].trim_start(),
+        _ => trimmed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn place_names() {
+        assert_eq!(super::place_name("Gemeente Bergen"), "Bergen");
+        assert_eq!(super::place_name("gemeente  Oss"), "Oss");
+        assert_eq!(super::place_name("Bergen"), "Bergen");
+        assert_eq!(super::place_name("Gemeentebelangen"), "Gemeentebelangen");
+        assert_eq!(super::place_name("Één"), "Één");
+    }
 }

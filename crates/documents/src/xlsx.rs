@@ -1,7 +1,7 @@
 //! The report as an XLSX workbook: a sheet "Over dit rapport", then one sheet per table, numbers
 //! as numbers, amounts in euros, shares as percentages and dates as Excel dates.
 
-use crate::dutch::{display_cell, dutch_date_of, period_label, DEFINITIONS};
+use crate::dutch::{display_cell, period_label, DEFINITIONS};
 use crate::{report_title, DocumentError};
 use jiff::civil::Date;
 use rust_xlsxwriter::{
@@ -201,7 +201,7 @@ pub(crate) fn unique_sheet_name(title: &str, taken: &mut HashSet<String>) -> Str
     let base: String = if cleaned.is_empty() || cleaned.eq_ignore_ascii_case("history") {
         "Tabel".to_owned()
     } else {
-        cleaned.chars().take(31).collect()
+        shortened(cleaned, 31)
     };
     let mut name = base.clone();
     let mut n = 2;
@@ -218,9 +218,17 @@ pub(crate) fn unique_sheet_name(title: &str, taken: &mut HashSet<String>) -> Str
     name
 }
 
-#[allow(dead_code)]
-fn _date_label(d: Date) -> String {
-    dutch_date_of(d)
+/// At most `max` characters, cut after a whole word when the text is longer ("Vergaderingen en
+/// bezoeken per kern" becomes "Vergaderingen en bezoeken per", not "... per k").
+fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max + 1).collect();
+    match cut.rfind(' ') {
+        Some(space) if space > 0 => cut[..space].trim_end().to_owned(),
+        _ => text.chars().take(max).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +251,10 @@ mod tests {
             &mut taken,
         );
         assert!(long.chars().count() <= 31, "{long}");
+        assert_eq!(
+            unique_sheet_name("Vergaderingen en bezoeken per kern", &mut taken),
+            "Vergaderingen en bezoeken per"
+        );
         assert!(!long.contains(['[', ']', ':', '*', '?', '/', '\\']));
         assert_eq!(unique_sheet_name("''", &mut taken), "Tabel");
     }
