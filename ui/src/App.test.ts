@@ -114,6 +114,34 @@ describe('App', () => {
     expect(calls.map((c) => c.cmd).filter((c) => !c.startsWith('plugin:event'))).toEqual(['app_status']);
   });
 
+  it('has Overeenkomsten, Projecten and Rapportage in the menu, each opening its screen', async () => {
+    mockCommands({
+      app_status: status,
+      today_overview: overview,
+      area_tree: [],
+      organisation_list: { offset: 0, total: 0, items: [] },
+      agreement_list: [],
+      project_list: [],
+      year_report: () => {
+        throw { code: 'test', message: 'niet nodig', field: null };
+      },
+    });
+    const page = await render(App, {});
+    for (const [screen, title] of [
+      ['overeenkomsten', 'Overeenkomsten'],
+      ['projecten', 'Projecten'],
+      ['rapportage', 'Rapportage'],
+    ]) {
+      const link = page.querySelector<HTMLAnchorElement>(`[data-testid="nav-${screen}"]`)!;
+      expect(link.textContent).toBe(title);
+      expect(link.getAttribute('href')).toBe(`#/${screen}`);
+      location.hash = `#/${screen}`;
+      await settle();
+      expect(page.querySelector('main h1')?.textContent).toBe(title);
+      expect(page.querySelector('nav a[aria-current="page"]')?.textContent).toBe(title);
+    }
+  });
+
   it('opens the search with Ctrl+K and a hit opens its record', async () => {
     mockCommands({
       app_status: status,

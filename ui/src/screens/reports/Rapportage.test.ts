@@ -33,10 +33,12 @@ function messages(): string[] {
 }
 
 const params = (text = '') => ({ params: new URLSearchParams(text) });
+/** The arguments a mocked command gets. */
+type Args = Record<string, unknown>;
 
 describe('Rapportage', () => {
   it('opens on this year for the whole municipality, with every table, last year beside it and the charts', async () => {
-    const calls = mockCommands({ area_tree: areas, year_report: (a) => bergenReport((a.request as ReportRequest).year) });
+    const calls = mockCommands({ area_tree: areas, year_report: (a: Args) => bergenReport((a.request as ReportRequest).year) });
     const page = await render(Rapportage, params());
 
     expect(byTestId<HTMLInputElement>('report-year').value).toBe('2026');
@@ -74,7 +76,7 @@ describe('Rapportage', () => {
   it('asks again for a kern and another year, and writes that kern’s yearly overview', async () => {
     const calls = mockCommands({
       area_tree: areas,
-      year_report: (a) => {
+      year_report: (a: Args) => {
         const request = a.request as ReportRequest;
         return bergenReport(request.year, request.area_id ? { id: request.area_id, name: 'Groet' } : { id: null, name: 'Bergen' });
       },
@@ -111,7 +113,7 @@ describe('Rapportage', () => {
   });
 
   it('says so when a year has nothing to report, instead of showing empty tables', async () => {
-    mockCommands({ area_tree: areas, year_report: (a) => emptyReport((a.request as ReportRequest).year) });
+    mockCommands({ area_tree: areas, year_report: (a: Args) => emptyReport((a.request as ReportRequest).year) });
     const page = await render(Rapportage, params('year=2019'));
     expect(byTestId('report-empty').textContent).toContain('Voor 2019 zijn er geen gegevens.');
     expect(page.querySelector('table')).toBeNull();
@@ -121,7 +123,7 @@ describe('Rapportage', () => {
 
   it('offers last year in the first quarter, when the yearly report is written', async () => {
     vi.setSystemTime(new Date('2027-02-01T10:00:00Z'));
-    const calls = mockCommands({ area_tree: areas, year_report: (a) => bergenReport((a.request as ReportRequest).year) });
+    const calls = mockCommands({ area_tree: areas, year_report: (a: Args) => bergenReport((a.request as ReportRequest).year) });
     await render(Rapportage, params());
     expect(byTestId<HTMLInputElement>('report-year').value).toBe('2027');
     byTestId('report-last-year').querySelector('button')!.click();
@@ -134,7 +136,7 @@ describe('Rapportage', () => {
     let release: () => void = () => undefined;
     const calls = mockCommands({
       area_tree: areas,
-      year_report: (a) => bergenReport((a.request as ReportRequest).year),
+      year_report: (a: Args) => bergenReport((a.request as ReportRequest).year),
       export_report: () =>
         new Promise((resolve) => {
           release = () => resolve({ path: '/home/an/Downloads/rapportage-Bergen-2026.pdf', bytes: 90_000 });
@@ -164,7 +166,7 @@ describe('Rapportage', () => {
     const full = '/home/an/Downloads/rapportage-Bergen-2026.xlsx kon niet worden bewaard: de schijf is vol. Er is niets half weggeschreven.';
     mockCommands({
       area_tree: areas,
-      year_report: (a) => bergenReport((a.request as ReportRequest).year),
+      year_report: (a: Args) => bergenReport((a.request as ReportRequest).year),
       export_report: () => {
         throw { code: 'io', message: full, field: null };
       },
@@ -264,7 +266,7 @@ describe('Werkkapitaal', () => {
         { entity: 'commitment', id: 'cm1', title: 'Dorpsfeest Schoorl', snippet: '[Dorpsfeest] Schoorl', open_entity: 'commitment', open_id: 'cm1' },
         { entity: 'project', id: 'p1', title: 'Dorpsfeest', snippet: '', open_entity: 'project', open_id: 'p1' },
       ],
-      get_record: (a) => ({
+      get_record: (a: Args) => ({
         id: a.id,
         budget_id: 'b2026',
         kernoverleg_id: 'o-ks',
