@@ -149,6 +149,7 @@ export const nl = {
   'agr.projects_count': '{n} projecten',
   'agr.projects_count_one': '1 project',
   'agr.to_budget': 'Werkkapitaal van dit jaar',
+  'agr.status_on': '{status} op {date}',
 
   'proj.intro': 'Projecten van kernen en wijken, en plannen van de gemeente die ze raken.',
   'proj.filters': 'Projecten filteren',
@@ -384,6 +385,7 @@ export const en: typeof nl = {
   'agr.projects_count': '{n} projects',
   'agr.projects_count_one': '1 project',
   'agr.to_budget': 'This year’s working capital',
+  'agr.status_on': '{status} on {date}',
 
   'proj.intro': 'Projects of village cores and districts, and municipal plans that touch them.',
   'proj.filters': 'Filter projects',

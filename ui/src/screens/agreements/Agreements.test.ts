@@ -123,7 +123,7 @@ describe('Overeenkomst page', () => {
     expect(byTestId('agreement-current-status').textContent).toBe('vastgesteld');
     expect(byTestId('agreement-area-name').textContent).toBe('Groet');
     expect(byTestId('agreement-period').textContent).toBe('1 januari 2026 t/m 31 december 2026');
-    expect(page.textContent).toContain('Vastgesteld op 10 februari 2026');
+    expect(page.textContent).toContain('vastgesteld op 10 februari 2026');
     const project = byTestId('agreement-project');
     expect(project.textContent).toContain('Speeltuin Groet opknappen');
     expect(project.textContent).toContain('coproduceren');
