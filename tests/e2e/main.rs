@@ -17,6 +17,7 @@
 //! `scripts/test` runs only the scenario.
 
 mod accessibility;
+mod reports;
 mod sync_server;
 mod webdriver;
 
@@ -882,6 +883,7 @@ fn app_benchmark() {
         }
         let mut meeting_list = Vec::new();
         let mut contact_page = Vec::new();
+        let mut report_screen = Vec::new();
         for _ in 0..10 {
             window.go("#/vandaag");
             window.wait_for("[data-testid=overdue-count]", Duration::from_secs(30));
@@ -897,6 +899,15 @@ fn app_benchmark() {
                 &format!("#/contacten/{contact}"),
                 "[data-testid=contact-roles]",
             ));
+            // Rapportage's first paint: the year's report computed over the whole store and
+            // its key figures shown.
+            window.go("#/vandaag");
+            window.wait_for("[data-testid=overdue-count]", Duration::from_secs(30));
+            report_screen.push(time_to_show(
+                &window,
+                "#/rapportage",
+                "[data-testid=report-table-kerncijfers]",
+            ));
         }
         std::thread::sleep(Duration::from_secs(1));
         let (rss, pss) = app_memory(&app_name);
@@ -909,6 +920,11 @@ fn app_benchmark() {
             "contact page shown           p50 {:7.1} ms  p95 {:7.1} ms  (n=10)",
             percentile(&mut contact_page, 0.5),
             percentile(&mut contact_page, 0.95)
+        );
+        println!(
+            "Rapportage shown (figures)   p50 {:7.1} ms  p95 {:7.1} ms  (n=10)",
+            percentile(&mut report_screen, 0.5),
+            percentile(&mut report_screen, 0.95)
         );
         println!("resident memory, app + web processes: {rss:.0} MB RSS summed, {pss:.0} MB PSS");
         window.quit();

@@ -180,12 +180,53 @@ struct PointState {
 
 #[derive(Default)]
 struct EventFold {
-    /// The status after the last change before the end, and the day of that change.
+    /// The status after the last change before the end, and the instant of that change.
     status: Option<(String, String)>,
     /// Whether a comment or answer was written (before the end).
     commented: bool,
-    /// The day of the last status change or comment before the end.
+    /// The instant of the last status change or comment before the end.
     last_touched: Option<String>,
+}
+
+/// Local days of UTC instants (`2026-03-04T22:15:00Z`), remembered per UTC hour: the report
+/// turns hundreds of thousands of event instants into days, and within an hour whose offset is
+/// whole hours and the same at both ends, every instant falls on the same local day.
+struct LocalDays {
+    zone: TimeZone,
+    by_hour: HashMap<String, Option<String>>,
+}
+
+impl LocalDays {
+    fn new(zone: TimeZone) -> Self {
+        LocalDays {
+            zone,
+            by_hour: HashMap::new(),
+        }
+    }
+
+    fn day(&mut self, at: &str) -> Option<String> {
+        // Only the canonical form is cached by its hour ("YYYY-MM-DDTHH:" ... "Z").
+        let hour = at
+            .get(..13)
+            .filter(|_| at.len() > 14 && at.as_bytes()[13] == b':' && at.ends_with('Z'));
+        let Some(hour) = hour else {
+            return local_day(at, &self.zone);
+        };
+        if let Some(day) = self.by_hour.get(hour) {
+            return day.clone();
+        }
+        let day = local_day(at, &self.zone);
+        let start: Option<Timestamp> = format!("{hour}:00:00Z").parse().ok();
+        let same_day_all_hour = start.is_some_and(|start| {
+            let end = start.checked_add(3599.seconds()).ok();
+            let first = self.zone.to_offset(start);
+            end.is_some_and(|end| first == self.zone.to_offset(end)) && first.seconds() % 3600 == 0
+        });
+        if same_day_all_hour {
+            self.by_hour.insert(hour.to_owned(), day.clone());
+        }
+        day
+    }
 }
 
 impl Store {
@@ -416,33 +457,47 @@ impl Store {
                 });
             }
         }
+        // The events in the table's own order (sorting every event by time costs more than the
+        // rest of the report): per point, the latest status change and touch by instant.
         let mut folds: Vec<EventFold> = Vec::new();
         folds.resize_with(points.len(), EventFold::default);
         {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT action_point_id, kind, to_status, at, comment IS NOT NULL
-                 FROM action_point_event WHERE deleted = 0 AND at < ?1 ORDER BY at",
+                 FROM action_point_event WHERE deleted = 0 AND at < ?1",
             )?;
             let mut rows = stmt.query([&end_at])?;
             while let Some(r) = rows.next()? {
-                let point: String = r.get(0)?;
-                let Some(&i) = by_id.get(&point) else {
+                let point = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let Some(&i) = by_id.get(point) else {
                     continue;
                 };
-                let kind: String = r.get(1)?;
-                let to: Option<String> = r.get(2)?;
                 let at: String = r.get(3)?;
-                let commented: bool = r.get(4)?;
                 let fold = &mut folds[i];
-                let day =
-                    local_day(&at, &zone).unwrap_or_else(|| at.get(..10).unwrap_or("").to_owned());
-                if kind == "status_change" {
-                    if let Some(to) = to {
-                        fold.status = Some((to, day.clone()));
+                if r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? == "status_change" {
+                    if let Some(to) = r.get::<_, Option<String>>(2)? {
+                        if fold.status.as_ref().is_none_or(|(_, when)| at >= *when) {
+                            fold.status = Some((to, at.clone()));
+                        }
                     }
                 }
-                fold.commented |= commented;
-                fold.last_touched = Some(day);
+                fold.commented |= r.get::<_, bool>(4)?;
+                if fold.last_touched.as_ref().is_none_or(|when| at >= *when) {
+                    fold.last_touched = Some(at);
+                }
+            }
+        }
+        let mut days = LocalDays::new(zone.clone());
+        let mut day_of = |at: &str| {
+            days.day(at)
+                .unwrap_or_else(|| at.get(..10).unwrap_or("").to_owned())
+        };
+        for fold in &mut folds {
+            if let Some((_, at)) = &mut fold.status {
+                *at = day_of(at);
+            }
+            if let Some(at) = &mut fold.last_touched {
+                *at = day_of(at);
             }
         }
         let stale_before = end

@@ -139,7 +139,13 @@ fn add_money_and_projects(store: &mut Store) -> Result<(), Box<dyn std::error::E
         kernoverleggen.push(ko.id);
         batch.push(ko);
     }
-    store.write(batch)?;
+    // A year's budget has an id of its own making (the same on every laptop): the one written.
+    let committed = store.write(batch)?;
+    let budget_id = committed
+        .records
+        .iter()
+        .find(|(entity, _)| *entity == Entity::Budget)
+        .map_or(budget_id, |(_, id)| *id);
     let mut batch = Vec::new();
     for i in 0..400 {
         let ko = kernoverleggen[i % kernoverleggen.len()];

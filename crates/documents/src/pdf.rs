@@ -5,7 +5,7 @@
 
 use crate::charts::report_charts;
 use crate::dutch::{
-    agreement_status, display_cell, dutch_date, dutch_date_of, euros, is_numeric,
+    agreement_status, display_cell, dutch_date, dutch_date_of, dutch_integer, euros, is_numeric,
     participation_step, period_label, project_status, span_label, DEFINITIONS,
 };
 use crate::{report_title, DocumentError, REPORT_TITLE};
@@ -34,6 +34,10 @@ const CHARTS_AFTER: &[(&str, &str)] = &[
     ("actiepunten_per_afdeling", "op_tijd_per_afdeling"),
     ("werkkapitaal_per_kern", "werkkapitaal_per_kern"),
 ];
+
+/// The report's lists of action points (not figures), and how many rows of each the PDF prints.
+const LIST_TABLES: [&str; 2] = ["stilstaande_actiepunten", "zonder_toelichting"];
+const PDF_LIST_LIMIT: usize = 100;
 
 /// The yearly report as a PDF, dated today (Amsterdam time).
 pub fn report_pdf(report: &YearReport) -> Result<Vec<u8>, DocumentError> {
@@ -66,16 +70,31 @@ pub fn report_pdf_on(report: &YearReport, generated: Date) -> Result<Vec<u8>, Do
             let total_last = t.rows.last().and_then(|r| r.first()).is_some_and(|c| {
                 matches!(c, Cell::Text(s) if s.starts_with("Totaal "))
             });
+            // Lists of action points are printed to a length a council member reads; the
+            // exports for work (XLSX, CSV) hold them whole.
+            let shown = if LIST_TABLES.contains(&t.key.as_str()) {
+                t.rows.len().min(PDF_LIST_LIMIT)
+            } else {
+                t.rows.len()
+            };
+            let more = (shown < t.rows.len()).then(|| {
+                format!(
+                    "Hierboven de eerste {} van {}; de volledige lijst staat in de export als XLSX of CSV.",
+                    dutch_integer(shown as i64),
+                    dutch_integer(t.rows.len() as i64)
+                )
+            });
             json!({
                 "key": t.key,
                 "title": t.title,
+                "more": more,
                 "caption": t.caption,
                 "columns": t.columns,
                 "right": numeric,
                 "widths": widths,
                 "wide": t.columns.len() > 7,
                 "total_last": total_last,
-                "rows": t.rows.iter().map(|r| r.iter().map(display_cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "rows": t.rows.iter().take(shown).map(|r| r.iter().map(display_cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 "charts": CHARTS_AFTER.iter().filter(|(table, _)| *table == t.key)
                     .filter_map(|(_, chart)| charts.iter().find(|c| c.key == *chart))
                     .map(|c| json!({"key": c.key, "title": c.title}))
