@@ -36,6 +36,7 @@ use jiff::{Timestamp, ToSpan};
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// Weeks without a status change or comment after which an open action point is stale.
 pub const DEFAULT_STALE_WEEKS: i64 = 8;
@@ -166,15 +167,34 @@ pub struct ActionPointLine {
     pub last_touched: String,
 }
 
+/// Organisations by id: kind, name, first area.
+type Organisations = HashMap<String, (String, String, Option<String>)>;
+
+/// The action points a report reads, and their events folded up to each cutoff.
+struct PointData {
+    points: Vec<PointState>,
+    folds: Vec<Vec<EventFold>>,
+}
+
+/// The instant a day starts in `zone`, as stored timestamps are written.
+fn start_instant(date: Date, zone: &TimeZone) -> Result<String> {
+    Ok(date
+        .to_zoned(zone.clone())
+        .map_err(|e| Error::BadRequest(e.to_string()))?
+        .timestamp()
+        .to_string())
+}
+
 /// One action point as the report sees it.
 struct PointState {
     id: String,
     title: String,
     opened_on: String,
     due_date: Option<String>,
-    kern: Option<String>,
-    department: Option<String>,
-    owner: Option<String>,
+    // Shared, not copied: hundreds of thousands of points name a few kernen and departments.
+    kern: Option<Rc<str>>,
+    department: Option<Rc<str>>,
+    owner: Option<Rc<str>>,
     in_scope: bool,
 }
 
@@ -252,20 +272,32 @@ impl Store {
                 "{year} is not a year to report on (2000 to 2200)"
             )));
         }
+        // The action points and their events are read once for both years (the most of the
+        // work): folded up to the end of last year (cutoff 0) and of this year (cutoff 1).
+        let scope_id = scope.as_ref().map(|a| a.id.as_str());
+        let organisations = self.report_organisations()?;
+        let cutoffs = [period(year - 1, today)?.1, period(year, today)?.1];
+        let points = self.point_data(&areas, scope_id, &organisations, &cutoffs)?;
         let figures = self.year_figures(
             &areas,
-            scope.as_ref().map(|a| a.id.as_str()),
+            scope_id,
             year,
             today,
             stale_weeks,
+            &organisations,
+            &points,
+            1,
         )?;
         let previous = self
             .year_figures(
                 &areas,
-                scope.as_ref().map(|a| a.id.as_str()),
+                scope_id,
                 year - 1,
                 today,
                 stale_weeks,
+                &organisations,
+                &points,
+                0,
             )?
             .total;
         let municipality = match &scope {
@@ -297,35 +329,10 @@ impl Store {
         })
     }
 
-    fn year_figures(
-        &self,
-        areas: &AreaIndex,
-        scope: Option<&str>,
-        year: i64,
-        today: Date,
-        stale_weeks: i64,
-    ) -> Result<Figures> {
-        let (start, end, _) = period(year, today)?;
-        let zone = TimeZone::get(crate::DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC);
-        let instant = |date: Date| -> Result<String> {
-            Ok(date
-                .to_zoned(zone.clone())
-                .map_err(|e| Error::BadRequest(e.to_string()))?
-                .timestamp()
-                .to_string())
-        };
-        let (start_at, end_at) = (instant(start)?, instant(end)?);
-        let (start_text, end_text) = (start.to_string(), end.to_string());
-        let in_scope = |area: Option<&str>| match (scope, area) {
-            (None, _) => true,
-            (Some(scope), Some(area)) => areas.is_within(area, scope),
-            (Some(_), None) => false,
-        };
-        let kern_of =
-            |area: Option<&str>| area.and_then(|a| areas.kern_of(a)).map(|k| k.id.clone());
-
+    /// Every organisation: kind, name and first area.
+    fn report_organisations(&self) -> Result<Organisations> {
         // Organisations: kind, name, first area.
-        let mut organisations: HashMap<String, (String, String, Option<String>)> = HashMap::new();
+        let mut organisations: Organisations = HashMap::new();
         {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, coalesce(kind, ''), coalesce(name, ''), area_ids FROM organisation
@@ -347,6 +354,180 @@ impl Store {
                 organisations.insert(id, (kind, name, first));
             }
         }
+        Ok(organisations)
+    }
+
+    /// The action points opened before the last cutoff (end days), with their events folded up
+    /// to each cutoff.
+    fn point_data(
+        &self,
+        areas: &AreaIndex,
+        scope: Option<&str>,
+        organisations: &Organisations,
+        cutoffs: &[Date],
+    ) -> Result<PointData> {
+        let zone = TimeZone::get(crate::DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC);
+        let last = cutoffs.iter().max().copied().unwrap_or(Date::MAX);
+        let end_text = last.to_string();
+        let end_at = start_instant(last, &zone)?;
+        let cutoff_at: Vec<String> = cutoffs
+            .iter()
+            .map(|d| start_instant(*d, &zone))
+            .collect::<Result<_>>()?;
+        let in_scope = |area: Option<&str>| match (scope, area) {
+            (None, _) => true,
+            (Some(scope), Some(area)) => areas.is_within(area, scope),
+            (Some(_), None) => false,
+        };
+        let mut shared: HashMap<String, Rc<str>> = HashMap::new();
+        let mut share = |text: &str| -> Rc<str> {
+            if let Some(rc) = shared.get(text) {
+                return rc.clone();
+            }
+            let rc: Rc<str> = Rc::from(text);
+            shared.insert(text.to_owned(), rc.clone());
+            rc
+        };
+        let org_area = |org: Option<&str>| {
+            org.and_then(|o| organisations.get(o))
+                .and_then(|(_, _, a)| a.clone())
+        };
+        // Action points opened before the end, and their events before the end.
+        let mut points: Vec<PointState> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, coalesce(title, ''), opened_on, due_date, area_id,
+                        requester_organisation_id, owner_organisation_id
+                 FROM action_point WHERE deleted = 0 AND opened_on < ?1",
+            )?;
+            let rows = stmt.query_map([&end_text], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?;
+            for row in rows {
+                let (id, title, opened_on, due_date, area, requester, owner) = row?;
+                let area = area.or_else(|| org_area(requester.as_deref()));
+                let owner_org = owner.as_deref().and_then(|o| organisations.get(o));
+                let department = owner_org
+                    .filter(|(kind, _, _)| kind == "department")
+                    .and(owner.as_deref())
+                    .map(&mut share);
+                let kern = area
+                    .as_deref()
+                    .and_then(|a| areas.kern_of(a))
+                    .map(|k| share(&k.id));
+                let owner = owner_org.map(|(_, name, _)| share(name));
+                by_id.insert(id.clone(), points.len());
+                points.push(PointState {
+                    id,
+                    title,
+                    opened_on,
+                    due_date,
+                    kern,
+                    department,
+                    owner,
+                    in_scope: in_scope(area.as_deref()),
+                });
+            }
+        }
+        // The events in the table's own order (sorting every event by time costs more than the
+        // rest of the report): per point, the latest status change and touch by instant.
+        let mut folds: Vec<Vec<EventFold>> = cutoffs
+            .iter()
+            .map(|_| {
+                let mut f = Vec::new();
+                f.resize_with(points.len(), EventFold::default);
+                f
+            })
+            .collect();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT action_point_id, kind, to_status, at, comment IS NOT NULL
+                 FROM action_point_event WHERE deleted = 0 AND at < ?1",
+            )?;
+            let mut rows = stmt.query([&end_at])?;
+            while let Some(r) = rows.next()? {
+                let point = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let Some(&i) = by_id.get(point) else {
+                    continue;
+                };
+                let at: String = r.get(3)?;
+                let status_change =
+                    r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? == "status_change";
+                let to: Option<String> = if status_change { r.get(2)? } else { None };
+                let commented: bool = r.get(4)?;
+                for (c, cutoff) in cutoff_at.iter().enumerate() {
+                    if at >= *cutoff {
+                        continue;
+                    }
+                    let fold = &mut folds[c][i];
+                    if let Some(to) = &to {
+                        if fold.status.as_ref().is_none_or(|(_, when)| at >= *when) {
+                            fold.status = Some((to.clone(), at.clone()));
+                        }
+                    }
+                    fold.commented |= commented;
+                    if fold.last_touched.as_ref().is_none_or(|when| at >= *when) {
+                        fold.last_touched = Some(at.clone());
+                    }
+                }
+            }
+        }
+        let mut days = LocalDays::new(zone.clone());
+        let mut day_of = |at: &str| {
+            days.day(at)
+                .unwrap_or_else(|| at.get(..10).unwrap_or("").to_owned())
+        };
+        for fold in folds.iter_mut().flatten() {
+            if let Some((_, at)) = &mut fold.status {
+                *at = day_of(at);
+            }
+            if let Some(at) = &mut fold.last_touched {
+                *at = day_of(at);
+            }
+        }
+        Ok(PointData { points, folds })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn year_figures(
+        &self,
+        areas: &AreaIndex,
+        scope: Option<&str>,
+        year: i64,
+        today: Date,
+        stale_weeks: i64,
+        organisations: &Organisations,
+        points: &PointData,
+        cutoff: usize,
+    ) -> Result<Figures> {
+        let (start, end, _) = period(year, today)?;
+        let zone = TimeZone::get(crate::DEFAULT_TIME_ZONE).unwrap_or(TimeZone::UTC);
+        let instant = |date: Date| -> Result<String> {
+            Ok(date
+                .to_zoned(zone.clone())
+                .map_err(|e| Error::BadRequest(e.to_string()))?
+                .timestamp()
+                .to_string())
+        };
+        let (start_at, end_at) = (instant(start)?, instant(end)?);
+        let (start_text, end_text) = (start.to_string(), end.to_string());
+        let in_scope = |area: Option<&str>| match (scope, area) {
+            (None, _) => true,
+            (Some(scope), Some(area)) => areas.is_within(area, scope),
+            (Some(_), None) => false,
+        };
+        let kern_of =
+            |area: Option<&str>| area.and_then(|a| areas.kern_of(a)).map(|k| k.id.clone());
+
         let org_area = |org: Option<&str>| {
             org.and_then(|o| organisations.get(o))
                 .and_then(|(_, _, a)| a.clone())
@@ -417,100 +598,18 @@ impl Store {
             }
         }
 
-        // Action points opened before the end, and their events before the end.
-        let mut points: Vec<PointState> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, coalesce(title, ''), opened_on, due_date, area_id,
-                        requester_organisation_id, owner_organisation_id
-                 FROM action_point WHERE deleted = 0 AND opened_on < ?1",
-            )?;
-            let rows = stmt.query_map([&end_text], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })?;
-            for row in rows {
-                let (id, title, opened_on, due_date, area, requester, owner) = row?;
-                let area = area.or_else(|| org_area(requester.as_deref()));
-                let owner_org = owner.as_deref().and_then(|o| organisations.get(o));
-                let department = owner_org
-                    .filter(|(kind, _, _)| kind == "department")
-                    .and(owner.clone());
-                by_id.insert(id.clone(), points.len());
-                points.push(PointState {
-                    id,
-                    title,
-                    opened_on,
-                    due_date,
-                    kern: kern_of(area.as_deref()),
-                    department,
-                    owner: owner_org.map(|(_, name, _)| name.clone()),
-                    in_scope: in_scope(area.as_deref()),
-                });
-            }
-        }
-        // The events in the table's own order (sorting every event by time costs more than the
-        // rest of the report): per point, the latest status change and touch by instant.
-        let mut folds: Vec<EventFold> = Vec::new();
-        folds.resize_with(points.len(), EventFold::default);
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT action_point_id, kind, to_status, at, comment IS NOT NULL
-                 FROM action_point_event WHERE deleted = 0 AND at < ?1",
-            )?;
-            let mut rows = stmt.query([&end_at])?;
-            while let Some(r) = rows.next()? {
-                let point = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-                let Some(&i) = by_id.get(point) else {
-                    continue;
-                };
-                let at: String = r.get(3)?;
-                let fold = &mut folds[i];
-                if r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)? == "status_change" {
-                    if let Some(to) = r.get::<_, Option<String>>(2)? {
-                        if fold.status.as_ref().is_none_or(|(_, when)| at >= *when) {
-                            fold.status = Some((to, at.clone()));
-                        }
-                    }
-                }
-                fold.commented |= r.get::<_, bool>(4)?;
-                if fold.last_touched.as_ref().is_none_or(|when| at >= *when) {
-                    fold.last_touched = Some(at);
-                }
-            }
-        }
-        let mut days = LocalDays::new(zone.clone());
-        let mut day_of = |at: &str| {
-            days.day(at)
-                .unwrap_or_else(|| at.get(..10).unwrap_or("").to_owned())
-        };
-        for fold in &mut folds {
-            if let Some((_, at)) = &mut fold.status {
-                *at = day_of(at);
-            }
-            if let Some(at) = &mut fold.last_touched {
-                *at = day_of(at);
-            }
-        }
+        let (points, folds) = (&points.points, &points.folds[cutoff]);
         let stale_before = end
             .checked_sub((stale_weeks * 7).days())
             .map_err(|e| Error::BadRequest(e.to_string()))?
             .to_string();
         let mut stale = Vec::new();
         let mut closed_without_comment = Vec::new();
-        let mut departments: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut departments: BTreeMap<Rc<str>, Tally> = BTreeMap::new();
         let mut total_tally = Tally::default();
-        let mut kern_tallies: BTreeMap<String, Tally> = BTreeMap::new();
-        for (point, fold) in points.iter().zip(&folds) {
-            if !point.in_scope {
+        let mut kern_tallies: BTreeMap<Rc<str>, Tally> = BTreeMap::new();
+        for (point, fold) in points.iter().zip(folds) {
+            if !point.in_scope || point.opened_on >= end_text {
                 continue;
             }
             let (status, changed_on) = fold
@@ -575,7 +674,7 @@ impl Store {
                     .as_deref()
                     .and_then(|k| areas.get(k))
                     .map(|k| k.name.clone()),
-                owner: point.owner.clone(),
+                owner: point.owner.as_deref().map(str::to_owned),
                 opened_on: point.opened_on.clone(),
                 due_date: point.due_date.clone(),
                 last_touched: last_touched.clone(),
@@ -709,7 +808,10 @@ impl Store {
                     meetings: group.meeting_figures(),
                     kernbezoeken_held: group.kernbezoeken,
                     wijkschouwen_held: group.wijkschouwen,
-                    action_points: kern_tallies.remove(&kern.id).unwrap_or_default().finish(),
+                    action_points: kern_tallies
+                        .remove(kern.id.as_str())
+                        .unwrap_or_default()
+                        .finish(),
                     projects: complete_statuses(
                         project_groups.remove(&kern.id).unwrap_or_default(),
                     ),
@@ -721,10 +823,10 @@ impl Store {
             .into_iter()
             .map(|(id, tally)| DepartmentFigures {
                 name: organisations
-                    .get(&id)
+                    .get(&*id)
                     .map(|(_, name, _)| name.clone())
                     .unwrap_or_default(),
-                organisation_id: id,
+                organisation_id: id.to_string(),
                 action_points: tally.finish(),
             })
             .collect();

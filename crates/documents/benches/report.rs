@@ -3,7 +3,8 @@
 //! werkkapitaal, projects and milestones added, it measures the report for one year (goal
 //! ≤ 1 s), the tables, the charts, and the PDF and XLSX exports (goal ≤ 2 s each).
 //!
-//! Run: `cargo bench -p wijkwerk-documents --bench report`. Scale with WIJKWERK_BENCH_SCALE=0.1.
+//! Run: `cargo bench -p wijkwerk-documents --bench report`. Scale with WIJKWERK_BENCH_SCALE=0.1;
+//! keep the generated store for the next run with WIJKWERK_BENCH_DIR=DIR.
 
 #[path = "../../core/benches/support/mod.rs"]
 mod support;
@@ -18,18 +19,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scale = scale();
     let today: jiff::civil::Date = "2026-11-24".parse()?;
     println!("Wijkwerk report benchmark (scale {scale})");
+    // WIJKWERK_BENCH_DIR keeps the generated store there and uses it again on the next run.
     let temp = tempfile::tempdir()?;
-    generate(
-        temp.path(),
-        (100_000.0 * scale) as usize,
-        (20_000.0 * scale) as usize,
-        (200_000.0 * scale) as usize,
-        (2_000.0 * scale).max(10.0) as usize,
-        today,
-    )?;
-    let mut store = Store::open(temp.path())?;
-    add_money_and_projects(&mut store)?;
-
+    let dir = std::env::var_os("WIJKWERK_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    let store = if dir.join("wijkwerk.sqlite3").is_file() {
+        println!("using the store in {}", dir.display());
+        Store::open(&dir)?
+    } else {
+        std::fs::create_dir_all(&dir)?;
+        generate(
+            &dir,
+            (100_000.0 * scale) as usize,
+            (20_000.0 * scale) as usize,
+            (200_000.0 * scale) as usize,
+            (2_000.0 * scale).max(10.0) as usize,
+            today,
+        )?;
+        let mut store = Store::open(&dir)?;
+        add_money_and_projects(&mut store)?;
+        store
+    };
     let request = ReportRequest {
         year: 2026,
         area_id: None,
