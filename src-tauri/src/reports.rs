@@ -22,7 +22,21 @@ pub struct ReportView {
     pub report: YearReport,
     pub tables: Vec<ReportTable>,
     pub charts: Vec<ChartView>,
+    /// The lists of action points the screen shows only the start of (the exports hold them
+    /// whole): a large municipality has tens of thousands of stale points.
+    pub cut_lists: Vec<CutList>,
 }
+
+/// A table of the screen that shows `shown` of its `total` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CutList {
+    pub key: String,
+    pub shown: usize,
+    pub total: usize,
+}
+
+/// How many action points each list on the screen shows.
+pub const SCREEN_LIST_LIMIT: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ChartView {
@@ -102,7 +116,21 @@ pub fn save(
 }
 
 pub fn report_view(state: &AppState, request: &ReportRequest) -> Result<ReportView, IpcError> {
-    let report = state.with_store(|s| s.year_report(request, wijkwerk_core::today()))?;
+    let mut report = state.with_store(|s| s.year_report(request, wijkwerk_core::today()))?;
+    let mut cut_lists = Vec::new();
+    for (key, list) in [
+        ("stilstaande_actiepunten", &mut report.stale),
+        ("zonder_toelichting", &mut report.closed_without_comment),
+    ] {
+        if list.len() > SCREEN_LIST_LIMIT {
+            cut_lists.push(CutList {
+                key: key.to_owned(),
+                shown: SCREEN_LIST_LIMIT,
+                total: list.len(),
+            });
+            list.truncate(SCREEN_LIST_LIMIT);
+        }
+    }
     let charts = wijkwerk_documents::report_charts(&report)
         .into_iter()
         .map(|c| ChartView {
@@ -115,6 +143,7 @@ pub fn report_view(state: &AppState, request: &ReportRequest) -> Result<ReportVi
         tables: report.tables(),
         report,
         charts,
+        cut_lists,
     })
 }
 

@@ -936,5 +936,11 @@ key: string, title: string,
  */
 caption: string, columns: Array<string>, rows: Array<Array<Cell>>, };
 export type ChartView = { key: string, title: string, svg: string, };
-export type ReportView = { report: YearReport, tables: Array<ReportTable>, charts: Array<ChartView>, };
+export type CutList = { key: string, shown: number, total: number, };
+export type ReportView = { report: YearReport, tables: Array<ReportTable>, charts: Array<ChartView>, 
+/**
+ * The lists of action points the screen shows only the start of (the exports hold them
+ * whole): a large municipality has tens of thousands of stale points.
+ */
+cut_lists: Array<CutList>, };
 export type DocumentFile = { path: string, bytes: number, };

@@ -112,6 +112,22 @@ describe('Rapportage', () => {
     expect(messages()).toContain('Jaaroverzicht bewaard in Downloads: /home/an/Downloads/jaaroverzicht-Groet-2025.pdf');
   });
 
+  it('shows the start of a long list of action points and says the export holds the whole list', async () => {
+    const long = bergenReport(2026);
+    const stale = long.tables.find((table) => table.key === 'stilstaande_actiepunten');
+    stale?.rows.push([
+      { type: 'text', value: 'Hek trapveld repareren' },
+      { type: 'text', value: 'Schoorl' },
+      { type: 'date', value: '2026-01-05' },
+    ]);
+    long.cut_lists = [{ key: 'stilstaande_actiepunten', shown: 200, total: 48213 }];
+    mockCommands({ area_tree: areas, year_report: () => long });
+    await render(Rapportage, params());
+
+    expect(byTestId('report-table-stilstaande_actiepunten-cut').textContent).toContain('de eerste 200 van 48.213');
+    expect(document.querySelector('[data-testid="report-table-kerncijfers-cut"]')).toBeNull();
+  });
+
   it('says so when a year has nothing to report, instead of showing empty tables', async () => {
     mockCommands({ area_tree: areas, year_report: (a: Args) => emptyReport((a.request as ReportRequest).year) });
     const page = await render(Rapportage, params('year=2019'));

@@ -93,12 +93,13 @@ export function bergenReport(year = 2026, area: { id: string | null; name: strin
         svg: '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>window.chartRan = true</script><rect width="10" height="10"/></svg>',
       },
     ],
+    cut_lists: [],
   };
 }
 
 /** A year in which nothing happened. */
 export function emptyReport(year: number): ReportView {
-  return { report: report(year, false, { id: null, name: 'Bergen' }), tables: [], charts: [] };
+  return { report: report(year, false, { id: null, name: 'Bergen' }), tables: [], charts: [], cut_lists: [] };
 }
 
 /** Bergen's werkkapitaal 2026: € 50.000 over two kernoverleggen; Groet's under-spending, and a
