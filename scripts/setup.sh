@@ -24,9 +24,14 @@ section() {
 }
 
 # Installs the Debian packages given that are not installed yet (one apt-get update, only when
-# something is missing).
+# something is missing). `--no-install-recommends` first leaves out what they only recommend
+# (LibreOffice recommends a desktop's worth).
 install_packages() {
-  local missing=() package
+  local missing=() package options=()
+  if [[ "${1:-}" == --no-install-recommends ]]; then
+    options+=("$1")
+    shift
+  fi
   for package in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
       missing+=("$package")
@@ -46,7 +51,7 @@ install_packages() {
   fi
   echo "Installing: ${missing[*]}"
   "${sudo[@]}" apt-get update
-  "${sudo[@]}" apt-get install -y "${missing[@]}" </dev/null
+  "${sudo[@]}" apt-get install -y "${options[@]}" "${missing[@]}" </dev/null
 }
 
 # Node 20.19 or newer (Vite 8 needs it).

@@ -214,7 +214,7 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::report::Cell>(&cfg),
         decl::<wijkwerk_core::report::ReportTable>(&cfg),
         decl::<crate::reports::ChartView>(&cfg),
-        decl::<crate::reports::CutList>(&cfg),
+        decl::<wijkwerk_core::report::CutList>(&cfg),
         decl::<crate::reports::ReportView>(&cfg),
         decl::<crate::reports::DocumentFile>(&cfg),
     ] {

@@ -12,7 +12,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 use wijkwerk_core::budgets::{BudgetOverview, PaymentWarning};
 use wijkwerk_core::projects::{AgreementPage, AgreementRow, ProjectPage, ProjectRow};
-use wijkwerk_core::report::{ReportRequest, ReportTable, YearReport};
+use wijkwerk_core::report::{CutList, ReportRequest, ReportTable, YearReport};
 use wijkwerk_documents::DocumentError;
 
 /// The report as the Rapportage screen shows it: the figures, their tables (the same the
@@ -25,14 +25,6 @@ pub struct ReportView {
     /// The lists of action points the screen shows only the start of (the exports hold them
     /// whole): a large municipality has tens of thousands of stale points.
     pub cut_lists: Vec<CutList>,
-}
-
-/// A table of the screen that shows `shown` of its `total` rows.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct CutList {
-    pub key: String,
-    pub shown: usize,
-    pub total: usize,
 }
 
 /// How many action points each list on the screen shows.
@@ -117,20 +109,7 @@ pub fn save(
 
 pub fn report_view(state: &AppState, request: &ReportRequest) -> Result<ReportView, IpcError> {
     let mut report = state.with_store(|s| s.year_report(request, wijkwerk_core::today()))?;
-    let mut cut_lists = Vec::new();
-    for (key, list) in [
-        ("stilstaande_actiepunten", &mut report.stale),
-        ("zonder_toelichting", &mut report.closed_without_comment),
-    ] {
-        if list.len() > SCREEN_LIST_LIMIT {
-            cut_lists.push(CutList {
-                key: key.to_owned(),
-                shown: SCREEN_LIST_LIMIT,
-                total: list.len(),
-            });
-            list.truncate(SCREEN_LIST_LIMIT);
-        }
-    }
+    let cut_lists = report.cut_lists(SCREEN_LIST_LIMIT);
     let charts = wijkwerk_documents::report_charts(&report)
         .into_iter()
         .map(|c| ChartView {

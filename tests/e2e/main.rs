@@ -335,22 +335,28 @@ END:VCALENDAR\r
 
 /// Waits until a new `.ics` file is in `dir` (not one of `known`); its path and text.
 fn new_calendar_file(dir: &Path, known: &mut Vec<PathBuf>) -> (PathBuf, String) {
-    let deadline = Instant::now() + WAIT;
+    let path = new_file(dir, "ics", known);
+    let text = std::fs::read_to_string(&path).expect("the calendar file");
+    (path, text)
+}
+
+/// Waits for a file with `extension` in `dir` that is not in `known` (and adds it there).
+fn new_file(dir: &Path, extension: &str, known: &mut Vec<PathBuf>) -> PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let found = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "ics") && !known.contains(p));
+            .find(|p| p.extension().is_some_and(|e| e == extension) && !known.contains(p));
         if let Some(path) = found {
             known.push(path.clone());
-            let text = std::fs::read_to_string(&path).expect("the calendar file");
-            return (path, text);
+            return path;
         }
         assert!(
             Instant::now() < deadline,
-            "no new calendar file in {}",
+            "no new .{extension} file in {}",
             dir.display()
         );
         std::thread::sleep(Duration::from_millis(100));

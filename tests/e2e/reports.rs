@@ -4,37 +4,14 @@
 //! data; a commitment typed in Dutch is booked; an agreement prints as its PDF; a project gets a
 //! milestone.
 
-use super::{app_binary, check_accessibility, screenshot_folder, WAIT};
+use super::{app_binary, check_accessibility, new_file, screenshot_folder, WAIT};
 use crate::webdriver::{Driver, Session};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use wijkwerk_core::report::ReportRequest;
 use wijkwerk_core::{Entity, Store};
-
-/// Waits for a file with `extension` in `dir` that is not in `known`; its path.
-fn new_file(dir: &Path, extension: &str, known: &mut Vec<PathBuf>) -> PathBuf {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let found = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == extension) && !known.contains(p));
-        if let Some(path) = found {
-            known.push(path.clone());
-            return path;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no new .{extension} file in {}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Runs a reader on a document; its standard output (the test fails with the reader's error).
 fn read_with(program: &str, args: &[&str]) -> String {

@@ -78,6 +78,37 @@ pub struct YearReport {
     pub closed_without_comment: Vec<ActionPointLine>,
 }
 
+/// A list of the report (its table's key) cut to its first `shown` of `total` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CutList {
+    pub key: String,
+    pub shown: usize,
+    pub total: usize,
+}
+
+impl YearReport {
+    /// Cuts the lists of action points (stale, closed without comment) to their first `limit`
+    /// lines, for the places a whole list is too long to read (the PDF, the screen); the figures
+    /// count every point still. Says which lists were cut.
+    pub fn cut_lists(&mut self, limit: usize) -> Vec<CutList> {
+        let mut cut = Vec::new();
+        for (key, list) in [
+            ("stilstaande_actiepunten", &mut self.stale),
+            ("zonder_toelichting", &mut self.closed_without_comment),
+        ] {
+            if list.len() > limit {
+                cut.push(CutList {
+                    key: key.to_owned(),
+                    shown: limit,
+                    total: list.len(),
+                });
+                list.truncate(limit);
+            }
+        }
+        cut
+    }
+}
+
 /// The figures of one area (a kern, or the whole).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, ts_rs::TS)]
 pub struct AreaFigures {

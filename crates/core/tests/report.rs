@@ -7,7 +7,7 @@ mod common;
 use common::{add, fields};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use wijkwerk_core::report::{Cell, ReportRequest, YearReport};
+use wijkwerk_core::report::{ActionPointLine, Cell, CutList, ReportRequest, YearReport};
 use wijkwerk_core::{Entity, Store, Write};
 
 struct Proefdorp {
@@ -575,4 +575,44 @@ fn every_table_shows_the_figures_of_the_report() {
     assert_eq!(total_row[6], Cell::Share(Some(1.0 / 3.0)));
     let money = &tables[5];
     assert_eq!(money.rows.last().unwrap()[3], Cell::Cents(270_000));
+}
+
+#[test]
+fn a_long_list_is_cut_for_reading_and_says_how_long_it_was_while_the_figures_stay() {
+    let p = proefdorp();
+    let mut r = report(&p.store, 2026, None);
+    let line = |n: usize| ActionPointLine {
+        id: format!("punt-{n}"),
+        title: format!("Actiepunt {n}"),
+        kern: None,
+        owner: None,
+        opened_on: "2026-01-05".into(),
+        due_date: None,
+        last_touched: "2026-01-05".into(),
+    };
+    r.stale = (0..5).map(line).collect();
+    r.closed_without_comment = vec![line(9)];
+    let figures = r.total.clone();
+
+    let cut = r.cut_lists(2);
+
+    assert_eq!(
+        cut,
+        vec![CutList {
+            key: "stilstaande_actiepunten".into(),
+            shown: 2,
+            total: 5
+        }]
+    );
+    let kept: Vec<&str> = r.stale.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(kept, ["punt-0", "punt-1"], "the first lines are kept");
+    assert_eq!(r.closed_without_comment.len(), 1, "a short list is whole");
+    assert_eq!(r.total, figures, "the figures count every point still");
+    // The table a format prints is the cut list.
+    let stale_table = r
+        .tables()
+        .into_iter()
+        .find(|t| t.key == "stilstaande_actiepunten")
+        .expect("the stale table");
+    assert_eq!(stale_table.rows.len(), 2);
 }

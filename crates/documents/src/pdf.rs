@@ -35,8 +35,7 @@ const CHARTS_AFTER: &[(&str, &str)] = &[
     ("werkkapitaal_per_kern", "werkkapitaal_per_kern"),
 ];
 
-/// The report's lists of action points (not figures), and how many rows of each the PDF prints.
-const LIST_TABLES: [&str; 2] = ["stilstaande_actiepunten", "zonder_toelichting"];
+/// How many lines of each list of action points the PDF prints (the XLSX and CSV hold them all).
 const PDF_LIST_LIMIT: usize = 100;
 
 /// The yearly report as a PDF, dated today (Amsterdam time).
@@ -48,7 +47,9 @@ pub fn report_pdf(report: &YearReport) -> Result<Vec<u8>, DocumentError> {
 /// section per table with the charts, and the definitions ("Toelichting").
 pub fn report_pdf_on(report: &YearReport, generated: Date) -> Result<Vec<u8>, DocumentError> {
     let charts = report_charts(report);
-    let tables: Vec<Value> = report
+    let mut printed = report.clone();
+    let cut = printed.cut_lists(PDF_LIST_LIMIT);
+    let tables: Vec<Value> = printed
         .tables()
         .iter()
         .map(|t| {
@@ -72,16 +73,11 @@ pub fn report_pdf_on(report: &YearReport, generated: Date) -> Result<Vec<u8>, Do
             });
             // Lists of action points are printed to a length a council member reads; the
             // exports for work (XLSX, CSV) hold them whole.
-            let shown = if LIST_TABLES.contains(&t.key.as_str()) {
-                t.rows.len().min(PDF_LIST_LIMIT)
-            } else {
-                t.rows.len()
-            };
-            let more = (shown < t.rows.len()).then(|| {
+            let more = cut.iter().find(|c| c.key == t.key).map(|c| {
                 format!(
                     "Hierboven de eerste {} van {}; de volledige lijst staat in de export als XLSX of CSV.",
-                    dutch_integer(shown as i64),
-                    dutch_integer(t.rows.len() as i64)
+                    dutch_integer(c.shown as i64),
+                    dutch_integer(c.total as i64)
                 )
             });
             json!({
@@ -94,7 +90,7 @@ pub fn report_pdf_on(report: &YearReport, generated: Date) -> Result<Vec<u8>, Do
                 "widths": widths,
                 "wide": t.columns.len() > 7,
                 "total_last": total_last,
-                "rows": t.rows.iter().take(shown).map(|r| r.iter().map(display_cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "rows": t.rows.iter().map(|r| r.iter().map(display_cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 "charts": CHARTS_AFTER.iter().filter(|(table, _)| *table == t.key)
                     .filter_map(|(_, chart)| charts.iter().find(|c| c.key == *chart))
                     .map(|c| json!({"key": c.key, "title": c.title}))
