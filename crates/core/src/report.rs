@@ -36,7 +36,6 @@ use jiff::{Timestamp, ToSpan};
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
 
 /// Weeks without a status change or comment after which an open action point is stale.
 pub const DEFAULT_STALE_WEEKS: i64 = 8;
@@ -222,10 +221,9 @@ struct PointState {
     title: String,
     opened_on: String,
     due_date: Option<String>,
-    // Shared, not copied: hundreds of thousands of points name a few kernen and departments.
-    kern: Option<Rc<str>>,
-    department: Option<Rc<str>>,
-    owner: Option<Rc<str>>,
+    kern: Option<String>,
+    department: Option<String>,
+    owner: Option<String>,
     in_scope: bool,
 }
 
@@ -410,15 +408,6 @@ impl Store {
             (Some(scope), Some(area)) => areas.is_within(area, scope),
             (Some(_), None) => false,
         };
-        let mut shared: HashMap<String, Rc<str>> = HashMap::new();
-        let mut share = |text: &str| -> Rc<str> {
-            if let Some(rc) = shared.get(text) {
-                return rc.clone();
-            }
-            let rc: Rc<str> = Rc::from(text);
-            shared.insert(text.to_owned(), rc.clone());
-            rc
-        };
         let org_area = |org: Option<&str>| {
             org.and_then(|o| organisations.get(o))
                 .and_then(|(_, _, a)| a.clone())
@@ -449,13 +438,12 @@ impl Store {
                 let owner_org = owner.as_deref().and_then(|o| organisations.get(o));
                 let department = owner_org
                     .filter(|(kind, _, _)| kind == "department")
-                    .and(owner.as_deref())
-                    .map(&mut share);
+                    .and(owner.clone());
                 let kern = area
                     .as_deref()
                     .and_then(|a| areas.kern_of(a))
-                    .map(|k| share(&k.id));
-                let owner = owner_org.map(|(_, name, _)| share(name));
+                    .map(|k| k.id.clone());
+                let owner = owner_org.map(|(_, name, _)| name.clone());
                 by_id.insert(id.clone(), points.len());
                 points.push(PointState {
                     id,
@@ -636,9 +624,9 @@ impl Store {
             .to_string();
         let mut stale = Vec::new();
         let mut closed_without_comment = Vec::new();
-        let mut departments: BTreeMap<Rc<str>, Tally> = BTreeMap::new();
+        let mut departments: BTreeMap<String, Tally> = BTreeMap::new();
         let mut total_tally = Tally::default();
-        let mut kern_tallies: BTreeMap<Rc<str>, Tally> = BTreeMap::new();
+        let mut kern_tallies: BTreeMap<String, Tally> = BTreeMap::new();
         for (point, fold) in points.iter().zip(folds) {
             if !point.in_scope || point.opened_on >= end_text {
                 continue;
@@ -705,7 +693,7 @@ impl Store {
                     .as_deref()
                     .and_then(|k| areas.get(k))
                     .map(|k| k.name.clone()),
-                owner: point.owner.as_deref().map(str::to_owned),
+                owner: point.owner.clone(),
                 opened_on: point.opened_on.clone(),
                 due_date: point.due_date.clone(),
                 last_touched: last_touched.clone(),
@@ -854,10 +842,10 @@ impl Store {
             .into_iter()
             .map(|(id, tally)| DepartmentFigures {
                 name: organisations
-                    .get(&*id)
+                    .get(&id)
                     .map(|(_, name, _)| name.clone())
                     .unwrap_or_default(),
-                organisation_id: id.to_string(),
+                organisation_id: id,
                 action_points: tally.finish(),
             })
             .collect();
