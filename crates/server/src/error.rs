@@ -38,6 +38,10 @@ pub enum ServerError {
     StoredData(String),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    ConfigFile(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     #[error("no calendar at this address (the link is wrong or was revoked)")]
     UnknownFeed,
     #[error("the calendar could not be made: {0}")]

@@ -5,7 +5,10 @@
 //!   [`postgres`] (production) behind it; the same test suite runs against both;
 //! - [`merge`]: the per-field decision (last writer wins, conflicts) shared by both;
 //! - [`http`]: the HTTP API (axum): hello, push, pull, health, metrics;
-//! - [`auth`]: tokens (stored as SHA-256 hashes) and slowing down repeated failures.
+//! - [`auth`]: tokens (stored as SHA-256 hashes) and slowing down repeated failures;
+//! - [`config`]: the configuration file beside the flags;
+//! - [`backup`]: online backup and restore of the SQLite database (PostgreSQL uses its own
+//!   tools).
 //!
 //! Invariants:
 //! - The process keeps no state of its own: everything lives in the database, so two server
@@ -20,6 +23,8 @@
 //!   lock above still orders the transactions of several processes.
 
 pub mod auth;
+pub mod backup;
+pub mod config;
 pub mod error;
 pub mod http;
 pub mod merge;

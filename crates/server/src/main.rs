@@ -1,10 +1,13 @@
-//! `wijkwerk-server`: serve the sync API, and manage tenants, users and tokens.
+//! `wijkwerk-server`: serve the sync API; manage tenants, users and tokens; back up and restore
+//! the embedded database. See docs/operating.md.
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use wijkwerk_server::auth::{new_token, token_hash};
+use wijkwerk_server::backup::{self, BackupError};
+use wijkwerk_server::config::{self, ConfigFile, ServeFlags, ServeSettings};
 use wijkwerk_server::http::{router, AppState};
 use wijkwerk_server::storage::Role;
 use wijkwerk_server::{ServerError, Storage};
@@ -24,19 +27,44 @@ struct Cli {
 enum Command {
     /// Serves the sync API.
     Serve {
+        /// A configuration file (TOML) with the keys db, listen, tls_cert, tls_key and
+        /// max_clock_skew; a flag given here wins over the file.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// An SQLite file path (embedded default) or a postgres:// URL.
         #[arg(long)]
-        db: String,
-        #[arg(long, default_value = "127.0.0.1:8443")]
-        listen: SocketAddr,
+        db: Option<String>,
+        /// The address and port to listen on [default: 127.0.0.1:8443].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
         /// PEM certificate chain: serve HTTPS (with --tls-key).
-        #[arg(long, requires = "tls_key")]
+        #[arg(long)]
         tls_cert: Option<PathBuf>,
-        #[arg(long, requires = "tls_cert")]
+        /// PEM private key of the certificate.
+        #[arg(long)]
         tls_key: Option<PathBuf>,
-        /// How far ahead of the server's clock a change may be stamped, in seconds.
-        #[arg(long, default_value_t = 300)]
-        max_clock_skew: u64,
+        /// How far ahead of the server's clock a change may be stamped, in seconds
+        /// [default: 300].
+        #[arg(long)]
+        max_clock_skew: Option<u64>,
+    },
+    /// Takes an online backup of the SQLite database while the server runs; the file is
+    /// written whole or not at all. (PostgreSQL: pg_dump -Fc.)
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to write (replaced only once the new backup is complete).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Puts a backup of the SQLite database in place. Stop the server first: a database still
+    /// in use is refused. (PostgreSQL: pg_restore --clean --if-exists.)
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file (checked to be a Wijkwerk server database first).
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Tenants: one per municipality.
     Tenant {
@@ -60,6 +88,23 @@ enum Command {
     },
 }
 
+/// Where an admin command finds the database: `--db`, or the `db` key of `--config`.
+#[derive(clap::Args)]
+struct DbArgs {
+    /// An SQLite file path or a postgres:// URL.
+    #[arg(long)]
+    db: Option<String>,
+    /// The server's configuration file, for its `db` key (--db wins).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn resolve(self) -> Result<String, ServerError> {
+        Ok(config::database(self.db, self.config.as_deref())?)
+    }
+}
+
 #[derive(Subcommand)]
 enum FeedAction {
     /// Makes a new secret address for a user and prints its path as the last line
@@ -69,8 +114,8 @@ enum FeedAction {
         tenant: String,
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Revokes every calendar address of a user.
     Revoke {
@@ -78,8 +123,8 @@ enum FeedAction {
         tenant: String,
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -87,8 +132,8 @@ enum FeedAction {
 enum TenantAction {
     Add {
         name: String,
-        #[arg(long)]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -103,8 +148,8 @@ enum UserAction {
         /// coordinator (reads and writes) or reader.
         #[arg(long, default_value = "coordinator")]
         role: String,
-        #[arg(long)]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -116,8 +161,8 @@ enum TokenAction {
         tenant: String,
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -148,72 +193,48 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), ServerError> {
     match cli.command {
         Command::Serve {
+            config,
             db,
             listen,
             tls_cert,
             tls_key,
             max_clock_skew,
         } => {
-            tracing_subscriber::fmt()
-                .json()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
-            let storage = Storage::open(&db).await?;
-            // Best effort: a database that allows fewer connections still serves with those.
-            if let Err(e) = storage.warm_up().await {
-                tracing::warn!(error = %e, "could not open every database connection in advance");
+            let file = config.as_deref().map(ConfigFile::load).transpose()?;
+            let flags = ServeFlags {
+                db,
+                listen,
+                tls_cert,
+                tls_key,
+                max_clock_skew,
+            };
+            serve(ServeSettings::resolve(flags, file.as_ref())?).await
+        }
+        Command::Backup { db, out } => {
+            let db = db.resolve()?;
+            if config::is_postgres_url(&db) {
+                return Err(BackupError::Postgres.into());
             }
-            let kind = storage.kind();
-            let state = AppState::new(storage, max_clock_skew * 1000);
-            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-            match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => {
-                    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-                        .await
-                        .map_err(|e| ServerError::Config(format!("TLS certificate or key: {e}")))?;
-                    let handle = axum_server::Handle::new();
-                    tokio::spawn(shutdown_on_signal(handle.clone()));
-                    let listener = std::net::TcpListener::bind(listen).map_err(|e| {
-                        ServerError::Config(format!("cannot listen on {listen}: {e}"))
-                    })?;
-                    let local = listener
-                        .local_addr()
-                        .map_err(|e| ServerError::Config(e.to_string()))?;
-                    tracing::info!(listen = %local, storage = kind, tls = true, "serving");
-                    println!("listening on https://{local}");
-                    axum_server::from_tcp_rustls(listener, config)
-                        .handle(handle)
-                        .serve(app)
-                        .await
-                        .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
-                }
-                _ => {
-                    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-                        ServerError::Config(format!("cannot listen on {listen}: {e}"))
-                    })?;
-                    let local = listener
-                        .local_addr()
-                        .map_err(|e| ServerError::Config(e.to_string()))?;
-                    tracing::info!(listen = %local, storage = kind, tls = false, "serving");
-                    println!("listening on http://{local}");
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = tokio::signal::ctrl_c().await;
-                        })
-                        .await
-                        .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
-                }
+            let summary =
+                blocking(move || backup::backup(Path::new(&db), &out).map(|s| (s, out))).await?;
+            println!("backup written to {}: {}", summary.1.display(), summary.0);
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            let db = db.resolve()?;
+            if config::is_postgres_url(&db) {
+                return Err(BackupError::Postgres.into());
             }
+            let (summary, db) =
+                blocking(move || backup::restore(&from, Path::new(&db)).map(|s| (s, db))).await?;
+            println!("{db} restored: {summary}");
+            println!("laptops will download everything again and send back what this backup lacks at their next sync");
             Ok(())
         }
         Command::Tenant {
             action: TenantAction::Add { name, db },
         } => {
-            let storage = Storage::open(&db).await?;
+            let storage = Storage::open(&db.resolve()?).await?;
             let id = storage.add_tenant(&name).await?;
             println!("tenant {name:?} added (id {id})");
             Ok(())
@@ -228,7 +249,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 },
         } => {
             let role = Role::parse(&role)?;
-            let storage = Storage::open(&db).await?;
+            let storage = Storage::open(&db.resolve()?).await?;
             let token = new_token();
             storage
                 .add_user(&tenant, &name, role, &token_hash(&token))
@@ -243,7 +264,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Feed {
             action: FeedAction::Add { tenant, name, db },
         } => {
-            let storage = Storage::open(&db).await?;
+            let storage = Storage::open(&db.resolve()?).await?;
             let token = wijkwerk_core::calendar::feed::new_feed_token();
             storage
                 .add_feed_token(&tenant, &name, &token_hash(&token))
@@ -257,7 +278,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Feed {
             action: FeedAction::Revoke { tenant, name, db },
         } => {
-            let storage = Storage::open(&db).await?;
+            let storage = Storage::open(&db.resolve()?).await?;
             let n = storage.revoke_feed_tokens(&tenant, &name).await?;
             println!("{n} calendar address(es) of {name:?} in {tenant:?} revoked");
             Ok(())
@@ -265,7 +286,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
         Command::Token {
             action: TokenAction::Revoke { tenant, name, db },
         } => {
-            let storage = Storage::open(&db).await?;
+            let storage = Storage::open(&db.resolve()?).await?;
             let n = storage.revoke_tokens(&tenant, &name).await?;
             println!("{n} token(s) of {name:?} in {tenant:?} revoked");
             Ok(())
@@ -273,7 +294,103 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
     }
 }
 
-async fn shutdown_on_signal(handle: axum_server::Handle) {
+async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
+    let ServeSettings {
+        db,
+        listen,
+        tls,
+        max_clock_skew,
+    } = settings;
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let storage = Storage::open(&db).await?;
+    // Best effort: a database that allows fewer connections still serves with those.
+    if let Err(e) = storage.warm_up().await {
+        tracing::warn!(error = %e, "could not open every database connection in advance");
+    }
+    let kind = storage.kind();
+    let state = AppState::new(storage, max_clock_skew * 1000);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some((cert, key)) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .map_err(|e| {
+                    ServerError::Config(format!(
+                        "TLS certificate {} or key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    ))
+                })?;
+            let handle = axum_server::Handle::new();
+            tokio::spawn(shutdown_on_signal(handle.clone()));
+            let listener = std::net::TcpListener::bind(listen)
+                .map_err(|e| ServerError::Config(format!("cannot listen on {listen}: {e}")))?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| ServerError::Config(e.to_string()))?;
+            tracing::info!(listen = %local, storage = kind, tls = true, "serving");
+            println!("listening on https://{local}");
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(app)
+                .await
+                .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| ServerError::Config(format!("cannot listen on {listen}: {e}")))?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| ServerError::Config(e.to_string()))?;
+            tracing::info!(listen = %local, storage = kind, tls = false, "serving");
+            println!("listening on http://{local}");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop_signal())
+                .await
+                .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Runs blocking database work (a backup) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
+) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServerError::Config(e.to_string()))?
+        .map_err(ServerError::from)
+}
+
+/// Waits for Ctrl+C or SIGTERM (what `systemctl stop` sends).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("stopping: finishing the requests in progress");
+            return;
+        }
+    }
     let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("stopping: finishing the requests in progress");
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle) {
+    stop_signal().await;
     handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
 }

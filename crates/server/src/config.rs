@@ -1,0 +1,388 @@
+//! The configuration file (`--config /etc/wijkwerk/server.toml`), beside the command line.
+//!
+//! The file holds the same settings as the flags of `serve`, one key each (`db`, `listen`,
+//! `tls_cert`, `tls_key`, `max_clock_skew`); a flag given on the command line wins over the file.
+//! The admin commands read only `db` from it. An unknown key or a value of the wrong kind is
+//! refused whole, with the file, the line and the key, before anything is opened. Relative
+//! paths in the file are read from the file's own folder.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Where `serve` listens when neither the flag nor the file says.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+/// How far ahead of the server's clock a change may be stamped when nothing says (seconds).
+pub const DEFAULT_MAX_CLOCK_SKEW: u64 = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {file}: cannot read it: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {file}, line {line}, key `{key}`: {message}")]
+    Key {
+        file: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("configuration file {file}, line {line}: {message}")]
+    Line {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Missing(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// The file's keys, each with where it stood (for messages about it after parsing).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    db: Option<Spanned<String>>,
+    listen: Option<Spanned<SocketAddr>>,
+    tls_cert: Option<Spanned<PathBuf>>,
+    tls_key: Option<Spanned<PathBuf>>,
+    max_clock_skew: Option<Spanned<u64>>,
+}
+
+/// A configuration file, read and checked.
+#[derive(Debug)]
+pub struct ConfigFile {
+    path: PathBuf,
+    text: String,
+    keys: Keys,
+}
+
+impl ConfigFile {
+    /// Reads and checks the file: every key known, every value of its kind.
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        ConfigFile::parse(path, text)
+    }
+
+    /// Checks `text` as the contents of the file at `path`.
+    pub fn parse(path: &Path, text: String) -> Result<ConfigFile, ConfigError> {
+        let keys: Keys = toml::from_str(&text).map_err(|e| {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            let message = e
+                .message()
+                .replace("unknown field", "unknown key")
+                .replace("expected u64", "expected a whole number of seconds");
+            located(path, &text, at, message)
+        })?;
+        let file = ConfigFile {
+            path: path.to_path_buf(),
+            text,
+            keys,
+        };
+        if let Some(db) = &file.keys.db {
+            if db.get_ref().trim().is_empty() {
+                return Err(file.error_at(db.span().start, "the database may not be empty"));
+            }
+        }
+        Ok(file)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `db`: an SQLite file (relative to the file's folder) or a `postgres://` URL.
+    pub fn db(&self) -> Option<String> {
+        self.keys.db.as_ref().map(|db| {
+            let db = db.get_ref().trim();
+            if is_postgres_url(db) {
+                db.to_owned()
+            } else {
+                self.relative(Path::new(db)).display().to_string()
+            }
+        })
+    }
+
+    fn relative(&self, path: &Path) -> PathBuf {
+        match self.path.parent() {
+            Some(folder) if path.is_relative() => folder.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    fn error_at(&self, at: usize, message: &str) -> ConfigError {
+        located(&self.path, &self.text, at, message.to_owned())
+    }
+}
+
+/// An error at byte `at` of the file: its line, and the key on that line if there is one.
+fn located(path: &Path, text: &str, at: usize, message: String) -> ConfigError {
+    let at = at.min(text.len());
+    let line = text[..at].matches('\n').count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let key = line_text
+        .split_once('=')
+        .map(|(key, _)| key.trim().trim_matches(['"', '\'']).to_owned())
+        .filter(|key| !key.is_empty() && !key.starts_with('#'));
+    let file = path.to_path_buf();
+    match key {
+        Some(key) => ConfigError::Key {
+            file,
+            line,
+            key,
+            message,
+        },
+        None => ConfigError::Line {
+            file,
+            line,
+            message,
+        },
+    }
+}
+
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// What `serve` was given on its command line (`None`: not given).
+#[derive(Debug, Default, Clone)]
+pub struct ServeFlags {
+    pub db: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_clock_skew: Option<u64>,
+}
+
+/// The settings `serve` runs with: flags over the file over the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeSettings {
+    pub db: String,
+    pub listen: SocketAddr,
+    /// Certificate chain and key (PEM): HTTPS. `None`: plain HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub max_clock_skew: u64,
+}
+
+impl ServeSettings {
+    pub fn resolve(
+        flags: ServeFlags,
+        file: Option<&ConfigFile>,
+    ) -> Result<ServeSettings, ConfigError> {
+        let keys = file.map(|f| &f.keys);
+        let db = match flags.db {
+            Some(db) => db,
+            None => file
+                .and_then(ConfigFile::db)
+                .ok_or_else(|| ConfigError::Missing(no_database(file)))?,
+        };
+        let listen = flags
+            .listen
+            .or_else(|| keys.and_then(|k| k.listen.as_ref()).map(|l| *l.get_ref()))
+            .unwrap_or_else(default_listen);
+        let from_file = |key: Option<&Spanned<PathBuf>>| -> Option<PathBuf> {
+            let (file, key) = (file?, key?);
+            Some(file.relative(key.get_ref()))
+        };
+        let tls_cert = flags
+            .tls_cert
+            .or_else(|| from_file(keys.and_then(|k| k.tls_cert.as_ref())));
+        let tls_key = flags
+            .tls_key
+            .or_else(|| from_file(keys.and_then(|k| k.tls_key.as_ref())));
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (cert, _) => {
+                let (given, missing) = if cert.is_some() {
+                    ("tls_cert", "tls_key")
+                } else {
+                    ("tls_key", "tls_cert")
+                };
+                return Err(ConfigError::Conflict(format!(
+                    "HTTPS needs both a certificate and its key: {given} (--{}) is set but {missing} (--{}) is not",
+                    given.replace('_', "-"),
+                    missing.replace('_', "-"),
+                )));
+            }
+        };
+        let max_clock_skew = flags
+            .max_clock_skew
+            .or_else(|| {
+                keys.and_then(|k| k.max_clock_skew.as_ref())
+                    .map(|s| *s.get_ref())
+            })
+            .unwrap_or(DEFAULT_MAX_CLOCK_SKEW);
+        Ok(ServeSettings {
+            db,
+            listen,
+            tls,
+            max_clock_skew,
+        })
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8443))
+}
+
+fn no_database(file: Option<&ConfigFile>) -> String {
+    match file {
+        Some(file) => format!(
+            "no database: configuration file {} has no `db` key and --db was not given",
+            file.path.display()
+        ),
+        None => "no database: give --db (an SQLite file or a postgres:// URL) or --config with a `db` key".to_owned(),
+    }
+}
+
+/// The database of an admin command: `--db`, or else the `db` of `--config`.
+pub fn database(db: Option<String>, config: Option<&Path>) -> Result<String, ConfigError> {
+    if let Some(db) = db {
+        return Ok(db);
+    }
+    let file = config.map(ConfigFile::load).transpose()?;
+    file.as_ref()
+        .and_then(ConfigFile::db)
+        .ok_or_else(|| ConfigError::Missing(no_database(file.as_ref())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
+        ConfigFile::parse(Path::new("/etc/wijkwerk/server.toml"), text.to_owned())
+    }
+
+    #[test]
+    fn a_full_file_gives_every_setting() {
+        let file = parse(
+            "# comment\ndb = \"server.db\"\nlisten = \"0.0.0.0:443\"\ntls_cert = \"/etc/wijkwerk/cert.pem\"\ntls_key = \"key.pem\"\nmax_clock_skew = 60\n",
+        )
+        .unwrap();
+        let settings = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap();
+        assert_eq!(
+            settings,
+            ServeSettings {
+                db: "/etc/wijkwerk/server.db".into(),
+                listen: "0.0.0.0:443".parse().unwrap(),
+                tls: Some((
+                    "/etc/wijkwerk/cert.pem".into(),
+                    "/etc/wijkwerk/key.pem".into()
+                )),
+                max_clock_skew: 60,
+            }
+        );
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let file =
+            parse("db = \"postgres://wijkwerk@db/wijkwerk\"\nmax_clock_skew = 60\n").unwrap();
+        let flags = ServeFlags {
+            max_clock_skew: Some(10),
+            ..ServeFlags::default()
+        };
+        let settings = ServeSettings::resolve(flags, Some(&file)).unwrap();
+        assert_eq!(settings.db, "postgres://wijkwerk@db/wijkwerk");
+        assert_eq!(settings.max_clock_skew, 10);
+        assert_eq!(settings.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(settings.tls, None);
+        let flags = ServeFlags {
+            db: Some("/tmp/other.db".into()),
+            ..ServeFlags::default()
+        };
+        assert_eq!(
+            ServeSettings::resolve(flags, Some(&file)).unwrap().db,
+            "/tmp/other.db"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let err = parse("db = \"a.db\"\n\ntls_certificate = \"c.pem\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "configuration file /etc/wijkwerk/server.toml, line 3, key `tls_certificate`:"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("unknown key `tls_certificate`, expected one of `db`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_with_its_line_and_key() {
+        for (text, line, key) in [
+            ("db = \"a.db\"\nlisten = \"port 80\"\n", 2, "listen"),
+            ("max_clock_skew = -5\n", 1, "max_clock_skew"),
+            ("max_clock_skew = \"5 minutes\"\n", 1, "max_clock_skew"),
+            ("db = 3\n", 1, "db"),
+            ("\n\ndb = \"  \"\n", 3, "db"),
+            ("db = \"a.db\"\ndb = \"b.db\"\n", 2, "db"),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Key {
+                    line: l, key: k, ..
+                }) => assert_eq!((l, k.as_str()), (line, key), "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // A line that is not TOML at all: its line.
+        match parse("db = \"a.db\"\nthis is not toml\n") {
+            Err(ConfigError::Line { line: 2, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn half_of_tls_is_refused() {
+        let file = parse("db = \"a.db\"\ntls_cert = \"cert.pem\"\n").unwrap();
+        let err = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap_err();
+        assert!(
+            err.to_string().contains("tls_key (--tls-key) is not"),
+            "{err}"
+        );
+        // The flag may give the other half.
+        let flags = ServeFlags {
+            tls_key: Some("/k.pem".into()),
+            ..ServeFlags::default()
+        };
+        let settings = ServeSettings::resolve(flags, Some(&file)).unwrap();
+        assert_eq!(
+            settings.tls,
+            Some(("/etc/wijkwerk/cert.pem".into(), "/k.pem".into()))
+        );
+    }
+
+    #[test]
+    fn the_annotated_example_is_a_valid_file() {
+        let example = include_str!("../../../deploy/server.toml");
+        let file = parse(example).unwrap();
+        let settings = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap();
+        assert_eq!(settings.db, "/var/lib/wijkwerk/server.db");
+        assert!(settings.tls.is_some());
+    }
+
+    #[test]
+    fn no_database_anywhere_is_refused() {
+        let err = ServeSettings::resolve(ServeFlags::default(), None).unwrap_err();
+        assert!(err.to_string().starts_with("no database"), "{err}");
+        let file = parse("listen = \"127.0.0.1:1\"\n").unwrap();
+        let err = database(None, None).unwrap_err();
+        assert!(err.to_string().starts_with("no database"), "{err}");
+        let err = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap_err();
+        assert!(err.to_string().contains("has no `db` key"), "{err}");
+    }
+}
