@@ -10,8 +10,17 @@
 //!   the whole store once, so that what the server lost comes back from the laptops.
 //! - The transport is a trait, so the engine runs over HTTP ([`http::HttpTransport`]) or over a
 //!   test double that injects faults.
+//!
+//! Around the round: [`scheduler`] decides when rounds run and what the status line says (a pure
+//! state machine), [`worker`] runs it on a thread for the desktop app and `wijkwerk sync
+//! --watch`, [`credentials`] keeps the sign-in token (keyring or a file only the user may read)
+//! and [`config`] checks the settings as typed.
 
+pub mod config;
+pub mod credentials;
 pub mod http;
+pub mod scheduler;
+pub mod worker;
 
 use crate::error::Error;
 use crate::merge::log_conflict;
