@@ -1,6 +1,8 @@
 //! `wijkwerk`: the command line over the Wijkwerk core. Every command prints JSON on standard
 //! output; a refused command prints `{"error": {...}}` on standard error and exits with 1
-//! (usage mistakes: 2). A refused write leaves the store exactly as it was.
+//! (usage mistakes: 2). A refused write leaves the store exactly as it was. `sync --watch` runs
+//! until standard input closes and prints a line per status change (one JSON object per line
+//! with `--json`).
 
 mod calendar;
 mod reports;
@@ -138,6 +140,19 @@ enum Command {
         /// (from now on). Never for a municipality's own server.
         #[arg(long)]
         allow_demo: bool,
+        /// Keep syncing in the background as the app does (the core's scheduler: a round at once,
+        /// then every five minutes, backing off while the server cannot be reached), printing
+        /// one line per change of the status. A line on standard input asks for a round now;
+        /// standard input closed (Ctrl-D, the end of a pipe) stops after the running round and
+        /// exits 0; Ctrl-C stops at once, which is safe too (every write is one transaction; the
+        /// outbox only shrinks on the server's acknowledgement). A refused sign-in (unknown or
+        /// revoked token, a read-only account) ends it with exit code 1 and the error on standard
+        /// error, since only new settings could help; other failures are retried and shown.
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: each status as one JSON object per line (the app's `sync-state`).
+        #[arg(long, requires = "watch")]
+        json: bool,
     },
     /// Where this store stands with its server: waiting changes, conflicts, last sync.
     SyncStatus,
@@ -403,6 +418,8 @@ enum CliError {
     },
     #[error(transparent)]
     Document(#[from] wijkwerk_documents::DocumentError),
+    #[error(transparent)]
+    Setting(#[from] wijkwerk_core::sync::config::SettingError),
 }
 
 impl CliError {
@@ -417,6 +434,9 @@ impl CliError {
             error["entity"] = entity.name().into();
             error["field"] = field.as_str().into();
             error["reason"] = reason.to_string().into();
+        }
+        if let CliError::Setting(refused) = self {
+            error["field"] = refused.field().into();
         }
         if let CliError::Calendar(refused) = self {
             error["line"] = refused.line().into();
@@ -439,6 +459,7 @@ impl CliError {
             CliError::Io { .. } => "io",
             CliError::Calendar(_) => "bad_calendar",
             CliError::Document(_) => "document",
+            CliError::Setting(_) => "invalid",
         }
     }
 }
@@ -515,6 +536,29 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             "demo": demo_summary,
         })));
     }
+    if let Command::Sync {
+        server,
+        token,
+        timeout,
+        ca,
+        allow_demo,
+        watch: true,
+        json,
+    } = cli.command
+    {
+        let store = Store::open(&data)?;
+        return watch::run(
+            store,
+            watch::Options {
+                server,
+                token,
+                timeout: Duration::from_secs(timeout),
+                ca,
+                allow_demo,
+                json,
+            },
+        );
+    }
     let mut store = Store::open(&data)?;
     let store = &mut store;
     let value = match cli.command {
@@ -587,6 +631,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             timeout,
             ca,
             allow_demo,
+            ..
         } => {
             if allow_demo {
                 store.allow_demo_sync()?;
@@ -850,4 +895,190 @@ fn day_or_today(text: Option<&str>) -> Result<jiff::civil::Date, CliError> {
 
 fn to_value(value: impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// `sync --watch`: the core's sync worker over this store, until standard input closes.
+mod watch {
+    use super::{CliError, Output};
+    use std::io::{BufRead as _, Write as _};
+    use std::path::PathBuf;
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use wijkwerk_core::sync::config::{check_authority_file, normalise_server, SyncConfig};
+    use wijkwerk_core::sync::http::HttpTransport;
+    use wijkwerk_core::sync::scheduler::{SyncPhase, SyncState};
+    use wijkwerk_core::sync::worker::{StoreUnavailable, SyncHost, SyncWorker};
+    use wijkwerk_core::sync::{SyncError, Transport};
+    use wijkwerk_core::Store;
+
+    pub struct Options {
+        pub server: Option<String>,
+        pub token: Option<String>,
+        pub timeout: Duration,
+        pub ca: Option<PathBuf>,
+        pub allow_demo: bool,
+        pub json: bool,
+    }
+
+    /// The store (this process's alone) and the settings given on the command line.
+    struct Host {
+        store: Mutex<Store>,
+        config: SyncConfig,
+        token: String,
+        timeout: Duration,
+    }
+
+    impl SyncHost for Host {
+        fn config(&self) -> Option<SyncConfig> {
+            Some(self.config.clone())
+        }
+
+        fn load_token(&self) -> Option<String> {
+            Some(self.token.clone())
+        }
+
+        fn with_store(&self, f: &mut dyn FnMut(&mut Store)) -> Result<(), StoreUnavailable> {
+            let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store);
+            Ok(())
+        }
+
+        fn connect(
+            &self,
+            server: &str,
+            token: &str,
+            authority: Option<&[u8]>,
+            timeout: Duration,
+        ) -> Result<Box<dyn Transport>, SyncError> {
+            // --timeout bounds every request; the worker's own limits may be shorter.
+            let timeout = timeout.min(self.timeout);
+            Ok(Box::new(HttpTransport::with_authority(
+                server, token, timeout, authority,
+            )?))
+        }
+    }
+
+    enum Event {
+        State(Box<SyncState>),
+        /// A line on standard input: a round now.
+        Line,
+        /// Standard input closed: stop.
+        Closed,
+    }
+
+    pub fn run(mut store: Store, options: Options) -> Result<Output, CliError> {
+        if options.allow_demo {
+            store.allow_demo_sync()?;
+        }
+        let given = match options.server {
+            Some(server) => Some(server),
+            None => store.sync_status()?.server,
+        };
+        let server = normalise_server(given.as_deref().unwrap_or(""))?
+            .ok_or_else(|| CliError::Usage("give --server URL for the first sync".into()))?;
+        let token = options
+            .token
+            .ok_or_else(|| CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into()))?;
+        let ca_file = match &options.ca {
+            Some(path) => check_authority_file(&path.display().to_string())?,
+            None => None,
+        };
+        let host = Arc::new(Host {
+            store: Mutex::new(store),
+            config: SyncConfig { server, ca_file },
+            token,
+            timeout: options.timeout,
+        });
+        let (events, incoming) = channel::<Event>();
+        let states = Mutex::new(events.clone());
+        let worker = SyncWorker::builder(host)
+            .on_state(move |state| {
+                let sender = states.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = sender.send(Event::State(Box::new(state.clone())));
+            })
+            .build();
+        worker.start().map_err(|source| CliError::Io {
+            path: "the sync thread".into(),
+            source,
+        })?;
+        // The first round at once, rather than after the app's start-up pause.
+        worker.sync_now();
+        read_stdin(events);
+        let mut stdout = std::io::stdout();
+        let mut last: Option<SyncState> = None;
+        for event in incoming {
+            match event {
+                Event::State(state) => {
+                    if last.as_ref() == Some(&*state) {
+                        continue;
+                    }
+                    let _ = writeln!(stdout, "{}", line(&state, options.json));
+                    let _ = stdout.flush();
+                    if state.phase == SyncPhase::PausedAuth {
+                        worker.stop();
+                        return Err(CliError::Sync(match state.last_error_code.as_deref() {
+                            Some("forbidden") => SyncError::Forbidden,
+                            _ => SyncError::Unauthorized,
+                        }));
+                    }
+                    last = Some(*state);
+                }
+                Event::Line => {
+                    worker.sync_now();
+                }
+                Event::Closed => break,
+            }
+        }
+        // Lets a running round finish; its last state is not printed (the worker stopped).
+        worker.stop();
+        Ok(Output::Text(String::new()))
+    }
+
+    /// Standard input on a thread of its own: each line asks for a round, its end stops.
+    fn read_stdin(events: Sender<Event>) {
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                if line.is_err() || events.send(Event::Line).is_err() {
+                    break;
+                }
+            }
+            let _ = events.send(Event::Closed);
+        });
+    }
+
+    /// One status as a line: JSON, or words for a person.
+    fn line(state: &SyncState, json: bool) -> String {
+        if json {
+            return serde_json::to_string(state).unwrap_or_default();
+        }
+        let phase = serde_json::to_value(state.phase)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut text = format!(
+            "{phase}: {} waiting ({} refused), {} conflicts, {} fields received",
+            state.waiting, state.refused, state.conflicts, state.received
+        );
+        if let Some(progress) = &state.progress {
+            text += &format!(
+                "; sent {} transactions, received {} records",
+                progress.pushed, progress.pulled
+            );
+        }
+        if let Some(at) = &state.last_synced_at {
+            text += &format!("; last synced {at}");
+        }
+        if let Some(error) = &state.last_error {
+            text += &format!(
+                "; {}: {error}",
+                state.last_error_code.as_deref().unwrap_or("error")
+            );
+        }
+        if let Some(next) = &state.next_attempt_at {
+            text += &format!("; next round {next}");
+        }
+        text
+    }
 }
