@@ -12,6 +12,7 @@ use wijkwerk_core::protocol::wire::{
 };
 use wijkwerk_core::protocol::{RecordChange, PROTOCOL_VERSION};
 use wijkwerk_core::sync::config::SyncConfig;
+use wijkwerk_core::sync::http::HttpTransport;
 use wijkwerk_core::sync::scheduler::*;
 use wijkwerk_core::sync::worker::{Clock, ManualClock, StoreUnavailable, SyncHost, SyncWorker};
 use wijkwerk_core::sync::{SyncError, Transport};
@@ -415,6 +416,9 @@ struct Laptop {
     token: Mutex<Option<String>>,
     token_loads: AtomicUsize,
     fake: FakeServer,
+    /// Speak HTTP to the server address instead of the fake.
+    http: bool,
+    ca_file: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl SyncHost for Laptop {
@@ -425,7 +429,7 @@ impl SyncHost for Laptop {
             .clone()
             .map(|server| SyncConfig {
                 server,
-                ca_file: None,
+                ca_file: self.ca_file.lock().unwrap().clone(),
             })
     }
 
@@ -449,11 +453,16 @@ impl SyncHost for Laptop {
 
     fn connect(
         &self,
-        _server: &str,
+        server: &str,
         token: &str,
-        _authority: Option<&[u8]>,
-        _timeout: Duration,
+        authority: Option<&[u8]>,
+        timeout: Duration,
     ) -> Result<Box<dyn Transport>, SyncError> {
+        if self.http {
+            return Ok(Box::new(HttpTransport::with_authority(
+                server, token, timeout, authority,
+            )?));
+        }
         Ok(Box::new(FakeTransport {
             server: self.fake.clone(),
             token: token.to_owned(),
@@ -469,6 +478,8 @@ impl Laptop {
             token: Mutex::new(token.map(str::to_owned)),
             token_loads: AtomicUsize::new(0),
             fake: fake.clone(),
+            http: false,
+            ca_file: Mutex::new(None),
         })
     }
 
@@ -834,4 +845,56 @@ fn the_loop_runs_on_its_thread_and_stops_cleanly() {
     std::thread::sleep(Duration::from_millis(20));
     assert_eq!(fake.hellos(), hellos, "no round after stop");
     assert!(!worker.step(), "nor by hand");
+}
+
+#[test]
+fn a_server_that_is_not_there_is_offline_over_http_and_recorded() {
+    // A port nobody listens on: refused at once.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let fake = FakeServer::new("goed");
+    let laptop = Arc::new(Laptop {
+        http: true,
+        server: Mutex::new(Some(closed)),
+        ..Arc::into_inner(Laptop::new(&fake, Some("goed"))).unwrap()
+    });
+    let (worker, clock, _) = worker(&laptop);
+    run_next(&worker, &clock);
+    assert_eq!(worker.phase(), SyncPhase::Offline);
+    let state = worker.state();
+    assert_eq!(state.last_error_code.as_deref(), Some("offline"));
+    let recorded = laptop
+        .store
+        .lock()
+        .unwrap()
+        .as_ref()
+        .unwrap()
+        .sync_status()
+        .unwrap();
+    assert!(recorded.last_error.is_some(), "the store remembers why");
+    assert_eq!(state.last_error, recorded.last_error);
+    assert_eq!(worker.next_round_in(), Some(BACKOFF_FIRST));
+}
+
+#[test]
+fn a_certificate_authority_file_gone_is_a_certificate_error_not_offline() {
+    let fake = FakeServer::new("goed");
+    let laptop = Laptop::new(&fake, Some("goed"));
+    let dir = tempfile::tempdir().unwrap();
+    *laptop.ca_file.lock().unwrap() = Some(dir.path().join("gemeente-ca.pem"));
+    let (worker, clock, _) = worker(&laptop);
+    run_next(&worker, &clock);
+    assert_eq!(worker.phase(), SyncPhase::Error);
+    assert_eq!(
+        worker.state().last_error_code.as_deref(),
+        Some("certificate")
+    );
+    assert_eq!(fake.hellos(), 0, "nothing was asked without the authority");
+    assert_eq!(
+        worker.next_round_in(),
+        Some(PERIOD),
+        "waiting does not help"
+    );
 }
