@@ -1,7 +1,9 @@
 //! Which data folder the app opens, and opening it.
 //!
 //! The folder is, in order: the `--data DIR` argument, the `WIJKWERK_DATA` environment variable,
-//! or `wijkwerk` in the OS's per-user data folder (`~/.local/share/wijkwerk` on Linux). The
+//! or `wijkwerk` in the OS's per-user local data folder (`~/.local/share/wijkwerk` on Linux,
+//! `%LOCALAPPDATA%\wijkwerk` on Windows: not the roaming `%APPDATA%`, which managed laptops often
+//! redirect to a network share or copy at sign-out, where SQLite's WAL cannot work safely). The
 //! argument comes first for the same reason as in the `wijkwerk` CLI (whose `--data` reads the
 //! same variable): what is typed on the command line is the most specific wish.
 //!
@@ -20,11 +22,13 @@ use wijkwerk_core::Store;
 pub const ENV_VAR: &str = "WIJKWERK_DATA";
 
 /// The data folder from the command line arguments (without the program name), the value of
-/// [`ENV_VAR`], and the OS's data folder.
+/// [`ENV_VAR`], and the default folder (the core's [`default_data_folder`]).
+///
+/// [`default_data_folder`]: wijkwerk_core::data_folder::default_data_folder
 pub fn resolve(
     args: impl IntoIterator<Item = OsString>,
     env: Option<OsString>,
-    os_data_dir: Option<PathBuf>,
+    default_folder: Option<PathBuf>,
 ) -> Result<PathBuf, IpcError> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -46,7 +50,7 @@ pub fn resolve(
     if let Some(dir) = env.filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    os_data_dir.map(|d| d.join("wijkwerk")).ok_or_else(|| {
+    default_folder.ok_or_else(|| {
         IpcError::new(
             "no_data_folder",
             format!(
@@ -61,7 +65,11 @@ pub fn resolve(
 /// which comes after the argument and the variable and before the OS's data folder.
 pub fn from_environment(chosen: Option<PathBuf>) -> Result<PathBuf, IpcError> {
     let env = std::env::var_os(ENV_VAR).or_else(|| chosen.map(PathBuf::into_os_string));
-    resolve(std::env::args_os().skip(1), env, dirs::data_dir())
+    resolve(
+        std::env::args_os().skip(1),
+        env,
+        wijkwerk_core::data_folder::default_data_folder(),
+    )
 }
 
 /// What a new store starts with.
@@ -117,7 +125,7 @@ mod tests {
 
     #[test]
     fn the_argument_wins_then_the_variable_then_the_os_folder() {
-        let os = Some(PathBuf::from("/home/an/.local/share"));
+        let os = Some(PathBuf::from("/home/an/.local/share/wijkwerk"));
         let env = Some(OsString::from("/env"));
         assert_eq!(
             resolve(args(&["--data", "/arg"]), env.clone(), os.clone()),

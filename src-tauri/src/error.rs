@@ -220,6 +220,12 @@ fn dutch(error: &Error) -> String {
              open?). Sluit dat programma en start Wijkwerk opnieuw.",
             path.display()
         ),
+        Error::NetworkFolder { path } => format!(
+            "De map {} staat op een netwerkschijf. Wijkwerk bewaart zijn gegevens op deze \
+             computer (over het netwerk kan het gegevensbestand niet veilig worden bijgewerkt). \
+             Kies een map op deze computer; er is niets veranderd.",
+            path.display()
+        ),
         Error::NoStore { path } => {
             format!("Er zijn nog geen Wijkwerk-gegevens in {}.", path.display())
         }

@@ -26,7 +26,8 @@ use wijkwerk_core::{Entity, Error as CoreError, Store};
     about = "Wijkwerk: area coordinators' work, from the command line (JSON output)"
 )]
 struct Cli {
-    /// The data folder (holds wijkwerk.sqlite3).
+    /// The data folder (holds wijkwerk.sqlite3); by default the app's: `wijkwerk` in the per-user
+    /// local data folder (~/.local/share/wijkwerk, %LOCALAPPDATA%\wijkwerk).
     #[arg(long, env = "WIJKWERK_DATA", global = true)]
     data: Option<PathBuf>,
     #[command(subcommand)]
@@ -505,7 +506,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Output, CliError> {
-    let data = cli.data.ok_or(CliError::NoDataFolder)?;
+    let data = cli
+        .data
+        .or_else(wijkwerk_core::data_folder::default_data_folder)
+        .ok_or(CliError::NoDataFolder)?;
     if let Command::Init { demo, demo_date } = &cli.command {
         let reference = match demo_date {
             Some(d) => date(d)?,

@@ -45,6 +45,12 @@ pub enum Error {
     #[error("the data file {path} is locked by another program; close it and try again")]
     Locked { path: PathBuf },
 
+    #[error(
+        "the data folder {path} is on a network drive; the store must be on this computer \
+         (SQLite cannot share its log over the network): choose a local folder"
+    )]
+    NetworkFolder { path: PathBuf },
+
     #[error("there is no Wijkwerk data in {path}; create it with `init`")]
     NoStore { path: PathBuf },
 
@@ -156,6 +162,7 @@ impl Error {
             Error::NotADatabase { .. } => "not_a_database",
             Error::Corrupt { .. } => "corrupt_store",
             Error::Locked { .. } => "locked_store",
+            Error::NetworkFolder { .. } => "network_folder",
             Error::NoStore { .. } => "no_store",
             Error::StoreExists { .. } => "store_exists",
             Error::Io { .. } => "io",

@@ -21,6 +21,7 @@ pub mod calendar;
 mod clock;
 pub mod contacts;
 pub mod dashboard;
+pub mod data_folder;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -49,6 +49,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the store in `data_dir`; it must exist.
     pub fn open(data_dir: &Path) -> Result<Store> {
+        crate::data_folder::check_local(data_dir)?;
         let path = data_dir.join(DATA_FILE);
         if !path.exists() {
             return Err(Error::NoStore {
@@ -60,6 +61,7 @@ impl Store {
 
     /// Creates a new, empty store in `data_dir` (creating the folder if needed).
     pub fn init(data_dir: &Path) -> Result<Store> {
+        crate::data_folder::check_local(data_dir)?;
         std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
             path: data_dir.to_path_buf(),
             source,
