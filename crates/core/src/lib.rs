@@ -50,7 +50,7 @@ pub use wijkwerk_protocol as protocol;
 pub use write::{Fields, Op, Write};
 
 /// The time zone of meetings and visits unless told otherwise.
-pub const DEFAULT_TIME_ZONE: &str = "Europe/Amsterdam";
+pub const DEFAULT_TIME_ZONE: &str = wijkwerk_calendar::DEFAULT_TIME_ZONE;
 
 /// Today's date where the coordinators work.
 pub fn today() -> jiff::civil::Date {

@@ -345,3 +345,54 @@ fn the_feed_has_kernbezoeken_without_attendees() {
     assert_eq!(token.len(), 64);
     assert_ne!(token, wijkwerk_core::calendar::feed::new_feed_token());
 }
+
+/// The feed is built from record values by the calendar crate (as the sync server builds it);
+/// it must be the calendar a calendar export with the feed's filter writes from the store.
+#[test]
+fn the_feed_from_records_is_the_export_with_the_feeds_filter() {
+    let mut store = demo();
+    // A stop deleted, a visit cancelled, one deleted: still the same calendar both ways.
+    let visits = store.list(Entity::Visit, None, 1_000).unwrap().items;
+    assert!(visits.len() > 3);
+    let id = |v: &serde_json::Value| Uuid::parse_str(v["id"].as_str().unwrap()).unwrap();
+    store
+        .write(vec![
+            Write::update(
+                Entity::Visit,
+                id(&visits[0]),
+                fields(json!({"status": "cancelled"})),
+            ),
+            Write {
+                entity: Entity::Visit,
+                id: id(&visits[1]),
+                op: Op::Delete,
+            },
+        ])
+        .unwrap();
+    for since in [date(2020, 1, 1), date(2026, 1, 1), date(2026, 11, 1)] {
+        let feed = store
+            .kernbezoek_feed(&wijkwerk_core::calendar::feed::FeedOptions {
+                calendar_name: "Kernbezoeken Gemeente Bergen".into(),
+                since,
+                now: stamp(),
+            })
+            .unwrap();
+        let filter = ExportFilter {
+            visits: true,
+            visit_kind: Some("kernbezoek".into()),
+            since: Some(since),
+            ..ExportFilter::default()
+        };
+        let mut options = ExportOptions::at(stamp());
+        options.calendar_name = Some("Kernbezoeken Gemeente Bergen".into());
+        options.attendees = false;
+        options.refresh_minutes = Some(wijkwerk_core::calendar::feed::FEED_REFRESH_MINUTES);
+        let export = store.calendar_export(&filter, &options).unwrap();
+        assert_eq!(feed, export, "since {since}");
+        if since == date(2020, 1, 1) {
+            assert!(feed.events > 3);
+            assert!(feed.text.contains("ORGANIZER"), "{}", feed.text);
+            assert!(feed.text.contains("Route:"), "{}", feed.text);
+        }
+    }
+}

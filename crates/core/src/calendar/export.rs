@@ -9,8 +9,10 @@
 //! reminder. A meeting that runs from midnight to midnight (an all-day invitation) is written as
 //! an all-day event.
 
-use super::emit::{self, Writer};
-use super::timezones;
+pub use wijkwerk_calendar::event::{
+    ActionPointsAs, CalendarExport, ExportOptions, MAX_REMINDER_MINUTES,
+};
+
 use super::uid_for;
 use crate::error::{Error, Result};
 use crate::row;
@@ -18,22 +20,14 @@ use crate::schema::{Entity, ACTION_POINT_OPEN_STATUSES};
 use crate::store::Store;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use rusqlite::types::Value as SqlValue;
-use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
-
-/// How action points' due dates are exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionPointsAs {
-    /// VTODO with a DUE date (tasks in Outlook, reminders in Apple's apps).
-    Tasks,
-    /// All-day VEVENTs on the due date (only action points still to be done).
-    Events,
-}
+use wijkwerk_calendar::event::{
+    self, parse_id, required, sort_key, text, timed_or_all_day, Entry, EntryKind, Invitee, Person,
+    Stop,
+};
 
 /// What to export. Without any of `visits`, `meetings` and `action_points`, visits and meetings
 /// are exported.
@@ -59,52 +53,6 @@ pub struct ExportFilter {
     pub since: Option<Date>,
 }
 
-/// How to export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportOptions {
-    /// The DTSTAMP of every entry (now, or a fixed moment for reproducible files).
-    pub now: Timestamp,
-    /// A reminder this many minutes before each event (and before a task's due date).
-    pub reminder_minutes: Option<u32>,
-    /// The organizer (a contact with an e-mail address); by default the coordinator.
-    pub organizer: Option<Uuid>,
-    /// The calendar's name (`X-WR-CALNAME`).
-    pub calendar_name: Option<String>,
-    /// Whether invitees and attendees are listed (ATTENDEE with their e-mail addresses). A
-    /// calendar for subscribers leaves them out: e-mail addresses are personal data.
-    pub attendees: bool,
-    /// For a subscribed calendar: how often calendar programs should fetch it again
-    /// (`REFRESH-INTERVAL`, `X-PUBLISHED-TTL`).
-    pub refresh_minutes: Option<u32>,
-}
-
-impl ExportOptions {
-    pub fn at(now: Timestamp) -> ExportOptions {
-        ExportOptions {
-            now,
-            reminder_minutes: None,
-            organizer: None,
-            calendar_name: None,
-            attendees: true,
-            refresh_minutes: None,
-        }
-    }
-}
-
-/// An export: the `.ics` text and what it holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CalendarExport {
-    pub text: String,
-    pub events: usize,
-    pub tasks: usize,
-    pub uids: Vec<String>,
-    /// The TZIDs used (each has its VTIMEZONE).
-    pub time_zones: Vec<String>,
-}
-
-/// The highest reminder, in minutes (four weeks).
-pub const MAX_REMINDER_MINUTES: u32 = 40_320;
-
 /// The children of a visit or meeting that its calendar entry shows.
 pub(crate) const STOPS_SQL: &str = "SELECT arrives_at, place, topic FROM stop
     WHERE visit_id = ?1 AND deleted = 0 ORDER BY position, id";
@@ -116,43 +64,6 @@ pub(crate) const AGENDA_SQL: &str = "SELECT title FROM agenda_item
 pub(crate) const ATTENDANCE_SQL: &str = "SELECT c.id, c.name, c.email, a.status FROM attendance a
     JOIN contact c ON c.id = a.contact_id
     WHERE a.meeting_id = ?1 AND a.deleted = 0 AND c.deleted = 0 ORDER BY c.name, c.id";
-
-/// One calendar entry before it is written.
-struct Entry {
-    sort: (String, String),
-    kind: EntryKind,
-    uid: String,
-    sequence: i64,
-    summary: String,
-    location: Option<String>,
-    description: Option<String>,
-    status: &'static str,
-    categories: Option<String>,
-    organizer: Option<Person>,
-    attendees: Vec<(Person, &'static str)>,
-    recurrence_id: Option<String>,
-}
-
-enum EntryKind {
-    Timed {
-        start: Timestamp,
-        end: Timestamp,
-        zone: String,
-    },
-    AllDay {
-        start: Date,
-        end: Date,
-    },
-    Task {
-        due: Date,
-    },
-}
-
-#[derive(Clone)]
-struct Person {
-    name: String,
-    email: String,
-}
 
 impl Store {
     /// The `.ics` of the records the filter selects.
@@ -219,7 +130,7 @@ impl Store {
             }
         }
         entries.sort_by(|a, b| a.sort.cmp(&b.sort));
-        Ok(write_calendar(&entries, options))
+        Ok(event::write_calendar(&entries, options))
     }
 
     /// Live records of an entity that the filter selects, as JSON, in start order.
@@ -341,15 +252,6 @@ struct ExportContext<'s> {
     agenda: rusqlite::Statement<'s>,
     attendance: rusqlite::Statement<'s>,
     contact_by_email: HashMap<String, Option<String>>,
-}
-
-fn text(record: &Value, name: &str) -> Option<String> {
-    record.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn required(record: &Value, name: &str) -> Result<String> {
-    text(record, name)
-        .ok_or_else(|| Error::StoredData(format!("a stored record has no {name}: {record}")))
 }
 
 impl<'s> ExportContext<'s> {
@@ -493,98 +395,30 @@ impl<'s> ExportContext<'s> {
 
     fn visit_entry(&mut self, visit: &Value) -> Result<Entry> {
         let id = required(visit, "id")?;
-        let mut description = Vec::new();
-        let mut stops = self
+        let stops = self
             .stops
             .query_map([&id], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
+                Ok(Stop {
+                    arrives_at: r.get(0)?,
+                    place: r.get(1)?,
+                    topic: r.get(2)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        if !stops.is_empty() {
-            description.push("Route:".to_owned());
-            for (time, place, topic) in stops.drain(..) {
-                let mut line = match time {
-                    Some(t) => format!("{t} {}", place.unwrap_or_default()),
-                    None => format!("      {}", place.unwrap_or_default()),
-                };
-                if let Some(topic) = topic {
-                    line.push_str(" – ");
-                    line.push_str(&topic);
-                }
-                description.push(line);
-            }
-        }
-        if let Some(notes) = text(visit, "notes") {
-            if !description.is_empty() {
-                description.push(String::new());
-            }
-            description.push(notes);
-        }
         let invitees = self
             .invitees
             .query_map([&id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
+                Ok(Invitee {
+                    contact_id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    response: r.get(3)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let ids: Vec<String> = invitees.iter().map(|i| i.0.clone()).collect();
+        let ids: Vec<String> = invitees.iter().map(|i| i.contact_id.clone()).collect();
         let organizer = self.organizer(&ids, text(visit, "area_id").as_deref())?;
-        let attendees = invitees
-            .into_iter()
-            .filter_map(|(_, name, email, response)| {
-                let partstat = match response.as_deref() {
-                    Some("accepted") => "ACCEPTED",
-                    Some("declined") => "DECLINED",
-                    Some("tentative") => "TENTATIVE",
-                    _ => "NEEDS-ACTION",
-                };
-                email.map(|email| {
-                    (
-                        Person {
-                            name: name.unwrap_or_default(),
-                            email,
-                        },
-                        partstat,
-                    )
-                })
-            })
-            .collect();
-        let status = match text(visit, "status").as_deref() {
-            Some("proposed") => "TENTATIVE",
-            Some("cancelled") => "CANCELLED",
-            _ => "CONFIRMED",
-        };
-        let category = match text(visit, "kind").as_deref() {
-            Some("wijkschouw") => "Wijkschouw",
-            _ => "Kernbezoek",
-        };
-        let uid = uid_for(parse_id(&id)?);
-        let kind = timed_or_all_day(visit)?;
-        Ok(Entry {
-            sort: (sort_key(&kind), uid.clone()),
-            kind,
-            uid,
-            sequence: visit
-                .get("ical_sequence")
-                .and_then(Value::as_i64)
-                .unwrap_or(0),
-            summary: required(visit, "title")?,
-            location: text(visit, "location"),
-            description: (!description.is_empty()).then(|| description.join("\n")),
-            status,
-            categories: Some(category.to_owned()),
-            organizer,
-            attendees,
-            recurrence_id: None,
-        })
+        Ok(event::visit_entry(visit, &stops, invitees, organizer)?)
     }
 
     fn meeting_entry(&mut self, meeting: &Value) -> Result<Entry> {
@@ -774,191 +608,4 @@ impl<'s> ExportContext<'s> {
             recurrence_id: None,
         }))
     }
-}
-
-fn parse_id(id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|e| Error::StoredData(format!("id {id:?}: {e}")))
-}
-
-fn sort_key(kind: &EntryKind) -> String {
-    match kind {
-        EntryKind::Timed { start, .. } => start.to_string(),
-        EntryKind::AllDay { start, .. } => format!("{start}T00:00:00Z"),
-        EntryKind::Task { due } => format!("{due}T00:00:00Z"),
-    }
-}
-
-/// A meeting's or visit's time: timed, or all-day when it runs from local midnight to a later
-/// local midnight.
-fn timed_or_all_day(record: &Value) -> Result<EntryKind> {
-    let zone = text(record, "time_zone").unwrap_or_else(|| crate::DEFAULT_TIME_ZONE.to_owned());
-    let parse = |name: &str| -> Result<Timestamp> {
-        required(record, name)?
-            .parse::<Timestamp>()
-            .map_err(|e| Error::StoredData(format!("{name}: {e}")))
-    };
-    let (start, end) = (parse("starts_at")?, parse("ends_at")?);
-    let tz = zone_named(&zone).map_err(|e| Error::StoredData(format!("{zone}: {e}")))?;
-    let (ls, le) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
-    let midnight = jiff::civil::Time::midnight();
-    if ls.time() == midnight && le.time() == midnight && le.date() > ls.date() {
-        return Ok(EntryKind::AllDay {
-            start: ls.date(),
-            end: le.date(),
-        });
-    }
-    Ok(EntryKind::Timed { start, end, zone })
-}
-
-fn write_calendar(entries: &[Entry], options: &ExportOptions) -> CalendarExport {
-    let stamp = emit::utc(options.now);
-    let mut body = Writer::new();
-    // The years each zone is used in, for its VTIMEZONE.
-    let mut zones: BTreeMap<String, (i16, i16)> = BTreeMap::new();
-    let mut uids = Vec::with_capacity(entries.len());
-    let (mut events, mut tasks) = (0, 0);
-    for entry in entries {
-        let component = if matches!(entry.kind, EntryKind::Task { .. }) {
-            tasks += 1;
-            "VTODO"
-        } else {
-            events += 1;
-            "VEVENT"
-        };
-        body.begin(component);
-        body.text("UID", &[], &entry.uid);
-        body.raw("DTSTAMP", &[], &stamp);
-        body.raw("SEQUENCE", &[], &entry.sequence.to_string());
-        match &entry.kind {
-            EntryKind::Timed { start, end, zone } => {
-                if zone == "UTC" || zone == "Etc/UTC" {
-                    body.raw("DTSTART", &[], &emit::utc(*start));
-                    body.raw("DTEND", &[], &emit::utc(*end));
-                } else {
-                    let tz = zone_named(zone).unwrap_or(TimeZone::UTC);
-                    let (ls, le) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
-                    let years = zones.entry(zone.clone()).or_insert((ls.year(), le.year()));
-                    years.0 = years.0.min(ls.year());
-                    years.1 = years.1.max(le.year());
-                    body.raw("DTSTART", &[("TZID", zone)], &emit::local(ls.datetime()));
-                    body.raw("DTEND", &[("TZID", zone)], &emit::local(le.datetime()));
-                }
-            }
-            EntryKind::AllDay { start, end } => {
-                body.raw("DTSTART", &[("VALUE", "DATE")], &emit::date(*start));
-                body.raw("DTEND", &[("VALUE", "DATE")], &emit::date(*end));
-                body.raw("TRANSP", &[], "TRANSPARENT");
-            }
-            EntryKind::Task { due } => {
-                body.raw("DUE", &[("VALUE", "DATE")], &emit::date(*due));
-            }
-        }
-        if let Some(rid) = &entry.recurrence_id {
-            body.raw("RECURRENCE-ID", &[], rid);
-        }
-        body.text("SUMMARY", &[], &entry.summary);
-        if let Some(location) = &entry.location {
-            body.text("LOCATION", &[], location);
-        }
-        if let Some(description) = &entry.description {
-            body.text("DESCRIPTION", &[], description);
-        }
-        body.raw("STATUS", &[], entry.status);
-        if let Some(categories) = &entry.categories {
-            body.text("CATEGORIES", &[], categories);
-        }
-        if let Some(organizer) = &entry.organizer {
-            let mailto = format!("mailto:{}", organizer.email);
-            if organizer.name.is_empty() {
-                body.raw("ORGANIZER", &[], &mailto);
-            } else {
-                body.raw("ORGANIZER", &[("CN", &organizer.name)], &mailto);
-            }
-        }
-        for (person, partstat) in entry.attendees.iter().filter(|_| options.attendees) {
-            let mailto = format!("mailto:{}", person.email);
-            let mut params: Vec<(&str, &str)> = Vec::with_capacity(5);
-            if !person.name.is_empty() {
-                params.push(("CN", &person.name));
-            }
-            params.extend([
-                ("CUTYPE", "INDIVIDUAL"),
-                ("ROLE", "REQ-PARTICIPANT"),
-                ("PARTSTAT", partstat),
-                ("RSVP", "FALSE"),
-            ]);
-            body.raw("ATTENDEE", &params, &mailto);
-        }
-        if let Some(minutes) = options.reminder_minutes {
-            body.begin("VALARM");
-            body.raw("ACTION", &[], "DISPLAY");
-            body.text("DESCRIPTION", &[], &entry.summary);
-            let trigger = if minutes == 0 {
-                "PT0S".to_owned()
-            } else {
-                format!("-PT{minutes}M")
-            };
-            if matches!(entry.kind, EntryKind::Task { .. }) {
-                body.raw("TRIGGER", &[("RELATED", "END")], &trigger);
-            } else {
-                body.raw("TRIGGER", &[], &trigger);
-            }
-            body.end("VALARM");
-        }
-        body.end(component);
-        uids.push(entry.uid.clone());
-    }
-    let mut head = Writer::new();
-    head.begin("VCALENDAR");
-    head.raw("VERSION", &[], "2.0");
-    head.text(
-        "PRODID",
-        &[],
-        &format!("-//Wijkwerk//Wijkwerk {}//NL", env!("CARGO_PKG_VERSION")),
-    );
-    head.raw("CALSCALE", &[], "GREGORIAN");
-    head.raw("METHOD", &[], "PUBLISH");
-    if let Some(name) = &options.calendar_name {
-        head.text("X-WR-CALNAME", &[], name);
-    }
-    head.text("X-WR-TIMEZONE", &[], crate::DEFAULT_TIME_ZONE);
-    if let Some(minutes) = options.refresh_minutes {
-        let duration = format!("PT{}M", minutes.max(1));
-        head.raw("REFRESH-INTERVAL", &[("VALUE", "DURATION")], &duration);
-        head.raw("X-PUBLISHED-TTL", &[], &duration);
-    }
-    let mut used_zones = BTreeSet::new();
-    for (zone, (first, last)) in &zones {
-        if let Ok(tz) = TimeZone::get(zone) {
-            timezones::write_vtimezone(&mut head, zone, &tz, *first, *last);
-            used_zones.insert(zone.clone());
-        }
-    }
-    let mut text = head.finish();
-    text.push_str(&body.finish());
-    let mut tail = Writer::new();
-    tail.end("VCALENDAR");
-    text.push_str(&tail.finish());
-    CalendarExport {
-        text,
-        events,
-        tasks,
-        uids,
-        time_zones: used_zones.into_iter().collect(),
-    }
-}
-
-/// A time zone by IANA name, looked up once per thread (a tzdb lookup per event would be a
-/// good part of an export's time).
-fn zone_named(name: &str) -> std::result::Result<TimeZone, jiff::Error> {
-    thread_local! {
-        static ZONES: std::cell::RefCell<HashMap<String, TimeZone>> =
-            std::cell::RefCell::new(HashMap::new());
-    }
-    if let Some(tz) = ZONES.with(|z| z.borrow().get(name).cloned()) {
-        return Ok(tz);
-    }
-    let tz = TimeZone::get(name)?;
-    ZONES.with(|z| z.borrow_mut().insert(name.to_owned(), tz.clone()));
-    Ok(tz)
 }

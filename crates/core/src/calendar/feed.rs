@@ -1,59 +1,44 @@
-//! The subscription feed: the municipality's kernbezoek calendar as one `.ics` that colleagues and
-//! council members subscribe to from Outlook, Google or Apple, so that they see changes without a
-//! new file.
-//!
-//! Served by the sync server at `GET /calendar/<token>.ics` (`crates/server/src/http.rs`): per
-//! request it loads the tenant's records into an in-memory store and calls
-//! [`Store::kernbezoek_feed`]; it answers `text/calendar` with an `ETag` (without DTSTAMP, so an
-//! unchanged calendar answers `304`). The token is a secret per user made by [`new_feed_token`]
-//! (`wijkwerk-server feed add`); the server stores only its hash and forgets it on
-//! `wijkwerk-server feed revoke`.
-//! - the feed holds no ATTENDEE lines (e-mail addresses are personal data, and a secret address
-//!   can leak), keeps cancelled kernbezoeken as `STATUS:CANCELLED` (so subscribers see the
-//!   cancellation rather than a silent disappearance), and asks for a refresh every hour.
+//! The subscription feed read from the store: the municipality's kernbezoek calendar, made by
+//! the calendar crate's [`kernbezoek_feed`](wijkwerk_calendar::feed::kernbezoek_feed) from the
+//! store's records, the same function the sync server (`GET /calendar/<token>.ics`) runs over
+//! its own records, so that there is one feed.
 
-use super::export::{CalendarExport, ExportFilter, ExportOptions};
+use super::export::CalendarExport;
 use crate::error::Result;
+use crate::row;
+use crate::schema::Entity;
 use crate::store::Store;
-use jiff::civil::Date;
-use jiff::Timestamp;
-use rand::RngCore;
 
-/// How often subscribers should fetch the feed again, in minutes.
-pub const FEED_REFRESH_MINUTES: u32 = 60;
-
-/// The feed's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedOptions {
-    /// The calendar's name as subscribers see it: `Kernbezoeken Gemeente Bergen`.
-    pub calendar_name: String,
-    /// Kernbezoeken from this day on (usually 1 January of last year).
-    pub since: Date,
-    /// The DTSTAMP (now).
-    pub now: Timestamp,
-}
+pub use wijkwerk_calendar::feed::{
+    new_feed_token, FeedOptions, FeedRecords, FEED_ENTITIES, FEED_REFRESH_MINUTES,
+};
 
 impl Store {
     /// The kernbezoek calendar of the municipality (every kernbezoek since `options.since`,
     /// cancelled ones marked cancelled), for the subscription feed.
     pub fn kernbezoek_feed(&self, options: &FeedOptions) -> Result<CalendarExport> {
-        let filter = ExportFilter {
-            visits: true,
-            visit_kind: Some("kernbezoek".into()),
-            since: Some(options.since),
-            ..ExportFilter::default()
-        };
-        let mut export = ExportOptions::at(options.now);
-        export.calendar_name = Some(options.calendar_name.clone());
-        export.attendees = false;
-        export.refresh_minutes = Some(FEED_REFRESH_MINUTES);
-        self.calendar_export(&filter, &export)
+        Ok(wijkwerk_calendar::feed::kernbezoek_feed(
+            &self.feed_records()?,
+            options,
+        )?)
     }
-}
 
-/// A new secret feed token: 32 random bytes as 64 lowercase hex characters.
-pub fn new_feed_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    /// Every record (live and deleted) of the entities the feed is made from.
+    pub fn feed_records(&self) -> Result<FeedRecords> {
+        let mut records = FeedRecords::new();
+        for entity in Entity::ALL
+            .iter()
+            .copied()
+            .filter(|e| FEED_ENTITIES.contains(&e.name()))
+        {
+            let mut stmt = self.conn.prepare_cached(row::select_sql(entity))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(row::id_column(entity))?;
+                let stored = row::from_select(entity, r)?;
+                records.add_record(entity.name(), row::to_json(&id, &stored));
+            }
+        }
+        Ok(records)
+    }
 }
