@@ -3,6 +3,7 @@
 
 use crate::auth::{token_hash, FailedSignIns};
 use crate::error::{Result, ServerError};
+use crate::feed::{FeedCache, FEED_ENTITIES};
 use crate::storage::{Principal, PushLimits, Role, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub storage: Storage,
     pub failures: FailedSignIns,
     pub max_skew_ms: u64,
+    /// The calendar feeds made, kept until their tenant's sequence moves.
+    pub feeds: FeedCache,
     metrics: PrometheusHandle,
 }
 
@@ -42,6 +45,7 @@ impl AppState {
             storage,
             failures: FailedSignIns::default(),
             max_skew_ms,
+            feeds: FeedCache::default(),
             metrics: metrics_handle(),
         })
     }
@@ -267,18 +271,6 @@ async fn pull(
     Ok(Json(page))
 }
 
-/// The entities the kernbezoek calendar is made from.
-const FEED_ENTITIES: [&str; 8] = [
-    "area",
-    "organisation",
-    "contact",
-    "role",
-    "meeting",
-    "attendance",
-    "visit",
-    "stop",
-];
-
 /// `GET /calendar/<token>.ics`: the municipality's kernbezoek calendar for subscribing from
 /// Outlook, Google or Apple. The token is the secret (only its hash is stored; revocable with
 /// `wijkwerk-server feed revoke`). Answers `304` when the calendar did not change (`ETag`).
@@ -293,41 +285,39 @@ async fn calendar_feed(
         return Err(ServerError::RateLimited(wait));
     }
     let token = file.strip_suffix(".ics").unwrap_or(&file);
-    let Some((tenant_id, tenant)) = state.storage.feed_tenant(&token_hash(token)).await? else {
+    let Some((tenant_id, tenant, head_seq)) = state.storage.feed_tenant(&token_hash(token)).await?
+    else {
         state.failures.failed(peer.ip());
         return Err(ServerError::UnknownFeed);
     };
-    let records = state
-        .storage
-        .records(
-            tenant_id,
-            FEED_ENTITIES.iter().map(|e| e.to_string()).collect(),
-        )
-        .await?;
-    let text = tokio::task::spawn_blocking(move || -> Result<String> {
-        let core = |e: wijkwerk_core::Error| ServerError::Calendar(e.to_string());
-        let mut store = wijkwerk_core::Store::in_memory().map_err(core)?;
-        store.merge(&records, |_| Ok(())).map_err(core)?;
-        let today = wijkwerk_core::today();
-        let since = jiff::civil::date(today.year() - 1, 1, 1);
-        let feed = store
-            .kernbezoek_feed(&wijkwerk_core::calendar::feed::FeedOptions {
-                calendar_name: format!("Kernbezoeken {tenant}"),
-                since,
-                now: jiff::Timestamp::now(),
+    let now = jiff::Timestamp::now();
+    let day = wijkwerk_calendar::feed::dutch_day(now);
+    let name = crate::feed::calendar_name(&tenant);
+    let feed = match state.feeds.get(tenant_id, head_seq, day, &name) {
+        Some(feed) => {
+            metrics::counter!("wijkwerk_calendar_feed_cached_total").increment(1);
+            feed
+        }
+        None => {
+            let records = state
+                .storage
+                .records(
+                    tenant_id,
+                    FEED_ENTITIES.iter().map(|e| e.to_string()).collect(),
+                )
+                .await?;
+            let feed = tokio::task::spawn_blocking(move || {
+                crate::feed::build(records, &tenant, head_seq, now)
             })
-            .map_err(core)?;
-        Ok(feed.text)
-    })
-    .await
-    .map_err(|e| ServerError::Calendar(e.to_string()))??;
-    // The ETag leaves out DTSTAMP (the moment of answering), so an unchanged calendar keeps it.
-    let stable: String = text
-        .split("\r\n")
-        .filter(|line| !line.starts_with("DTSTAMP"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let etag = format!("\"{}\"", &token_hash(&stable)[..32]);
+            .await
+            .map_err(|e| ServerError::Calendar(e.to_string()))??;
+            metrics::counter!("wijkwerk_calendar_feed_builds_total").increment(1);
+            let feed = Arc::new(feed);
+            state.feeds.put(tenant_id, feed.clone());
+            feed
+        }
+    };
+    let etag = feed.etag.clone();
     if headers
         .get(axum::http::header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -349,7 +339,7 @@ async fn calendar_feed(
                 "private, max-age=300".to_owned(),
             ),
         ],
-        text,
+        feed.body.clone(),
     )
         .into_response())
 }

@@ -26,6 +26,7 @@ pub mod auth;
 pub mod backup;
 pub mod config;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod merge;
 pub mod postgres;

@@ -265,7 +265,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             action: FeedAction::Add { tenant, name, db },
         } => {
             let storage = Storage::open(&db.resolve()?).await?;
-            let token = wijkwerk_core::calendar::feed::new_feed_token();
+            let token = wijkwerk_calendar::feed::new_feed_token();
             storage
                 .add_feed_token(&tenant, &name, &token_hash(&token))
                 .await?;

@@ -327,16 +327,16 @@ impl PostgresStorage {
             .await?)
     }
 
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
         let client = self.client().await?;
         Ok(client
             .query_opt(
-                "SELECT t.id, t.name FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+                "SELECT t.id, t.name, t.head_seq FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
                  WHERE f.hash = $1 AND f.revoked_at_ms IS NULL",
                 &[&token_hash],
             )
             .await?
-            .map(|r| (r.get(0), r.get(1))))
+            .map(|r| (r.get(0), r.get(1), r.get(2))))
     }
 
     pub async fn records(

@@ -316,15 +316,15 @@ impl SqliteStorage {
         .await
     }
 
-    /// The tenant (id, name) of a live feed token.
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+    /// The tenant (id, name, head sequence) of a live feed token.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT t.id, t.name FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+                "SELECT t.id, t.name, t.head_seq FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
                  WHERE f.hash = ?1 AND f.revoked_at_ms IS NULL",
                 [&token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?)
         })

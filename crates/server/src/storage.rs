@@ -173,8 +173,9 @@ impl Storage {
         }
     }
 
-    /// The tenant (id, name) a live feed token belongs to.
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String)>> {
+    /// The tenant (id, name, head sequence) a live feed token belongs to. The head sequence is
+    /// read before any record, so a calendar built after it is at least that new.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
         match self {
             Storage::Sqlite(s) => s.feed_tenant(token_hash).await,
             Storage::Postgres(s) => s.feed_tenant(token_hash).await,
