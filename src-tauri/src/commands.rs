@@ -411,6 +411,15 @@ pub fn open_server_folder(state: State<'_, AppState>) -> Result<AppStatus, IpcEr
 }
 
 fn open_folder(state: &AppState, dir: PathBuf) -> Result<AppStatus, IpcError> {
+    // The folder that is open already: nothing to do (opening it a second time would find it
+    // locked by this very process).
+    {
+        let folder = state.folder();
+        if folder.data_folder == dir && folder.store.is_ok() {
+            drop(folder);
+            return Ok(status(state));
+        }
+    }
     let new =
         state.with_settings(|s| crate::data_folder::NewStore::for_server(s.server.as_deref()));
     let store = crate::data_folder::open_or_create(&dir, new)?;

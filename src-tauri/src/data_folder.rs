@@ -95,7 +95,9 @@ impl NewStore {
 pub fn open_or_create(dir: &Path, new: NewStore) -> wijkwerk_core::Result<Store> {
     let file = dir.join(DATA_FILE);
     if file.exists() {
-        return Store::open(dir);
+        // An instance closed a moment ago may still hold the store; a second one running keeps
+        // it, and then the message says the data file is in use.
+        return Store::open_when_free(dir, std::time::Duration::from_secs(5));
     }
     let mut store = Store::init(dir)?;
     if new == NewStore::Empty {

@@ -256,7 +256,8 @@ fn a_coordinators_evening_in_the_real_app() {
     driver.stop();
 
     // What the window showed is what the store holds.
-    let store = Store::open(&data).expect("the app created a store");
+    let store =
+        Store::open_when_free(&data, Duration::from_secs(15)).expect("the app created a store");
     let today = wijkwerk_core::today();
     let expected_overdue = store.overdue_count(today).expect("overdue count");
     assert_eq!(
@@ -702,12 +703,13 @@ fn sync_and_calendars_in_the_real_app() {
     driver.stop();
 
     // The first folder kept its demo, which never reached the server.
-    let demo = Store::open(&demo_folder).expect("the demo store");
+    let demo =
+        Store::open_when_free(&demo_folder, Duration::from_secs(15)).expect("the demo store");
     assert!(demo.is_demo().expect("the mark"));
     assert!(demo.sync_status().expect("status").waiting > 0);
 
     // The imported invitation is a meeting at 19:30 Dutch summer time (17:30 UTC).
-    let store = Store::open(&data).expect("the app's store");
+    let store = Store::open_when_free(&data, Duration::from_secs(15)).expect("the app's store");
     assert!(
         !store.is_demo().expect("the mark"),
         "the server's data, not the demo"

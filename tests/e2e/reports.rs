@@ -234,7 +234,7 @@ fn the_yearly_report_in_the_real_app() {
     driver.stop();
 
     // What the screen showed is what the core computes from the store the app wrote.
-    let store = Store::open(&data).expect("the app's store");
+    let store = Store::open_when_free(&data, Duration::from_secs(15)).expect("the app's store");
     let report = store
         .year_report(
             &ReportRequest {

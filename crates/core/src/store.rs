@@ -38,6 +38,8 @@ pub struct Store {
     path: PathBuf,
     /// Fields the last sync round changed here, also when it failed after some pages.
     pub(crate) applied_in_round: usize,
+    /// Held while the store is open: one process per store (`None` in memory).
+    _process_lock: Option<ProcessLock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -59,6 +61,21 @@ impl Store {
         Store::open_file(&path)
     }
 
+    /// Opens the store in `data_dir` like [`Store::open`], waiting up to `patience` while another
+    /// process still has it open ([`Error::Locked`]): an app closed a moment ago may still be
+    /// writing its last transaction when it is started again.
+    pub fn open_when_free(data_dir: &Path, patience: Duration) -> Result<Store> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match Store::open(data_dir) {
+                Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Creates a new, empty store in `data_dir` (creating the folder if needed).
     pub fn init(data_dir: &Path) -> Result<Store> {
         crate::data_folder::check_local(data_dir)?;
@@ -75,6 +92,7 @@ impl Store {
 
     /// Opens (or creates) the store at exactly this file path.
     pub fn open_file(path: &Path) -> Result<Store> {
+        let process_lock = ProcessLock::take(path)?;
         if path.exists() {
             inspect_read_only(path)?;
         }
@@ -85,6 +103,7 @@ impl Store {
             clock: Clock::placeholder(),
             path: path.to_path_buf(),
             applied_in_round: 0,
+            _process_lock: Some(process_lock),
         };
         store.migrate().map_err(|e| match e {
             Error::Database(e) => classify(path, e),
@@ -109,6 +128,7 @@ impl Store {
             clock: Clock::placeholder(),
             path: PathBuf::from(":memory:"),
             applied_in_round: 0,
+            _process_lock: None,
         };
         store.migrate()?;
         store.clock = Clock::load(&store.conn)?;
@@ -244,6 +264,101 @@ fn inspect_read_only(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One process per store: a second instance of the app, or the CLI while the app has the store
+/// open, is refused with [`Error::Locked`] before it reads anything. (SQLite itself would let two
+/// processes write, but each keeps its own clock in memory, so two writers of one store could
+/// stamp two different values with the same clock reading.) The lock is the OS's own on the file
+/// `wijkwerk.sqlite3.lock` beside the store (`flock` on Unix, `LockFileEx` on Windows): it goes
+/// with the process, also when it crashes, so there is never a stale lock to remove by hand.
+#[derive(Debug)]
+struct ProcessLock {
+    _file: std::fs::File,
+}
+
+impl ProcessLock {
+    fn take(store_file: &Path) -> Result<ProcessLock> {
+        let mut name = store_file.as_os_str().to_owned();
+        name.push(".lock");
+        let lock_file = PathBuf::from(name);
+        let io = |source| Error::Io {
+            path: lock_file.clone(),
+            source,
+        };
+        if let Some(dir) = lock_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_file)
+            .map_err(io)?;
+        if try_lock(&file).map_err(io)? {
+            Ok(ProcessLock { _file: file })
+        } else {
+            Err(Error::Locked {
+                path: store_file.to_path_buf(),
+            })
+        }
+    }
+}
+
+/// Takes an exclusive lock on the whole file without waiting: `Ok(false)` when another holds it.
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a descriptor this File owns; no memory is shared.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let error = std::io::Error::last_os_error();
+    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(error)
+    }
+}
+
+/// Takes an exclusive lock on the file's first byte without waiting: `Ok(false)` when another
+/// holds it.
+#[cfg(windows)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        LockFileEx, LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY,
+    };
+    use windows_sys::Win32::System::IO::OVERLAPPED;
+    // ERROR_LOCK_VIOLATION in WinError.h.
+    const LOCK_VIOLATION: i32 = 33;
+    // SAFETY: a zeroed OVERLAPPED (offset 0) is valid; the handle is this File's and open.
+    let mut overlapped: OVERLAPPED = unsafe { std::mem::zeroed() };
+    let ok = unsafe {
+        LockFileEx(
+            file.as_raw_handle() as _,
+            LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
+            0,
+            1,
+            0,
+            &mut overlapped,
+        )
+    };
+    if ok != 0 {
+        return Ok(true);
+    }
+    let error = std::io::Error::last_os_error();
+    if error.raw_os_error() == Some(LOCK_VIOLATION) {
+        Ok(false)
+    } else {
+        Err(error)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 /// Turns SQLite's errors on opening into the store's own: not a database, damaged, locked.

@@ -116,3 +116,29 @@ fn a_clipped_store_is_refused_and_untouched() {
     );
     assert_eq!(bytes(&file), clipped);
 }
+
+/// One process per store: while one has it open, a second opening (the app started twice, or
+/// the CLI beside the app) is refused as locked before anything is read, and the data stays as it
+/// was; once the first closes, the store opens again. The lock is the OS's (flock, LockFileEx),
+/// so this runs the same as a Windows program under Wine.
+#[test]
+fn a_store_open_elsewhere_is_refused_as_locked_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_data(dir.path());
+    let first = Store::open(dir.path()).unwrap();
+    let before = bytes(&dir.path().join(DATA_FILE));
+
+    let second = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(second, Error::Locked { .. }), "{second}");
+    assert_eq!(second.code(), "locked_store");
+    assert!(second.to_string().contains(DATA_FILE), "{second}");
+    assert!(matches!(
+        Store::open_file(&dir.path().join(DATA_FILE)),
+        Err(Error::Locked { .. })
+    ));
+    assert_eq!(bytes(&dir.path().join(DATA_FILE)), before);
+
+    drop(first);
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(again.count(Entity::Area).unwrap(), 2);
+}
