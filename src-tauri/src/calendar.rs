@@ -107,6 +107,37 @@ pub fn export_folder() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
+/// The kinds of file "Openen" opens: what Wijkwerk writes into the export folder.
+const OPENABLE: [&str; 4] = ["ics", "pdf", "xlsx", "csv"];
+
+/// "Openen" beside an export's message: opens the file with the program the user set for its kind
+/// (on a municipal laptop an `.ics` opens in Outlook), through the core. Only a calendar or report
+/// in the export folder: the web view cannot make the app open any other file.
+#[tauri::command(async)]
+pub fn open_exported_file(path: String) -> Result<(), IpcError> {
+    open_in(&export_folder(), Path::new(&path))
+}
+
+/// Opens `file` when it is an openable file inside `folder`.
+fn open_in(folder: &Path, file: &Path) -> Result<(), IpcError> {
+    let kind_ok = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| OPENABLE.contains(&e.to_ascii_lowercase().as_str()));
+    let inside = match (file.canonicalize(), folder.canonicalize()) {
+        (Ok(file), Ok(folder)) => file.starts_with(folder),
+        _ => false,
+    };
+    if !kind_ok || !inside || !file.is_file() {
+        return Err(bad(format!(
+            "Wijkwerk opent alleen agenda's en rapporten die het zelf in {} heeft gezet; {} hoort daar niet bij.",
+            folder.display(),
+            file.display()
+        )));
+    }
+    wijkwerk_core::open_file::open_with_default_program(file).map_err(IpcError::from)
+}
+
 pub fn export(state: &AppState, request: CalendarExportRequest) -> Result<CalendarFile, IpcError> {
     export_to(state, request, &export_folder())
 }
@@ -368,6 +399,21 @@ mod tests {
         let mut store = Store::in_memory().unwrap();
         wijkwerk_core::demo::load_demo(&mut store, wijkwerk_core::today()).unwrap();
         AppState::new(PathBuf::from("/data"), Ok(store), Settings::default())
+    }
+
+    #[test]
+    fn only_exported_calendars_and_reports_are_opened() {
+        let exports = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let program = exports.path().join("setup.exe");
+        std::fs::write(&program, "MZ").unwrap();
+        let outside = elsewhere.path().join("kernbezoeken.ics");
+        std::fs::write(&outside, "BEGIN:VCALENDAR\r\n").unwrap();
+        let sneaky = exports.path().join("..").join(outside.file_name().unwrap());
+        for file in [program, outside, sneaky, exports.path().join("weg.ics")] {
+            let error = open_in(exports.path(), &file).unwrap_err();
+            assert_eq!(error.code, "bad_request", "{file:?}");
+        }
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub fn run() -> Result<(), tauri::Error> {
             sync::keep_conflict_value,
             sync::dismiss_conflict,
             calendar::calendar_export,
+            calendar::open_exported_file,
             calendar::calendar_import,
             calendar::plan_year,
             calendar::confirm_plan,

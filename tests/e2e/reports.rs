@@ -84,7 +84,31 @@ fn the_yearly_report_in_the_real_app() {
     let today = wijkwerk_core::today();
     let year = today.year();
 
-    let driver = Driver::start_with(&data, &[("WIJKWERK_EXPORT_DIR", &downloads)]);
+    // The desktop's "open with its program" (xdg-open) is a stand-in that writes down what it
+    // was given, first on the app's PATH.
+    let opener = scratch.path().join("bin");
+    std::fs::create_dir_all(&opener).expect("a folder for the stand-in xdg-open");
+    let opened = opener.join("opened.txt");
+    let xdg_open = opener.join("xdg-open");
+    std::fs::write(
+        &xdg_open,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .expect("the stand-in xdg-open");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&xdg_open, std::fs::Permissions::from_mode(0o755))
+            .expect("the stand-in is executable");
+    }
+    let path = std::path::PathBuf::from(format!(
+        "{}:{}",
+        opener.display(),
+        std::env::var("PATH").unwrap_or_default()
+    ));
+    let driver = Driver::start_with(
+        &data,
+        &[("WIJKWERK_EXPORT_DIR", &downloads), ("PATH", &path)],
+    );
     let window = driver.session(&app);
     window.wait_for_text("h1", "Vandaag", Duration::from_secs(60));
 
@@ -105,6 +129,18 @@ fn the_yearly_report_in_the_real_app() {
     // The PDF for the council and the XLSX for the clerk, into the downloads folder.
     window.click("[data-testid=report-export-pdf]");
     let pdf = new_file(&downloads, "pdf", &mut files);
+    // "Openen" in its message hands the PDF to the desktop's program for PDFs.
+    window.click("[data-testid=toast-action]");
+    let deadline = Instant::now() + WAIT;
+    while !opened.exists() {
+        assert!(Instant::now() < deadline, "Openen did not start xdg-open");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        std::fs::read_to_string(&opened).expect("what xdg-open was given"),
+        pdf.display().to_string()
+    );
     window.click("[data-testid=report-export-xlsx]");
     let xlsx = new_file(&downloads, "xlsx", &mut files);
     std::thread::sleep(Duration::from_millis(500)); // written whole: renamed into place

@@ -168,6 +168,9 @@ export const openServerFolder = () => call<AppStatus>('open_server_folder');
 export const calendarExport = (request: CalendarExportRequest) =>
   call<CalendarFile>('calendar_export', { request });
 
+/** Opens a calendar or report the app wrote into the downloads folder with its program (Outlook). */
+export const openExportedFile = (path: string) => call<void>('open_exported_file', { path });
+
 /** Imports an invitation file's text: what it created, updated, cancelled or refused. */
 export const calendarImport = (name: string, text: string) =>
   call<ImportReport>('calendar_import', { name, text });

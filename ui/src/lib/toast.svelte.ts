@@ -8,6 +8,8 @@ export interface Toast {
   message: string;
   kind: 'info' | 'error';
   undo?: () => Promise<void> | void;
+  /** A button of its own beside the message ("Openen"). */
+  action?: { label: string; run: () => Promise<void> | void };
 }
 
 let next = 1;
@@ -25,10 +27,18 @@ export function dismiss(id: number): void {
 
 export function showToast(
   message: string,
-  options: { kind?: 'info' | 'error'; undo?: () => Promise<void> | void; millis?: number } = {},
+  options: {
+    kind?: 'info' | 'error';
+    undo?: () => Promise<void> | void;
+    action?: Toast['action'];
+    millis?: number;
+  } = {},
 ): number {
   const id = next++;
-  let shown = [...list, { id, message, kind: options.kind ?? 'info' as const, undo: options.undo }];
+  let shown = [
+    ...list,
+    { id, message, kind: options.kind ?? ('info' as const), undo: options.undo, action: options.action },
+  ];
   while (shown.length > MAX_TOASTS) {
     // Never the one just added (it may be an error); of the others a plain one first.
     const plain = shown.slice(0, -1).findIndex((toast) => !toast.undo);
