@@ -29,7 +29,7 @@ pub struct Settings {
     pub data_folder: Option<PathBuf>,
     /// The municipal sync server (`https://wijkwerk.bergen.nl`); `None` means sync is off. The
     /// sign-in token is not kept here but in the OS keyring, or in a file beside this one that
-    /// only the user can read (see `crate::sync`).
+    /// only the user can read (see `wijkwerk_core::sync::credentials`).
     pub server: Option<String>,
     /// A PEM file with the municipality's own certificate authority, trusted instead of the
     /// public ones for the sync server; `None`: the public authorities.
