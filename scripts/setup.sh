@@ -79,6 +79,11 @@ ui_packages() {
   npm ci --prefix "$ROOT/ui" --no-audit --no-fund
 }
 
+# The app's version, as the packages carry it (tauri.conf.json).
+app_version() {
+  /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$ROOT/tauri.conf.json"
+}
+
 # The release app with its web assets inside (the Tauri CLI turns on `custom-protocol` and runs
 # the front end's build first, see tauri.conf.json).
 build_app() {
