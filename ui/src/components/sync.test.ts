@@ -10,6 +10,7 @@ import Conflicts from './Conflicts.svelte';
 import Instellingen from '../screens/Instellingen.svelte';
 import { cleanup, mockCommands, render, settle, status } from '../test/mock';
 import { setLocale } from '../lib/i18n.svelte';
+import { todayInAmsterdam } from '../lib/format';
 import type { ConflictView, SyncState } from '../lib/ipc';
 
 afterEach(() => {
@@ -31,13 +32,12 @@ const base: SyncState = {
   received: 0,
 };
 
-/** An instant today at 21:47 in Amsterdam (UTC+1 in winter, +2 in summer). */
+/** An instant today at 21:47 in Amsterdam (UTC+1 in winter, +2 in summer). "Today" is
+ * Amsterdam's date, not UTC's: between 22:00 and 24:00 UTC they differ (CI once ran at 23:19). */
 function todayAt2147(): string {
-  const now = new Date();
+  const [year, month, date] = todayInAmsterdam().split('-').map(Number);
   for (const offset of [1, 2]) {
-    const candidate = new Date(
-      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 21 - offset, 47),
-    );
+    const candidate = new Date(Date.UTC(year, month - 1, date, 21 - offset, 47));
     const shown = new Intl.DateTimeFormat('nl-NL', {
       timeZone: 'Europe/Amsterdam',
       hour: '2-digit',
