@@ -28,6 +28,7 @@ pub mod export;
 pub mod meetings;
 pub mod merge;
 pub mod money;
+pub mod normal_form;
 pub mod open_file;
 pub mod organisations;
 pub mod projects;

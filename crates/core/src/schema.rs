@@ -133,7 +133,7 @@ impl Entity {
                     Field::req("kind", Enum(ORGANISATION_KINDS)),
                     Field::opt("area_ids", RefList(Entity::Area)),
                     Field::opt("email", Email),
-                    Field::opt("phone", Text(SHORT_MAX)),
+                    Field::opt("phone", Phone),
                     Field::opt("website", Text(LINE_MAX)),
                     Field::opt("board_size", Int(0, 100)),
                     Field::opt("notes", LongText),
@@ -144,9 +144,14 @@ impl Entity {
                 const F: &[Field] = &[
                     Field::req("name", Text(NAME_MAX)),
                     Field::opt("email", Email),
-                    Field::opt("phone", Text(SHORT_MAX)),
+                    Field::opt("phone", Phone),
                     Field::opt("address", Text(LINE_MAX)),
                     Field::opt("notes", LongText),
+                    // The rest of an address and a second number, as lists bring them
+                    // (migration 006): `address` holds the street and number.
+                    Field::opt("mobile", Phone),
+                    Field::opt("postcode", Postcode),
+                    Field::opt("city", Text(NAME_MAX)),
                 ];
                 F
             }
@@ -504,6 +509,12 @@ pub enum FieldKind {
     Email,
     /// A CBS area code: `GM0373`, `WK037300`, `BU03730000`.
     CbsCode,
+    /// A phone number: a Dutch one in its normal form (`06-12345678`, `072-5123456`), anything
+    /// else kept as typed (at most 50 characters); see [`crate::normal_form::phone`].
+    Phone,
+    /// A postcode: a Dutch one as `1234 AB`, anything else (a foreign one) kept as typed (at
+    /// most 12 characters).
+    Postcode,
     /// An amount of money in whole cents (stored as an INTEGER). Given as a whole number of
     /// cents, or as euros in text, Dutch or plain (`"1.234,56"`, `"1234,56"`, `"1234.56"`,
     /// `"€ 12"`); see [`crate::money`]. Only a `signed` amount may be below zero.

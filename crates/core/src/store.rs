@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_sync.sql"),
     include_str!("../migrations/004_lists.sql"),
     include_str!("../migrations/005_agreements.sql"),
+    include_str!("../migrations/006_import.sql"),
 ];
 
 /// The store version this build writes and understands.

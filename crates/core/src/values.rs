@@ -8,7 +8,7 @@
 //! - a list of ids is a JSON array of distinct ids in the order given.
 
 use crate::error::Invalid;
-use crate::schema::{FieldKind, LONG_TEXT_MAX};
+use crate::schema::{FieldKind, LONG_TEXT_MAX, SHORT_MAX};
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -152,6 +152,24 @@ pub fn normalise(kind: FieldKind, value: &Value, zone: Option<&str>) -> Result<V
                 });
             }
             Ok(Value::from(cents))
+        }
+        FieldKind::Phone => {
+            let s = as_str(value)?.trim();
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            check_len(s, SHORT_MAX)?;
+            let single = text(&Value::String(s.to_owned()), SHORT_MAX)?;
+            Ok(crate::normal_form::phone(s).map_or(single, Value::String))
+        }
+        FieldKind::Postcode => {
+            let s = as_str(value)?.trim();
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            check_len(s, 12)?;
+            let single = text(&Value::String(s.to_owned()), 12)?;
+            Ok(crate::normal_form::postcode(s).map_or(single, Value::String))
         }
         FieldKind::CbsCode => {
             let s = as_str(value)?.trim();
