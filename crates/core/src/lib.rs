@@ -25,6 +25,7 @@ pub mod data_folder;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod meetings;
 pub mod merge;
 pub mod money;
@@ -48,6 +49,7 @@ pub mod write;
 pub use error::{Error, Invalid, Result};
 pub use schema::Entity;
 pub use store::Store;
+pub use wijkwerk_lists as lists;
 pub use wijkwerk_protocol as protocol;
 pub use write::{Fields, Op, Write};
 

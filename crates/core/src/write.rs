@@ -94,6 +94,17 @@ pub fn pair_id(entity: Entity, a: &str, b: &str) -> Uuid {
 impl Store {
     /// Writes a batch of changes as one transaction: everything or nothing.
     pub fn write(&mut self, batch: Vec<Write>) -> Result<Committed> {
+        self.write_and_record(batch, |_, _| Ok(()))
+    }
+
+    /// Writes a batch like [`Store::write`], and in the same transaction lets `record` keep
+    /// this laptop's own bookkeeping of it (an import's undo), given the records written. Not
+    /// called when the batch changes nothing.
+    pub(crate) fn write_and_record(
+        &mut self,
+        batch: Vec<Write>,
+        record: impl FnOnce(&rusqlite::Transaction, &[(Entity, Uuid)]) -> Result<()>,
+    ) -> Result<Committed> {
         let hlc = self.clock.tick();
         let today = crate::today();
         let now = jiff::Timestamp::now();
@@ -152,6 +163,7 @@ impl Store {
             .execute((set.tx_id.to_string(), hlc.to_string(), json))?;
         self.clock.persist(&tx)?;
         docs.into_inner().flush(&tx)?;
+        record(&tx, &records)?;
         tx.commit()?;
         Ok(Committed {
             hlc: Some(hlc),
