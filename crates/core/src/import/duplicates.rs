@@ -72,6 +72,25 @@ fn phone_key(number: &str) -> Option<String> {
     (key.chars().filter(char::is_ascii_digit).count() >= 6).then_some(key)
 }
 
+/// Whether two people's details tell them apart: both have an e-mail address and they differ,
+/// both have numbers and none is shared, or both have a postcode and they differ.
+fn contradicts(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let differ = |field: &str, key: &dyn Fn(&str) -> String| match (text(a, field), text(b, field)) {
+        (Some(x), Some(y)) => key(x) != key(y),
+        _ => false,
+    };
+    let numbers = |m: &Map<String, Value>| -> Vec<String> {
+        ["phone", "mobile"]
+            .iter()
+            .filter_map(|f| text(m, f).and_then(phone_key))
+            .collect()
+    };
+    let (na, nb) = (numbers(a), numbers(b));
+    differ("email", &|e| e.to_lowercase())
+        || differ("postcode", &postcode_key)
+        || (!na.is_empty() && !nb.is_empty() && !na.iter().any(|n| nb.contains(n)))
+}
+
 /// A postcode compared without its spaces and case (`1861ab` is `1861 AB`).
 fn postcode_key(postcode: &str) -> String {
     fold(postcode).replace(' ', "")
@@ -187,11 +206,15 @@ impl Index {
                 return Some((*at, DuplicateReason::SameNameAndPostcode));
             }
         }
+        // A near name is someone known only when nothing else tells them apart: two people
+        // called Jan de Vries with different addresses or numbers are two people.
         let (key, first) = near_name_key(name)?;
         self.near.get(&key).and_then(|candidates| {
             candidates
                 .iter()
-                .find(|(_, other)| first_names_agree(&first, other))
+                .find(|(at, other)| {
+                    first_names_agree(&first, other) && !contradicts(&self.known[*at].fields, fields)
+                })
                 .map(|(at, _)| (*at, DuplicateReason::NearName))
         })
     }
@@ -274,6 +297,10 @@ mod tests {
             Some(DuplicateReason::NearName)
         );
         assert_eq!(found(&[("name", "Piet de Vries")]), None);
+        // Another Jan de Vries: a different address, number or postcode tells them apart.
+        assert_eq!(found(&[("name", "J. de Vries"), ("email", "j@elders.nl")]), None);
+        assert_eq!(found(&[("name", "Jan de Vries"), ("phone", "072-5111111")]), None);
+        assert_eq!(found(&[("name", "Jan de Vries"), ("postcode", "1871 AA")]), None);
         assert_eq!(found(&[("name", "Anna Bakker"), ("phone", "072")]), None);
     }
 }
