@@ -46,6 +46,11 @@ pub fn set_language(language: Language) {
     ENGLISH.store(language == Language::En, Ordering::Relaxed);
 }
 
+/// Whether messages are made in English (else Dutch).
+pub fn is_english() -> bool {
+    english()
+}
+
 fn english() -> bool {
     ENGLISH.load(Ordering::Relaxed)
 }

@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod commands;
 pub mod data_folder;
 pub mod error;
+pub mod import;
 pub mod reports;
 pub mod settings;
 pub mod sync;
@@ -47,6 +48,7 @@ pub fn run() -> Result<(), tauri::Error> {
     };
     tauri::Builder::default()
         .manage(state)
+        .manage(import::OpenList::default())
         .setup(|app| {
             webview_settings(app);
             sync::start(app.handle().clone());
@@ -100,6 +102,12 @@ pub fn run() -> Result<(), tauri::Error> {
             reports::project_page,
             reports::agreement_list,
             reports::agreement_page,
+            import::list_import_open,
+            import::list_import_close,
+            import::list_import_preview,
+            import::list_import,
+            import::list_import_undo,
+            import::list_import_batches,
         ])
         .run(tauri::generate_context!())
 }

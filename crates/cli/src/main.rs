@@ -5,6 +5,7 @@
 //! with `--json`).
 
 mod calendar;
+mod import;
 mod reports;
 
 use clap::{Args, Parser, Subcommand};
@@ -110,6 +111,15 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Brings a contact list in: people, their organisations and roles (or a list of
+    /// organisations), from CSV as Excel, Outlook and Google write it, an XLSX/XLS/ODS workbook
+    /// or vCards; duplicates found in the store and the list; one batch, one undo. Prints what
+    /// was imported, merged, skipped and refused (with line and reason).
+    Import(import::ImportArgs),
+    /// Takes an import back as a whole (its batch id from `import` or `imports`).
+    ImportUndo { batch: String },
+    /// The imports made on this laptop, newest first, to undo.
+    Imports,
     /// The whole store as canonical JSON (sorted, stable, without clocks and outbox).
     Export {
         /// Write to this file instead of standard output.
@@ -421,6 +431,8 @@ enum CliError {
     Document(#[from] wijkwerk_documents::DocumentError),
     #[error(transparent)]
     Setting(#[from] wijkwerk_core::sync::config::SettingError),
+    #[error(transparent)]
+    Import(wijkwerk_core::import::ImportError),
 }
 
 impl CliError {
@@ -438,6 +450,11 @@ impl CliError {
         }
         if let CliError::Setting(refused) = self {
             error["field"] = refused.field().into();
+        }
+        if let CliError::Import(refused) = self {
+            if let Some(line) = refused.line() {
+                error["line"] = line.into();
+            }
         }
         if let CliError::Calendar(refused) = self {
             error["line"] = refused.line().into();
@@ -461,6 +478,7 @@ impl CliError {
             CliError::Calendar(_) => "bad_calendar",
             CliError::Document(_) => "document",
             CliError::Setting(_) => "invalid",
+            CliError::Import(e) => e.code(),
         }
     }
 }
@@ -676,6 +694,9 @@ fn run(cli: Cli) -> Result<Output, CliError> {
         }
         Command::SyncStatus => Ok(to_value(store.sync_status()?)),
         Command::Calendar { action } => return calendar::run(store, action),
+        Command::Import(args) => return import::run(store, args),
+        Command::ImportUndo { batch } => return import::undo(store, &batch),
+        Command::Imports => return import::list(store),
         Command::Agreement { action } => match action {
             AgreementAction::Record(a) => record(store, Entity::Agreement, a),
             AgreementAction::Page { id } => Ok(to_value(store.agreement_page(uuid(&id)?)?)),
@@ -855,6 +876,14 @@ fn action_point(store: &mut Store, action: ActionPointAction) -> Result<Value, C
 
 /// Reads `--json`: the text itself, `@file`, or `-` for standard input.
 fn fields(arg: &str) -> Result<wijkwerk_core::Fields, CliError> {
+    match read_json_arg(arg)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(CliError::NotAnObject),
+    }
+}
+
+/// A JSON argument: the text itself, `@file`, or `-` for standard input.
+fn read_json_arg(arg: &str) -> Result<Value, CliError> {
     let text = if arg == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -872,11 +901,7 @@ fn fields(arg: &str) -> Result<wijkwerk_core::Fields, CliError> {
     } else {
         arg.to_owned()
     };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(CliError::NotAnObject),
-        Err(e) => Err(CliError::BadJson(e.to_string())),
-    }
+    serde_json::from_str::<Value>(&text).map_err(|e| CliError::BadJson(e.to_string()))
 }
 
 fn uuid(text: &str) -> Result<Uuid, CliError> {

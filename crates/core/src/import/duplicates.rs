@@ -75,7 +75,8 @@ fn phone_key(number: &str) -> Option<String> {
 /// Whether two people's details tell them apart: both have an e-mail address and they differ,
 /// both have numbers and none is shared, or both have a postcode and they differ.
 fn contradicts(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    let differ = |field: &str, key: &dyn Fn(&str) -> String| match (text(a, field), text(b, field)) {
+    let differ = |field: &str, key: &dyn Fn(&str) -> String| match (text(a, field), text(b, field))
+    {
         (Some(x), Some(y)) => key(x) != key(y),
         _ => false,
     };
@@ -213,7 +214,8 @@ impl Index {
             candidates
                 .iter()
                 .find(|(at, other)| {
-                    first_names_agree(&first, other) && !contradicts(&self.known[*at].fields, fields)
+                    first_names_agree(&first, other)
+                        && !contradicts(&self.known[*at].fields, fields)
                 })
                 .map(|(at, _)| (*at, DuplicateReason::NearName))
         })
@@ -298,9 +300,18 @@ mod tests {
         );
         assert_eq!(found(&[("name", "Piet de Vries")]), None);
         // Another Jan de Vries: a different address, number or postcode tells them apart.
-        assert_eq!(found(&[("name", "J. de Vries"), ("email", "j@elders.nl")]), None);
-        assert_eq!(found(&[("name", "Jan de Vries"), ("phone", "072-5111111")]), None);
-        assert_eq!(found(&[("name", "Jan de Vries"), ("postcode", "1871 AA")]), None);
+        assert_eq!(
+            found(&[("name", "J. de Vries"), ("email", "j@elders.nl")]),
+            None
+        );
+        assert_eq!(
+            found(&[("name", "Jan de Vries"), ("phone", "072-5111111")]),
+            None
+        );
+        assert_eq!(
+            found(&[("name", "Jan de Vries"), ("postcode", "1871 AA")]),
+            None
+        );
         assert_eq!(found(&[("name", "Anna Bakker"), ("phone", "072")]), None);
     }
 }
