@@ -14,6 +14,7 @@ pub mod text;
 pub mod vcard;
 pub mod workbook;
 pub mod write;
+mod xls;
 
 pub use text::TextEncoding;
 

@@ -1,21 +1,36 @@
-//! The container an XLS lives in (OLE, the Compound File Binary format of MS-CFB), checked before
-//! calamine reads it.
+//! The container an XLS lives in (OLE, the Compound File Binary format of MS-CFB), read as calamine
+//! reads it, before calamine does.
 //!
 //! A compound file is a chain of sectors per stream, linked through the file allocation table
 //! (FAT). calamine follows those chains without noticing a loop, and the directory's chain without
 //! a length: a damaged file whose FAT links a sector back to itself makes it read the same sector
 //! again and again until memory runs out (found by `fuzz/`'s `lists_workbook`: 512 bytes, a header
 //! alone), and a DIFAT that lists one FAT sector over and over makes its FAT larger than memory.
-//! Both are refused here first, the table read exactly as calamine 0.38 reads it
-//! (`calamine/src/cfb.rs`): the header's 109 DIFAT entries, the DIFAT sectors after it, then each
-//! FAT sector they name; a sector beyond the end of the file reads short the first time and as
-//! zeros after that (calamine keeps what it read in a buffer that it pads with zeros). What
-//! calamine refuses by itself (a short header, an unknown sector size, a sector beyond the file) is
-//! left to it.
+//! Both are refused here. Then the workbook stream is read the same way, for [`crate::xls`] to
+//! check what calamine would make of it.
+//!
+//! Everything is read exactly as calamine 0.38 reads it (`calamine/src/cfb.rs`): the header's 109
+//! DIFAT entries, the DIFAT sectors after it, each FAT sector they name; the directory's chain, the
+//! mini stream and the mini FAT when the header has one; a stream of less than 4096 bytes from the
+//! mini stream. A sector beyond the end of the file reads short the first time and as zeros after
+//! that (calamine keeps what it read in a buffer that it pads with zeros), and a mini sector beyond
+//! the mini stream goes on reading the file where the last read stopped. Where calamine fails by
+//! itself (a short header, an unknown sector size, a sector beyond the file, a missing stream),
+//! [`Container::Unread`] says so and calamine is left to refuse the file.
 
 /// Sector ids from here on are markers (DIFAT sector, FAT sector, end of chain, free).
 const MAX_REGULAR: u32 = 0xFFFF_FFFA;
 const DIFSECT: u32 = 0xFFFF_FFFC;
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+
+/// What the container holds, as far as it matters before calamine reads it.
+#[derive(Debug, PartialEq)]
+pub enum Container {
+    /// The workbook stream (`Workbook`, else `Book`).
+    Workbook(Vec<u8>),
+    /// calamine cannot read the container or finds no workbook in it: it refuses the file itself.
+    Unread,
+}
 
 fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     bytes
@@ -23,78 +38,123 @@ fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// The sectors as calamine reads them: from a buffer filled from the file as far as asked, padded
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// calamine failed (an error or a panic, which it refuses the file for).
+struct Failed;
+
+/// Sectors as calamine reads them: from a buffer filled from the file as far as asked, padded
 /// with zeros beyond its end.
-struct Sectors<'a> {
+struct Sectors {
     data: Vec<u8>,
-    rest: &'a [u8],
     size: usize,
     max_id: usize,
 }
 
-impl Sectors<'_> {
-    /// A sector's bytes; None where calamine fails (an id beyond the file, or a sector that starts
-    /// beyond what it could read).
-    fn get(&mut self, id: u32) -> Option<&[u8]> {
+impl Sectors {
+    fn get(&mut self, id: u32, file: &mut &[u8]) -> Result<&[u8], Failed> {
         let id = id as usize;
         if id > self.max_id {
-            return None;
+            return Err(Failed);
         }
         let start = id * self.size;
         let end = start + self.size;
         if end > self.data.len() {
-            let len = self.data.len();
-            let read = self.rest.len().min(end - len);
-            self.data.extend_from_slice(&self.rest[..read]);
-            self.rest = &self.rest[read..];
+            let read = file.len().min(end - self.data.len());
+            self.data.extend_from_slice(&file[..read]);
+            *file = &file[read..];
             let filled = self.data.len();
             self.data.resize(end, 0);
             if filled < end {
-                return self.data.get(start..filled);
+                return self.data.get(start..filled).ok_or(Failed);
             }
         }
-        self.data.get(start..end)
+        self.data.get(start..end).ok_or(Failed)
+    }
+
+    /// A chain of sectors through `fat`, at most `len` bytes. `steps` bounds the walk (the FAT has
+    /// no loops by then; a mini FAT's loop ends at `len`, which is below 4096 there).
+    fn chain(
+        &mut self,
+        mut id: u32,
+        fat: &[u32],
+        file: &mut &[u8],
+        len: usize,
+        steps: usize,
+    ) -> Result<Vec<u8>, Failed> {
+        let mut chain = Vec::new();
+        let mut taken = 0;
+        while id != END_OF_CHAIN {
+            let sector = self.get(id, file)?;
+            let take = sector.len().min(len - chain.len());
+            chain.extend_from_slice(&sector[..take]);
+            if chain.len() >= len {
+                break;
+            }
+            taken += 1;
+            if taken > steps {
+                return Err(Failed);
+            }
+            id = *fat.get(id as usize).ok_or(Failed)?;
+        }
+        Ok(chain)
     }
 }
 
-/// Why the compound file cannot be read safely; `Ok` when it can, or when calamine refuses it by
-/// itself.
-pub fn check(bytes: &[u8]) -> Result<(), String> {
+/// A directory entry: its name, first sector and length.
+struct Entry {
+    name: String,
+    start: u32,
+    len: usize,
+}
+
+/// Reads the compound file; an error names what makes it unsafe to hand to calamine.
+pub fn read(bytes: &[u8]) -> Result<Container, String> {
     let Some(header) = bytes.get(..512) else {
-        return Ok(());
+        return Ok(Container::Unread);
     };
     let size: usize = match u16::from_le_bytes([header[30], header[31]]) {
         0x0009 => 512,
         0x000C => 4096,
-        _ => return Ok(()),
+        _ => return Ok(Container::Unread),
     };
-    let Some(rest) = bytes.get(size..) else {
-        return Ok(());
+    if u16::from_le_bytes([header[32], header[33]]) != 6 {
+        return Ok(Container::Unread);
+    }
+    let Some(mut file) = bytes.get(size..) else {
+        return Ok(Container::Unread);
     };
+    let field = |at| u32_at(header, at).unwrap_or(0);
+    let version = u16::from_le_bytes([header[26], header[27]]);
+    let (dir_start, mini_fat_start) = (field(48), field(60));
+    let mini_fat_len = field(64) as usize;
     // calamine's highest sector id: the file's length in sectors, the header included.
     let max_id = bytes.len() / size;
     let mut sectors = Sectors {
         data: Vec::new(),
-        rest,
         size,
         max_id,
     };
 
     let mut difat: Vec<u32> = u32s(&header[76..512]).collect();
-    let mut id = u32::from_le_bytes([header[68], header[69], header[70], header[71]]);
+    let mut id = field(68);
     let mut difat_sectors = 0usize;
     while id < MAX_REGULAR {
         difat_sectors += 1;
         if difat_sectors > max_id + 1 {
-            return Ok(());
+            return Ok(Container::Unread);
         }
-        let Some(data) = sectors.get(id) else {
-            return Ok(());
+        let Ok(data) = sectors.get(id, &mut file) else {
+            return Ok(Container::Unread);
         };
         difat.extend(u32s(data));
         match difat.pop() {
             Some(next) => id = next,
-            None => return Ok(()),
+            None => return Ok(Container::Unread),
         }
     }
 
@@ -108,14 +168,93 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
     }
     let mut fat: Vec<u32> = Vec::with_capacity(fat_sectors.len() * size / 4);
     for id in fat_sectors {
-        let Some(data) = sectors.get(id) else {
-            return Ok(());
+        let Ok(data) = sectors.get(id, &mut file) else {
+            return Ok(Container::Unread);
         };
+        if data.len() % 4 != 0 {
+            return Ok(Container::Unread);
+        }
         fat.extend(u32s(data));
     }
+    no_loops(&fat)?;
 
-    // Every chain ends: following the FAT from any sector never comes back to a sector already on
-    // the way (a marker, or an id beyond the table, ends a chain).
+    // From here every chain through the FAT ends within its length.
+    let Ok(directory) = sectors.chain(dir_start, &fat, &mut file, usize::MAX, fat.len()) else {
+        return Ok(Container::Unread);
+    };
+    let entries: Vec<Entry> = directory
+        .chunks_exact(128)
+        .map(|entry| {
+            let mut name = encoding_rs::UTF_16LE.decode(&entry[..64]).0.into_owned();
+            if let Some(end) = name.as_bytes().iter().position(|b| *b == 0) {
+                name.truncate(end);
+            }
+            let start = u32_at(entry, 116).unwrap_or(0);
+            let len = if size == 512 {
+                u32_at(entry, 120).unwrap_or(0) as usize
+            } else {
+                entry[120..128]
+                    .iter()
+                    .rev()
+                    .fold(0u64, |n, b| n << 8 | u64::from(*b)) as usize
+            };
+            Entry { name, start, len }
+        })
+        .collect();
+    let Some(root) = entries.first() else {
+        return Ok(Container::Unread);
+    };
+    if version != 3 && root.start == END_OF_CHAIN {
+        return Ok(Container::Unread);
+    }
+    let (mini_fat, mini_stream) = if mini_fat_len > 0 {
+        let Ok(stream) = sectors.chain(root.start, &fat, &mut file, root.len, fat.len()) else {
+            return Ok(Container::Unread);
+        };
+        let Ok(mini_fat) = sectors.chain(
+            mini_fat_start,
+            &fat,
+            &mut file,
+            mini_fat_len.saturating_mul(size),
+            fat.len(),
+        ) else {
+            return Ok(Container::Unread);
+        };
+        if mini_fat.len() % 4 != 0 {
+            return Ok(Container::Unread);
+        }
+        (u32s(&mini_fat).collect::<Vec<u32>>(), stream)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut mini_sectors = Sectors {
+        data: mini_stream,
+        size: 64,
+        max_id: max_id * 8,
+    };
+
+    let mut stream = |name: &str| -> Result<Vec<u8>, Failed> {
+        let entry = entries
+            .iter()
+            .find(|e| e.name.as_bytes().eq_ignore_ascii_case(name.as_bytes()))
+            .ok_or(Failed)?;
+        if entry.len < 4096 {
+            // Each step adds a mini sector (after a first short read): 4096 bytes are 64 of them.
+            let steps = mini_sectors.max_id + 4096;
+            mini_sectors.chain(entry.start, &mini_fat, &mut file, entry.len, steps)
+        } else {
+            sectors.chain(entry.start, &fat, &mut file, entry.len, fat.len())
+        }
+    };
+    Ok(match stream("Workbook").or_else(|_| stream("Book")) {
+        Ok(workbook) => Container::Workbook(workbook),
+        Err(Failed) => Container::Unread,
+    })
+}
+
+/// Following the FAT from any sector never comes back to a sector already on the way (a marker,
+/// or an id beyond the table, ends a chain).
+fn no_loops(fat: &[u32]) -> Result<(), String> {
     const NEW: u8 = 0;
     const ON_THE_WAY: u8 = 1;
     const ENDS: u8 = 2;
@@ -175,14 +314,14 @@ mod tests {
     fn chains_that_end_pass() {
         // 0: the FAT itself; 1 → 2 → end; 3 → end.
         let fat = [0xFFFF_FFFD, 2, 0xFFFF_FFFE, 0xFFFF_FFFE];
-        assert_eq!(check(&compound(&fat, 4)), Ok(()));
+        assert_eq!(read(&compound(&fat, 4)), Ok(Container::Unread));
     }
 
     #[test]
     fn a_chain_that_loops_is_refused() {
         // 1 → 2 → 3 → 1.
         let fat = [0xFFFF_FFFD, 2, 3, 1];
-        let err = check(&compound(&fat, 4)).unwrap_err();
+        let err = read(&compound(&fat, 4)).unwrap_err();
         assert!(err.contains("loop"), "{err}");
     }
 
@@ -193,7 +332,7 @@ mod tests {
         let mut bytes = compound(&[], 0);
         bytes.truncate(512);
         bytes[80..84].copy_from_slice(&0u32.to_le_bytes());
-        let err = check(&bytes).unwrap_err();
+        let err = read(&bytes).unwrap_err();
         assert!(err.contains("loop"), "{err}");
     }
 
@@ -203,6 +342,6 @@ mod tests {
         for entry in bytes[76..512].chunks_exact_mut(4) {
             entry.copy_from_slice(&0u32.to_le_bytes());
         }
-        assert!(check(&bytes).is_err());
+        assert!(read(&bytes).is_err());
     }
 }

@@ -14,10 +14,10 @@
 //! - calamine's `worksheet_range` allocates the rectangle from the first cell to the last: two
 //!   cells, A1 and XFD1048576, in a 3 kB XLSX ask for 512 GB. XLSX and XLSB sheets are read cell by
 //!   cell here instead (its streaming reader), and a sheet whose table would hold more than
-//!   [`MAX_CELLS`] cells is refused. (XLS sheets cannot be larger than 65,536 × 256; ODS has
-//!   calamine's own limit.)
-//! - An XLS whose sector chains loop would be read until memory runs out: its container is checked
-//!   first ([`crate::ole`]).
+//!   [`MAX_CELLS`] cells is refused. (ODS has calamine's own limit.)
+//! - An XLS is read whole when it is opened, each sheet into that rectangle: its container
+//!   ([`crate::ole`]: sector chains that loop were read until memory ran out) and its records
+//!   ([`crate::xls`]: cells far apart, DIMENSIONS that wrap around) are checked first.
 
 use crate::{ListError, Row, Table};
 use calamine::{Data, Reader, Sheets};
@@ -40,8 +40,13 @@ pub struct Workbook {
 
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook, ListError> {
     if bytes.starts_with(OLE) {
-        crate::ole::check(bytes)
+        let container = crate::ole::read(bytes)
             .map_err(|why| ListError::Workbook(format!("the file is damaged: {why}")))?;
+        if let crate::ole::Container::Workbook(stream) = container {
+            crate::xls::check(&stream).map_err(|why| {
+                ListError::Workbook(format!("{why}, more than the {MAX_CELLS} a list may hold"))
+            })?;
+        }
     }
     let mut book = guarded(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))?
         .map_err(|e| ListError::Workbook(e.to_string()))?;

@@ -57,3 +57,35 @@ fn an_xls_whose_sector_chain_loops_is_refused_not_read_until_memory_runs_out() {
     assert!(matches!(err, ListError::Workbook(_)), "{err:?}");
     assert!(err.to_string().contains("damaged"), "{err}");
 }
+
+#[test]
+fn an_xls_with_cells_far_apart_is_refused_before_calamine_reserves_their_rectangle() {
+    // LibreOffice's XLS with a cell's position changed: calamine read the sheet into the rectangle
+    // from the first cell to the last when the file was opened (1.7 GB) and again for the table.
+    let err = read(&finding("xls-cells-far-apart"), None).unwrap_err();
+    assert!(matches!(err, ListError::Workbook(_)), "{err:?}");
+    assert!(err.to_string().contains("cells"), "{err}");
+}
+
+#[test]
+fn workbooks_as_libreoffice_saves_them_are_read_after_the_checks() {
+    // The checks before calamine refuse nothing a real program writes: the same list as XLS
+    // (through the container and record checks), XLSX (cell by cell) and ODS.
+    for file in ["xls", "xlsx", "ods"] {
+        let path = format!(
+            "{}/tests/files/contacten-libreoffice.{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let list = read(&std::fs::read(&path).unwrap(), None).unwrap();
+        let table = list.table;
+        assert_eq!(table.headers[0], "Naam", "{file}");
+        assert_eq!(table.headers.len(), 12, "{file}");
+        let names: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(
+            names,
+            ["Joëlle de Vries", "Bakker, P.", "René Özdemir"],
+            "{file}"
+        );
+        assert_eq!(table.rows[2].line, 5, "{file}: the empty row 4 is skipped");
+    }
+}
