@@ -15,6 +15,10 @@
 //!   cells, A1 and XFD1048576, in a 3 kB XLSX ask for 512 GB. XLSX and XLSB sheets are read cell by
 //!   cell here instead (its streaming reader), and a sheet whose table would hold more than
 //!   [`MAX_CELLS`] cells is refused. (ODS has calamine's own limit.)
+//! - A zip archive (XLSX, XLSB, ODS) that unpacks to more than [`MAX_UNPACKED`] is refused before
+//!   calamine unpacks it (it keeps every shared string in memory; a few megabytes of repeated
+//!   text unpack to gigabytes). The zip crate stops every entry at the size the archive declares
+//!   for it, so the declared sizes are what counts.
 //! - An XLS is read whole when it is opened, each sheet into that rectangle: its container
 //!   ([`crate::ole`]: sector chains that loop were read until memory ran out) and its records
 //!   ([`crate::xls`]: cells far apart, DIMENSIONS that wrap around) are checked first.
@@ -28,6 +32,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// The most cells (rows × columns, empty ones included) a sheet's table may hold: a list of a few
 /// hundred thousand contacts with a dozen columns, and room to spare.
 pub const MAX_CELLS: usize = 10_000_000;
+
+/// The most a workbook in a zip archive may unpack to: eight times [`crate::MAX_BYTES`], about
+/// what the largest list allowed unpacks to.
+pub const MAX_UNPACKED: u64 = 8 * crate::MAX_BYTES as u64;
 
 const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
@@ -47,6 +55,11 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook, ListError> {
                 ListError::Workbook(format!("{why}, more than the {MAX_CELLS} a list may hold"))
             })?;
         }
+    }
+    if let Some(unpacked) = guarded(|| unpacked_size(bytes))?.filter(|n| *n > MAX_UNPACKED) {
+        return Err(ListError::Workbook(format!(
+            "the file unpacks to {unpacked} bytes, more than the {MAX_UNPACKED} a list may"
+        )));
     }
     let mut book = guarded(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))?
         .map_err(|e| ListError::Workbook(e.to_string()))?;
@@ -77,6 +90,18 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook, ListError> {
         }
     }
     Err(ListError::Empty)
+}
+
+/// What the entries of a zip archive say they unpack to, together; None when it is no zip archive
+/// (or one the zip crate cannot read, which calamine then refuses).
+fn unpacked_size(bytes: &[u8]) -> Option<u64> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let size = archive.by_index_raw(i).map_or(0, |entry| entry.size());
+        total = total.saturating_add(size);
+    }
+    Some(total)
 }
 
 /// A sheet's cells that hold something, by row and column (from 0).

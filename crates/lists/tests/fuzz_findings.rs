@@ -89,3 +89,27 @@ fn workbooks_as_libreoffice_saves_them_are_read_after_the_checks() {
         assert_eq!(table.rows[2].line, 5, "{file}: the empty row 4 is skipped");
     }
 }
+
+#[test]
+fn a_zip_whose_entries_unpack_to_more_than_the_most_is_refused_before_it_is_unpacked() {
+    // Not found by the fuzzer (its inputs are kilobytes): a stored entry that says it is 600 MB.
+    // The zip crate stops an entry at its declared size, so the declared sizes bound what calamine
+    // unpacks; the central directory is rewritten here rather than 600 MB written.
+    let mut bytes = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("xl/sharedStrings.xml", stored).unwrap();
+        std::io::Write::write_all(&mut zip, b"<sst/>").unwrap();
+        zip.finish().unwrap();
+    }
+    // The central directory's record: signature PK\x01\x02, its uncompressed size at 24.
+    let central = bytes.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+    bytes[central + 24..central + 28].copy_from_slice(&600_000_000u32.to_le_bytes());
+    let err = read(&bytes, None).unwrap_err();
+    assert!(
+        err.to_string().contains("unpacks to 600000000 bytes"),
+        "{err}"
+    );
+}
