@@ -5,8 +5,8 @@
 //! it). Dates become `JJJJ-MM-DD`; whole numbers lose Excel's `.0` (a phone number typed as a
 //! number stays its digits: the missing leading zero is the normal form's business).
 //!
-//! A damaged or hostile file is refused, never a crash (each found by `fuzz/`, a test in
-//! `tests/fuzz_findings.rs` for each):
+//! A damaged or hostile file is refused, never a crash (all but the zip archive's size found by
+//! `fuzz/`; a test for each in `tests/fuzz_findings.rs`):
 //! - calamine panics on some damaged files (a slice index beyond its buffer in the XLS
 //!   container's reader): every call into calamine goes through [`guarded`], which refuses the file
 //!   as an unreadable workbook when it panics. This needs `panic = "unwind"` (Rust's default, which
@@ -58,7 +58,7 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook, ListError> {
     }
     if let Some(unpacked) = guarded(|| unpacked_size(bytes))?.filter(|n| *n > MAX_UNPACKED) {
         return Err(ListError::Workbook(format!(
-            "the file unpacks to {unpacked} bytes, more than the {MAX_UNPACKED} a list may"
+            "the file unpacks to {unpacked} bytes, more than a list may ({MAX_UNPACKED})"
         )));
     }
     let mut book = guarded(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))?
