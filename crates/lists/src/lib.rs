@@ -9,10 +9,12 @@
 //! ([`vcard::write`]).
 
 pub mod delimited;
+mod ole;
 pub mod text;
 pub mod vcard;
 pub mod workbook;
 pub mod write;
+mod xls;
 
 pub use text::TextEncoding;
 
@@ -66,6 +68,8 @@ pub enum ListError {
     NoSuchSheet { sheet: String, sheets: Vec<String> },
     #[error("the file is a zip archive but not a workbook (XLSX or ODS)")]
     NotAWorkbook,
+    #[error("the sheet {sheet:?} holds more than {max} cells")]
+    TooManyCells { sheet: String, max: usize },
 }
 
 impl ListError {
@@ -73,7 +77,7 @@ impl ListError {
     pub fn code(&self) -> &'static str {
         match self {
             ListError::Empty => "list_empty",
-            ListError::TooLarge { .. } => "list_too_large",
+            ListError::TooLarge { .. } | ListError::TooManyCells { .. } => "list_too_large",
             ListError::Text(text::TextError::Binary { .. }) => "list_binary",
             ListError::Text(text::TextError::UnknownEncoding { .. }) => "list_unknown_encoding",
             ListError::Malformed { .. } => "list_malformed",

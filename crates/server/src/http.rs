@@ -200,14 +200,7 @@ async fn push(
         )),
         _ => ServerError::BadRequest(e.body_text()),
     })?;
-    let request: PushRequest = serde_json::from_slice(&body).map_err(|e| {
-        ServerError::BadRequest(format!("the push is not valid JSON for this protocol: {e}"))
-    })?;
-    if request.changesets.len() > 10_000 {
-        return Err(ServerError::TooLarge(
-            "at most 10,000 changesets per push".into(),
-        ));
-    }
+    let request = decode_push(&body)?;
     let changesets = request.changesets.len();
     let acks = state
         .storage
@@ -240,12 +233,45 @@ async fn push(
     }))
 }
 
+/// The most changesets one push may carry.
+pub const MAX_PUSH_CHANGESETS: usize = 10_000;
+
+/// A push's body (after decompression) as the request it is: the protocol's JSON, at most
+/// [`MAX_PUSH_CHANGESETS`] changesets. Each changeset is checked later, on its own
+/// ([`crate::storage::check_changeset`]), so that one bad changeset refuses only itself.
+pub fn decode_push(body: &[u8]) -> Result<PushRequest> {
+    let request: PushRequest = serde_json::from_slice(body).map_err(|e| {
+        ServerError::BadRequest(format!("the push is not valid JSON for this protocol: {e}"))
+    })?;
+    if request.changesets.len() > MAX_PUSH_CHANGESETS {
+        return Err(ServerError::TooLarge(
+            "at most 10,000 changesets per push".into(),
+        ));
+    }
+    Ok(request)
+}
+
+/// A pull's query string: `after=SEQ&tx=TX&limit=N`.
 #[derive(Debug, Deserialize)]
-struct PullQuery {
+pub struct PullQuery {
     #[serde(default)]
-    after: i64,
-    tx: Option<Uuid>,
-    limit: Option<usize>,
+    pub after: i64,
+    pub tx: Option<Uuid>,
+    pub limit: Option<usize>,
+}
+
+impl PullQuery {
+    /// Where the page starts and how many fields it may hold at most.
+    pub fn page(&self) -> (Cursor, usize) {
+        let cursor = Cursor {
+            seq: self.after,
+            tx: self.tx,
+        };
+        (
+            cursor,
+            self.limit.unwrap_or(5_000).clamp(1, MAX_PULL_FIELDS),
+        )
+    }
 }
 
 async fn pull(
@@ -257,11 +283,7 @@ async fn pull(
     let started = Instant::now();
     let principal = authenticate(&state, &headers, peer).await?;
     let Query(query) = query.map_err(|e| ServerError::BadRequest(e.body_text()))?;
-    let cursor = Cursor {
-        seq: query.after,
-        tx: query.tx,
-    };
-    let limit = query.limit.unwrap_or(5_000).clamp(1, MAX_PULL_FIELDS);
+    let (cursor, limit) = query.page();
     let page = state
         .storage
         .pull(principal.tenant_id, cursor, limit)
