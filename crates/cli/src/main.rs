@@ -5,6 +5,7 @@
 //! with `--json`).
 
 mod calendar;
+mod lists;
 mod reports;
 
 use clap::{Args, Parser, Subcommand};
@@ -220,6 +221,10 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
+    /// Contacts (all, or those --search finds), a board (--organisation), everyone with a role in
+    /// an area's organisations (--area), or the organisations (--organisations) as CSV for Dutch
+    /// Excel, XLSX or vCard. To --out FILE (whole or not at all), or to standard output.
+    ExportContacts(lists::ExportArgs),
     /// The yearly overview for a kern's associations: projects and plans that touch it.
     KernOverview {
         #[arg(long, value_name = "ID")]
@@ -330,6 +335,13 @@ enum OrganisationAction {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
+    /// The board as a mailing list: the text for Outlook's To field, a mailto: link, and the
+    /// members without an e-mail address.
+    MailingList {
+        id: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -420,6 +432,8 @@ enum CliError {
     #[error(transparent)]
     Document(#[from] wijkwerk_documents::DocumentError),
     #[error(transparent)]
+    Export(#[from] wijkwerk_core::contact_export::ExportError),
+    #[error(transparent)]
     Setting(#[from] wijkwerk_core::sync::config::SettingError),
 }
 
@@ -460,6 +474,7 @@ impl CliError {
             CliError::Io { .. } => "io",
             CliError::Calendar(_) => "bad_calendar",
             CliError::Document(_) => "document",
+            CliError::Export(e) => e.code(),
             CliError::Setting(_) => "invalid",
         }
     }
@@ -578,6 +593,9 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             )),
             OrganisationAction::Vacancies { date: day } => {
                 Ok(to_value(store.vacancies(day_or_today(day.as_deref())?)?))
+            }
+            OrganisationAction::MailingList { id, date: day } => {
+                lists::mailing_list(store, &id, day.as_deref())
             }
         },
         Command::Contact { action } => match action {
@@ -732,6 +750,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 },
             )
         }
+        Command::ExportContacts(args) => return lists::export_contacts(store, args),
         Command::KernOverview {
             kern,
             year,
