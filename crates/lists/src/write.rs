@@ -81,7 +81,10 @@ fn formula_safe(cell: &str) -> Cow<'_, str> {
 }
 
 /// An XLSX workbook with one sheet, written a row at a time: the header bold and frozen, every
-/// cell text (a phone number keeps its leading zero), columns wide enough to read.
+/// cell text (a phone number keeps its leading zero), columns wide enough to read. The sheet is
+/// rust_xlsxwriter's "constant memory" kind: each finished row goes to a temporary file (in the
+/// system's temporary folder) and strings are stored in their cells, so memory stays flat
+/// whatever the length of the list.
 pub struct XlsxList {
     book: Workbook,
     rows: u32,
@@ -95,7 +98,7 @@ impl XlsxList {
     pub fn new<S: AsRef<str>>(sheet: &str, headers: &[S]) -> Result<XlsxList, WriteError> {
         let mut book = Workbook::new();
         let bold = Format::new().set_bold();
-        let ws = book.add_worksheet();
+        let ws = book.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet)?;
         for (c, h) in headers.iter().enumerate() {
             ws.write_string_with_format(0, column(c)?, h.as_ref(), &bold)?;
