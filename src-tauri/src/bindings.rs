@@ -217,6 +217,11 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::report::CutList>(&cfg),
         decl::<crate::reports::ReportView>(&cfg),
         decl::<crate::reports::DocumentFile>(&cfg),
+        decl::<wijkwerk_core::contact_export::ExportScope>(&cfg),
+        decl::<wijkwerk_core::contact_export::ListFormat>(&cfg),
+        decl::<wijkwerk_core::contact_export::BoardMember>(&cfg),
+        decl::<wijkwerk_core::contact_export::MailingList>(&cfg),
+        decl::<crate::lists::ListFile>(&cfg),
     ] {
         out.push_str(&declaration);
     }

@@ -944,3 +944,37 @@ export type ReportView = { report: YearReport, tables: Array<ReportTable>, chart
  */
 cut_lists: Array<CutList>, };
 export type DocumentFile = { path: string, bytes: number, };
+export type ExportScope = { "scope": "contacts", text?: string, organisation_id?: string, } | { "scope": "board", organisation_id: string, all_roles: boolean, } | { "scope": "area", area_id: string, } | { "scope": "organisations", text?: string, kind?: string, area_id?: string, };
+export type ListFormat = "csv" | "xlsx" | "vcard3" | "vcard4";
+export type BoardMember = { contact_id: string, name: string, 
+/**
+ * The member's board positions (role kinds), chair first.
+ */
+kinds: Array<string>, 
+/**
+ * The same in Dutch words, as a list writes them ("Secretaris, Penningmeester").
+ */
+function: string, email: string | null, };
+export type MailingList = { organisation_id: string, organisation_name: string, 
+/**
+ * What Outlook's To field takes: `"Anna de Vries" <anna@example.nl>; "Piet Bakker" <…>`.
+ */
+to: string, 
+/**
+ * The same addresses as a `mailto:` link (RFC 6068: addresses only, comma separated);
+ * `None` when nobody on the board has an e-mail address.
+ */
+mailto: string | null, 
+/**
+ * Board members with an e-mail address, chair first (one entry per address).
+ */
+recipients: Array<BoardMember>, 
+/**
+ * Board members without an e-mail address: the coordinator knows whom to reach otherwise.
+ */
+missing: Array<BoardMember>, };
+export type ListFile = { path: string, bytes: number, 
+/**
+ * Rows below the header; in a vCard file, cards.
+ */
+rows: number, };
