@@ -236,6 +236,11 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::import::ListImportBatch>(&cfg),
         decl::<wijkwerk_core::import::ListImportUndo>(&cfg),
         decl::<crate::import::ListImportOptions>(&cfg),
+        decl::<wijkwerk_core::contact_export::ExportScope>(&cfg),
+        decl::<wijkwerk_core::contact_export::ListFormat>(&cfg),
+        decl::<wijkwerk_core::contact_export::BoardMember>(&cfg),
+        decl::<wijkwerk_core::contact_export::MailingList>(&cfg),
+        decl::<crate::lists::ListFile>(&cfg),
     ] {
         out.push_str(&declaration);
     }

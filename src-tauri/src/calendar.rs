@@ -108,11 +108,12 @@ pub fn export_folder() -> PathBuf {
 }
 
 /// The kinds of file "Openen" opens: what Wijkwerk writes into the export folder.
-const OPENABLE: [&str; 4] = ["ics", "pdf", "xlsx", "csv"];
+const OPENABLE: [&str; 5] = ["ics", "pdf", "xlsx", "csv", "vcf"];
 
 /// "Openen" beside an export's message: opens the file with the program the user set for its kind
-/// (on a municipal laptop an `.ics` opens in Outlook), through the core. Only a calendar or report
-/// in the export folder: the web view cannot make the app open any other file.
+/// (on a municipal laptop an `.ics` opens in Outlook, a `.vcf` in the address book), through the
+/// core. Only a calendar, report or list in the export folder: the web view cannot make the app
+/// open any other file.
 #[tauri::command(async)]
 pub fn open_exported_file(path: String) -> Result<(), IpcError> {
     open_in(&export_folder(), Path::new(&path))
@@ -130,7 +131,7 @@ fn open_in(folder: &Path, file: &Path) -> Result<(), IpcError> {
     };
     if !kind_ok || !inside || !file.is_file() {
         return Err(bad(format!(
-            "Wijkwerk opent alleen agenda's en rapporten die het zelf in {} heeft gezet; {} hoort daar niet bij.",
+            "Wijkwerk opent alleen agenda's, rapporten en lijsten die het zelf in {} heeft gezet; {} hoort daar niet bij.",
             folder.display(),
             file.display()
         )));

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use ts_rs::TS;
+use wijkwerk_core::contact_export::{ExportError, WriteError};
 use wijkwerk_core::error::Expected;
 use wijkwerk_core::{Error, Invalid};
 
@@ -63,12 +64,49 @@ pub fn text(key: &str) -> &'static str {
             "De instellingen konden niet worden bewaard",
             "The settings could not be saved",
         ),
+        "no_board_addresses" => (
+            "Niemand in het bestuur heeft een e-mailadres.",
+            "Nobody on the board has an email address.",
+        ),
+        "no_mail_program" => (
+            "Er is geen e-mailprogramma ingesteld om de link te openen. Kopieer de adressen en \
+             plak ze in het Aan-veld van een nieuw bericht.",
+            "No mail program is set to open the link. Copy the addresses and paste them into \
+             the To field of a new message.",
+        ),
         _ => ("Er ging iets mis.", "Something went wrong."),
     };
     if english() {
         en
     } else {
         nl
+    }
+}
+
+/// A list that could not be exported: the store's reason, or why its file could not be made.
+impl From<ExportError> for IpcError {
+    fn from(error: ExportError) -> IpcError {
+        match error {
+            ExportError::Store(error) => error.into(),
+            ExportError::Write(WriteError::TooManyRows { max }) => IpcError::new(
+                "export",
+                if english() {
+                    format!("An Excel sheet holds at most {max} rows and this list has more. Export it as CSV.")
+                } else {
+                    format!("Een Excel-blad bevat ten hoogste {max} rijen en deze lijst heeft er meer. Exporteer hem als CSV.")
+                },
+            ),
+            ExportError::Write(other) => {
+                IpcError::new(
+                    "export",
+                    if english() {
+                        format!("The list could not be made ({other}). Nothing was written.")
+                    } else {
+                        format!("De lijst kon niet worden gemaakt ({other}). Er is niets weggeschreven.")
+                    },
+                )
+            }
+        }
     }
 }
 
@@ -291,6 +329,24 @@ mod tests {
         );
         assert_eq!(sentence("één"), "Één");
         assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn a_list_too_long_for_a_sheet_says_to_take_csv() {
+        let error = IpcError::from(ExportError::Write(WriteError::TooManyRows {
+            max: 1_048_575,
+        }));
+        assert_eq!(error.code, "export");
+        assert!(
+            error.message.contains("Exporteer hem als CSV"),
+            "{}",
+            error.message
+        );
+        let missing = IpcError::from(ExportError::Store(Error::NotFound {
+            entity: wijkwerk_core::Entity::Organisation,
+            id: uuid::Uuid::nil(),
+        }));
+        assert_eq!(missing.code, "not_found");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   interface language;
 //! - [`settings`]: language and chosen data folder, kept in the user's config folder;
 //! - [`sync`]: the background sync with the municipal server, its settings and conflicts;
+//! - [`lists`]: contacts, boards and organisations exported, a board as a mailing list;
 //! - [`bindings`]: the TypeScript types of the front end, generated from the Rust ones.
 //!
 //! Invariant: the app never fails to show a window because of its data. A store that cannot be
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod data_folder;
 pub mod error;
 pub mod import;
+pub mod lists;
 pub mod reports;
 pub mod settings;
 pub mod sync;
@@ -108,6 +110,9 @@ pub fn run() -> Result<(), tauri::Error> {
             import::list_import,
             import::list_import_undo,
             import::list_import_batches,
+            lists::export_list,
+            lists::board_mailing_list,
+            lists::open_mailing_list,
         ])
         .run(tauri::generate_context!())
 }

@@ -6,6 +6,7 @@
 
 mod calendar;
 mod import;
+mod lists;
 mod reports;
 
 use clap::{Args, Parser, Subcommand};
@@ -230,6 +231,10 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
+    /// Contacts (all, or those --search finds), a board (--organisation), everyone with a role in
+    /// an area's organisations (--area), or the organisations (--organisations) as CSV for Dutch
+    /// Excel, XLSX or vCard. To --out FILE (whole or not at all), or to standard output.
+    ExportContacts(lists::ExportArgs),
     /// The yearly overview for a kern's associations: projects and plans that touch it.
     KernOverview {
         #[arg(long, value_name = "ID")]
@@ -340,6 +345,13 @@ enum OrganisationAction {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
+    /// The board as a mailing list: the text for Outlook's To field, a mailto: link, and the
+    /// members without an e-mail address.
+    MailingList {
+        id: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -430,6 +442,8 @@ enum CliError {
     #[error(transparent)]
     Document(#[from] wijkwerk_documents::DocumentError),
     #[error(transparent)]
+    Export(#[from] wijkwerk_core::contact_export::ExportError),
+    #[error(transparent)]
     Setting(#[from] wijkwerk_core::sync::config::SettingError),
     #[error(transparent)]
     Import(wijkwerk_core::import::ImportError),
@@ -477,6 +491,7 @@ impl CliError {
             CliError::Io { .. } => "io",
             CliError::Calendar(_) => "bad_calendar",
             CliError::Document(_) => "document",
+            CliError::Export(e) => e.code(),
             CliError::Setting(_) => "invalid",
             CliError::Import(e) => e.code(),
         }
@@ -596,6 +611,9 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             )),
             OrganisationAction::Vacancies { date: day } => {
                 Ok(to_value(store.vacancies(day_or_today(day.as_deref())?)?))
+            }
+            OrganisationAction::MailingList { id, date: day } => {
+                lists::mailing_list(store, &id, day.as_deref())
             }
         },
         Command::Contact { action } => match action {
@@ -753,6 +771,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 },
             )
         }
+        Command::ExportContacts(args) => return lists::export_contacts(store, args),
         Command::KernOverview {
             kern,
             year,

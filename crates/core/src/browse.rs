@@ -160,12 +160,12 @@ pub struct AreaPage {
 }
 
 /// The ids of an area and every area below it; `?` is the area's id.
-const SUBTREE_SQL: &str = "WITH RECURSIVE subtree(id) AS (
+pub(crate) const SUBTREE_SQL: &str = "WITH RECURSIVE subtree(id) AS (
         SELECT ? UNION SELECT a.id FROM area a JOIN subtree s ON a.parent_id = s.id
         WHERE a.deleted = 0) SELECT id FROM subtree";
 
 /// The ids of the organisations linked to an area or one below it; `?` is the area's id.
-fn organisations_in_area_sql() -> String {
+pub(crate) fn organisations_in_area_sql() -> String {
     format!(
         "SELECT o.id FROM organisation o, json_each(o.area_ids) j
          WHERE o.deleted = 0 AND j.value IN ({SUBTREE_SQL})"
@@ -179,14 +179,14 @@ fn day_literal(day: Date) -> String {
 }
 
 /// A WHERE clause being built for the records named `alias`, with its parameters.
-struct Filter {
+pub(crate) struct Filter {
     alias: &'static str,
     clauses: Vec<String>,
-    params: Vec<SqlValue>,
+    pub(crate) params: Vec<SqlValue>,
 }
 
 impl Filter {
-    fn new(alias: &'static str) -> Filter {
+    pub(crate) fn new(alias: &'static str) -> Filter {
         Filter {
             alias,
             clauses: vec![format!("{alias}.deleted = 0")],
@@ -195,7 +195,7 @@ impl Filter {
     }
 
     /// Adds a clause whose every `?` stands for `value` (numbered as it is added).
-    fn add(&mut self, clause: &str, value: impl Into<SqlValue>) {
+    pub(crate) fn add(&mut self, clause: &str, value: impl Into<SqlValue>) {
         self.params.push(value.into());
         let n = self.params.len();
         self.clauses.push(clause.replace('?', &format!("?{n}")));
@@ -226,9 +226,38 @@ impl Filter {
         }
     }
 
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         self.clauses.join(" AND ")
     }
+}
+
+/// The organisations the Organisaties list shows for `query` (as `x`), also what its export holds.
+pub(crate) fn organisation_filter(query: &OrganisationQuery) -> Filter {
+    let mut filter = Filter::new("x");
+    filter.text(Entity::Organisation, &query.text);
+    if let Some(kind) = &query.kind {
+        filter.add("x.kind = ?", kind.clone());
+    }
+    if let Some(area) = &query.area_id {
+        filter.add(
+            &format!("x.id IN ({})", organisations_in_area_sql()),
+            area.clone(),
+        );
+    }
+    filter
+}
+
+/// The contacts the Contacten list shows for `query` (as `x`), also what its export holds.
+pub(crate) fn contact_filter(query: &ContactQuery) -> Filter {
+    let mut filter = Filter::new("x");
+    filter.text(Entity::Contact, &query.text);
+    if let Some(organisation) = &query.organisation_id {
+        filter.add(
+            "x.id IN (SELECT contact_id FROM role WHERE organisation_id = ? AND deleted = 0)",
+            organisation.clone(),
+        );
+    }
+    filter
 }
 
 fn limit(requested: usize) -> i64 {
@@ -295,17 +324,7 @@ impl Store {
         &self,
         query: &OrganisationQuery,
     ) -> Result<ListPage<OrganisationRow>> {
-        let mut filter = Filter::new("x");
-        filter.text(Entity::Organisation, &query.text);
-        if let Some(kind) = &query.kind {
-            filter.add("x.kind = ?", kind.clone());
-        }
-        if let Some(area) = &query.area_id {
-            filter.add(
-                &format!("x.id IN ({})", organisations_in_area_sql()),
-                area.clone(),
-            );
-        }
+        let filter = organisation_filter(query);
         self.list_page(
             "organisation x",
             "SELECT x.id, x.name, x.kind, x.email, x.phone FROM organisation x",
@@ -318,14 +337,7 @@ impl Store {
 
     /// Contacts in name order, with the organisations they hold a role in on `day`.
     pub fn contact_list(&self, query: &ContactQuery, day: Date) -> Result<ListPage<ContactRow>> {
-        let mut filter = Filter::new("x");
-        filter.text(Entity::Contact, &query.text);
-        if let Some(organisation) = &query.organisation_id {
-            filter.add(
-                "x.id IN (SELECT contact_id FROM role WHERE organisation_id = ? AND deleted = 0)",
-                organisation.clone(),
-            );
-        }
+        let filter = contact_filter(query);
         let day = day_literal(day);
         self.list_page(
             "contact x",

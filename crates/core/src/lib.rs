@@ -10,8 +10,9 @@
 //! - [`areas`], [`organisations`], [`contacts`], [`meetings`], [`visits`], [`action_points`]:
 //!   the domain's questions (a board and its vacancies, the overdue list, ...);
 //! - [`calendar`]: calendar export (RFC 5545), invitations in, the yearly visit planner;
-//! - [`search`]: full-text search; [`export`]: the canonical JSON export; [`demo`]: the demo
-//!   municipality.
+//! - [`search`]: full-text search; [`export`]: the canonical JSON export; [`contact_export`]:
+//!   contacts, organisations and boards to CSV, XLSX and vCard, a board as a mailing list;
+//!   [`demo`]: the demo municipality.
 
 pub mod action_points;
 pub mod areas;
@@ -19,6 +20,7 @@ pub mod browse;
 pub mod budgets;
 pub mod calendar;
 mod clock;
+pub mod contact_export;
 pub mod contacts;
 pub mod dashboard;
 pub mod data_folder;

@@ -333,10 +333,12 @@ fn clip(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
-/// A contact as a card is written.
+/// A contact (or an organisation) as a card is written.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Card {
     pub uid: String,
+    /// A person, or an organisation (the card of an association itself).
+    pub kind: CardKind,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -346,9 +348,21 @@ pub struct Card {
     pub city: Option<String>,
     pub organisation: Option<String>,
     pub function: Option<String>,
+    /// A website (`URL`).
+    pub url: Option<String>,
     pub notes: Option<String>,
     /// Further organisations the person has a role in (`CATEGORIES`, as Google shows labels).
     pub categories: Vec<String>,
+}
+
+/// Whom a card is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CardKind {
+    #[default]
+    Individual,
+    /// An organisation: 4.0's `KIND:org`; 3.0 has no kind, so its name is left empty and Apple's
+    /// `X-ABShowAs:COMPANY` added (Outlook and Google show the organisation's name either way).
+    Organisation,
 }
 
 /// Which vCard a file is written in.
@@ -362,9 +376,31 @@ pub enum Version {
 
 /// Cards as a file: CRLF, lines folded at 75 octets, text escaped.
 pub fn write(cards: &[Card], version: Version) -> Vec<u8> {
-    let mut out = String::new();
+    let mut file = VcardWriter::new(version);
     for card in cards {
-        let mut line = |s: String| fold_into(&mut out, &s);
+        file.card(card);
+    }
+    file.finish()
+}
+
+/// A file of cards written a card at a time.
+pub struct VcardWriter {
+    out: String,
+    version: Version,
+}
+
+impl VcardWriter {
+    pub fn new(version: Version) -> VcardWriter {
+        VcardWriter {
+            out: String::new(),
+            version,
+        }
+    }
+
+    pub fn card(&mut self, card: &Card) {
+        let version = self.version;
+        let organisation = card.kind == CardKind::Organisation;
+        let mut line = |s: String| fold_into(&mut self.out, &s);
         line("BEGIN:VCARD".into());
         line(
             match version {
@@ -374,12 +410,26 @@ pub fn write(cards: &[Card], version: Version) -> Vec<u8> {
             .into(),
         );
         if version == Version::V4 {
-            line("KIND:individual".into());
+            line(
+                if organisation {
+                    "KIND:org"
+                } else {
+                    "KIND:individual"
+                }
+                .into(),
+            );
         }
         line(format!("UID:{}", escape(&card.uid)));
         line(format!("FN:{}", escape(&card.name)));
-        let (given, family) = split_name(&card.name);
-        line(format!("N:{};{};;;", escape(&family), escape(&given)));
+        if !organisation {
+            let (given, family) = split_name(&card.name);
+            line(format!("N:{};{};;;", escape(&family), escape(&given)));
+        } else if version == Version::V3 {
+            // 3.0 requires N; an organisation has no person's name.
+            line("N:;;;;".into());
+            line("X-ABShowAs:COMPANY".into());
+        }
+        let place = if organisation { "work" } else { "home" };
         if let Some(email) = &card.email {
             line(format!("EMAIL;TYPE=internet:{}", escape(email)));
         }
@@ -391,12 +441,12 @@ pub fn write(cards: &[Card], version: Version) -> Vec<u8> {
             line(format!("TEL;{}:{}", tel_type("cell"), escape(mobile)));
         }
         if let Some(phone) = &card.phone {
-            line(format!("TEL;{}:{}", tel_type("home"), escape(phone)));
+            line(format!("TEL;{}:{}", tel_type(place), escape(phone)));
         }
         if card.street.is_some() || card.postcode.is_some() || card.city.is_some() {
             let f = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
             line(format!(
-                "ADR;TYPE=home:;;{};{};;{};Nederland",
+                "ADR;TYPE={place}:;;{};{};;{};Nederland",
                 f(&card.street),
                 f(&card.city),
                 f(&card.postcode)
@@ -408,6 +458,9 @@ pub fn write(cards: &[Card], version: Version) -> Vec<u8> {
         if let Some(function) = &card.function {
             line(format!("TITLE:{}", escape(function)));
         }
+        if let Some(url) = &card.url {
+            line(format!("URL:{}", escape(url)));
+        }
         if !card.categories.is_empty() {
             let list: Vec<String> = card.categories.iter().map(|c| escape(c)).collect();
             line(format!("CATEGORIES:{}", list.join(",")));
@@ -417,12 +470,16 @@ pub fn write(cards: &[Card], version: Version) -> Vec<u8> {
         }
         line("END:VCARD".into());
     }
-    out.into_bytes()
+
+    /// The file's bytes (UTF-8).
+    pub fn finish(self) -> Vec<u8> {
+        self.out.into_bytes()
+    }
 }
 
 /// "Jan de Vries" as given name "Jan" and family name "de Vries" (the family name keeps its
-/// tussenvoegsel, as Dutch address books file it).
-fn split_name(name: &str) -> (String, String) {
+/// tussenvoegsel, as Dutch address books file it). A name of one word is the family name.
+pub fn split_name(name: &str) -> (String, String) {
     match name.trim().split_once(' ') {
         Some((given, family)) => (given.to_owned(), family.trim().to_owned()),
         None => (String::new(), name.trim().to_owned()),
@@ -521,6 +578,30 @@ mod tests {
             matches!(err, ListError::Malformed { line: 4, .. }),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn an_organisation_card_has_its_kind_and_no_persons_name() {
+        let card = Card {
+            uid: "o1".into(),
+            kind: CardKind::Organisation,
+            name: "Dorpsraad Groet".into(),
+            phone: Some("072-5091234".into()),
+            url: Some("https://groet.example".into()),
+            categories: vec!["Dorpsraad".into()],
+            ..Card::default()
+        };
+        let v4 = String::from_utf8(write(std::slice::from_ref(&card), Version::V4)).unwrap();
+        assert!(v4.contains("KIND:org\r\n"), "{v4}");
+        assert!(!v4.contains("\r\nN:"), "{v4}");
+        assert!(
+            v4.contains("TEL;TYPE=\"work,voice\":072-5091234\r\n"),
+            "{v4}"
+        );
+        let v3 = String::from_utf8(write(&[card], Version::V3)).unwrap();
+        assert!(v3.contains("\r\nN:;;;;\r\n"), "{v3}");
+        assert!(v3.contains("URL:https://groet.example\r\n"), "{v3}");
+        assert_eq!(col(&read(&v3).unwrap(), 0, "Naam"), "Dorpsraad Groet");
     }
 
     #[test]

@@ -14,6 +14,7 @@ import * as settings from '../i18n/settings';
 import * as sync from '../i18n/sync';
 import * as calendar from '../i18n/calendar';
 import * as reports from '../i18n/reports';
+import * as exports from '../i18n/exports';
 
 export type Locale = 'nl' | 'en';
 
@@ -21,7 +22,7 @@ type Dictionary = Record<string, string>;
 
 /** Every screen's words, merged per language. */
 export const dictionaries: Record<Locale, Dictionary> = { nl: {}, en: {} };
-for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar, reports]) {
+for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar, reports, exports]) {
   Object.assign(dictionaries.nl, part.nl);
   Object.assign(dictionaries.en, part.en);
 }

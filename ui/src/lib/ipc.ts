@@ -11,6 +11,10 @@ import type {
   AgreementRow,
   BudgetOverview,
   DocumentFile,
+  ExportScope,
+  ListFile,
+  ListFormat,
+  MailingList,
   PaymentWarning,
   ProjectPage,
   ProjectRow,
@@ -228,6 +232,21 @@ export const budgetOverview = (year: number) => call<BudgetOverview | null>('bud
 
 /** What to look at about a payment (without commitment, beyond it, outside the year). */
 export const paymentWarnings = (id: string) => call<PaymentWarning[]>('payment_warnings', { id });
+
+// Lists out (src-tauri/src/lists.rs): contacts, boards, an area's role holders and the
+// organisations as CSV, XLSX or vCard in the downloads folder; a board as a mailing list.
+
+/** Writes the list `scope` selects as it is today into the downloads folder. */
+export const exportList = (scope: ExportScope, format: ListFormat) =>
+  call<ListFile>('export_list', { scope, format });
+
+/** An organisation's board today as a mailing list: Outlook's To field, mailto, who has no address. */
+export const boardMailingList = (organisationId: string) =>
+  call<MailingList>('board_mailing_list', { organisationId });
+
+/** Opens a new message to the board in the user's mail program (the link is made in Rust). */
+export const openMailingList = (organisationId: string) =>
+  call<null>('open_mailing_list', { organisationId }).then(() => undefined);
 
 // Sync with the municipal server (src-tauri/src/sync.rs).
 
