@@ -60,6 +60,8 @@ pub enum WarningKind {
     ValueIgnored,
     /// A series with more meetings than are made from one invitation.
     RepeatLimited,
+    /// Events without BEGIN:VCALENDAR around them: read as one calendar.
+    MissingCalendar,
     /// More warnings than are listed.
     More,
 }
@@ -651,8 +653,14 @@ fn component_name(value: &str) -> String {
 fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component>, CalendarError> {
     let last_line = logical.last().map_or(1, |l| l.number);
     let mut stack: Vec<Open> = Vec::new();
+    // How many components of each name are open: an END that closes nothing is found without
+    // searching the stack (a file of many BEGINs and stray ENDs stays linear).
+    let mut open_names: std::collections::HashMap<String, usize> = Default::default();
     let mut calendars = Vec::new();
     let mut outside_reported = false;
+    // Events (and zones, tasks) written without a VCALENDAR around them: one calendar of their
+    // own, as a program that reads a bare VEVENT shows it.
+    let mut implicit: Option<Component> = None;
     for Logical { number, text } in logical {
         let Some(property) = parse_line(number, &text) else {
             let excerpt: String = text.chars().take(40).collect();
@@ -680,10 +688,27 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
                     Some(Open::Kept(c)) => Some(c.name.as_str()),
                     Some(Open::Skipped { .. }) => Some(""),
                 };
+                let bare = parent.is_none() && kept_inside(Some("VCALENDAR"), &name);
                 let keep = match parent {
-                    None | Some(Open::Kept(_)) => kept_inside(parent_kept, &name),
+                    None | Some(Open::Kept(_)) => kept_inside(parent_kept, &name) || bare,
                     Some(Open::Skipped { .. }) => false,
                 };
+                if bare && implicit.is_none() {
+                    warnings.push(
+                        number,
+                        WarningKind::MissingCalendar,
+                        format!(
+                            "BEGIN:{name} without BEGIN:VCALENDAR around it: read as a calendar"
+                        ),
+                    );
+                    implicit = Some(Component {
+                        name: "VCALENDAR".into(),
+                        begin: number,
+                        end: number,
+                        properties: Vec::new(),
+                        children: Vec::new(),
+                    });
+                }
                 if parent.is_none() && !keep && !outside_reported {
                     outside_reported = true;
                     warnings.push(
@@ -692,6 +717,7 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
                         format!("BEGIN:{name} outside a VCALENDAR: skipped"),
                     );
                 }
+                *open_names.entry(name.clone()).or_default() += 1;
                 stack.push(if keep {
                     Open::Kept(Component {
                         name,
@@ -709,7 +735,13 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
             }
             "END" => {
                 let name = component_name(&property.value);
-                let Some(depth) = stack.iter().rposition(|open| open.name() == name) else {
+                let is_open = open_names.get(&name).is_some_and(|n| *n > 0);
+                let depth = if is_open {
+                    stack.iter().rposition(|open| open.name() == name)
+                } else {
+                    None
+                };
+                let Some(depth) = depth else {
                     warnings.push(
                         number,
                         WarningKind::LineSkipped,
@@ -720,6 +752,11 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
                 // Components opened inside it and never closed: skipped ones (an alarm, an X-
                 // component) are forgiven; a kept one means the file lost an END.
                 while stack.len() > depth + 1 {
+                    if let Some(inner) = stack.last() {
+                        if let Some(n) = open_names.get_mut(inner.name()) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
                     match stack.pop() {
                         Some(Open::Skipped { name: inner, begin }) => warnings.push(
                             begin,
@@ -738,13 +775,20 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
                         None => break,
                     }
                 }
+                if let Some(n) = open_names.get_mut(&name) {
+                    *n = n.saturating_sub(1);
+                }
                 match stack.pop() {
                     Some(Open::Kept(mut done)) => {
                         done.end = number;
-                        match stack.last_mut() {
-                            Some(Open::Kept(parent)) => parent.children.push(done),
-                            Some(Open::Skipped { .. }) => {}
-                            None => calendars.push(done),
+                        match (stack.last_mut(), &mut implicit) {
+                            (Some(Open::Kept(parent)), _) => parent.children.push(done),
+                            (Some(Open::Skipped { .. }), _) => {}
+                            (None, Some(bare)) if done.name != "VCALENDAR" => {
+                                bare.end = number;
+                                bare.children.push(done)
+                            }
+                            (None, _) => calendars.push(done),
                         }
                     }
                     Some(Open::Skipped { .. }) | None => {}
@@ -777,6 +821,7 @@ fn build(logical: Vec<Logical>, warnings: &mut Warnings) -> Result<Vec<Component
             ),
         ));
     }
+    calendars.extend(implicit);
     if calendars.is_empty() {
         return Err(CalendarError::at(
             1,
@@ -1027,9 +1072,32 @@ mod tests {
     }
 
     #[test]
+    fn many_stray_ends_under_deep_nesting_stay_linear() {
+        let mut text = String::from("BEGIN:VCALENDAR\n");
+        for _ in 0..100_000 {
+            text.push_str("BEGIN:X-A\n");
+        }
+        for _ in 0..100_000 {
+            text.push_str("END:X-B\n");
+        }
+        for _ in 0..100_000 {
+            text.push_str("END:X-A\n");
+        }
+        text.push_str("END:VCALENDAR\n");
+        let started = std::time::Instant::now();
+        let scanned = scan(text.as_bytes()).unwrap();
+        assert!(started.elapsed().as_secs() < 5);
+        assert_eq!(scanned.warnings.into_vec().len(), MAX_WARNINGS + 1);
+    }
+
+    #[test]
     fn not_a_calendar() {
         assert_eq!(err("%PDF-1.7\n1 0 obj\n").line(), Some(1));
         assert_eq!(err("BEGIN:VCARD\nFN:Joke\nEND:VCARD\n").line(), Some(1));
+        // A bare event is read as a calendar of its own.
+        let bare = scan(b"BEGIN:VEVENT\nUID:1\nEND:VEVENT\n").unwrap();
+        assert_eq!(bare.calendars[0].children[0].name, "VEVENT");
+        assert_eq!(kinds(&bare), [WarningKind::MissingCalendar]);
         assert_eq!(err("").line(), Some(1));
     }
 

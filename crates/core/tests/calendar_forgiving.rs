@@ -356,3 +356,39 @@ fn many_broken_lines_give_a_bounded_list_of_warnings() {
     assert_eq!(report.warnings.len(), 101);
     assert_eq!(report.warnings[100].kind, WarningKind::More);
 }
+
+#[test]
+fn a_file_of_more_meetings_than_an_import_makes_is_cut_with_a_warning() {
+    let mut text = String::from("BEGIN:VCALENDAR\r\n");
+    for i in 0..(wijkwerk_core::calendar::import::MAX_MEETINGS + 50) {
+        text.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:{i}@example.nl\r\nDTSTART:20270112T183000Z\r\nEND:VEVENT\r\n"
+        ));
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    let store = Store::in_memory().unwrap();
+    let preview = store.calendar_preview(text.as_bytes(), &options()).unwrap();
+    assert_eq!(
+        preview.created.len(),
+        wijkwerk_core::calendar::import::MAX_MEETINGS
+    );
+    assert!(preview
+        .warnings
+        .iter()
+        .any(|w| w.kind == WarningKind::RepeatLimited));
+}
+
+#[test]
+fn an_empty_rrule_and_escaped_rule_separators() {
+    // calendarlabs.com writes `RRULE:` for single events; a Ruby library escapes the `;`.
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:empty-rule@example.nl\r\n\
+                DTSTART;VALUE=DATE:20270101\r\nDTEND;VALUE=DATE:20270101\r\nRRULE:\r\n\
+                SUMMARY:Nieuwjaarsdag\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:escaped@example.nl\r\n\
+                DTSTART:20270112T183000Z\r\nRRULE:FREQ=DAILY\\;COUNT=3\r\nSUMMARY:Drie keer\r\n\
+                END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut store = Store::in_memory().unwrap();
+    let report = import_bytes(&mut store, text.as_bytes());
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(report.created.len(), 4, "one day, and three occurrences");
+}

@@ -19,7 +19,8 @@
 //!   ([`super::rrule`]: COUNT=0, INTERVAL=0, parts RFC 5545 does not know); a series longer
 //!   than [`rrule::MAX_OCCURRENCES`] meetings is cut there; the same event twice in a file is
 //!   imported once (the higher SEQUENCE); tasks, journal entries and free/busy times are not
-//!   imported (one warning each kind).
+//!   imported (one warning each kind); events written without a VCALENDAR around them are read
+//!   as one calendar.
 //! - **Forgiven silently:** no VERSION or PRODID, no DTEND (DURATION, else no length; a day for
 //!   an all-day event), a UID too long for the store (a stable one is made of it), several
 //!   VCALENDARs in one file, alarms, attachments, X- properties and components.
@@ -30,7 +31,8 @@
 //!   deleted in Wijkwerk, an action point's due date.
 //! - **Refused as a whole, with the line, and nothing imported:** binary data, a file that ends
 //!   inside a component (or loses an END in the middle), a file without VCALENDAR, a file over
-//!   [`super::scan::MAX_BYTES`], and an event without any DTSTART.
+//!   [`super::scan::MAX_BYTES`], and an event without any start (no DTSTART, and not an
+//!   exception whose RECURRENCE-ID gives its start).
 //!
 //! Every change of an import is one [`Store::write`]: all or nothing. [`Store::calendar_preview`]
 //! does the same reading and comparing without writing, so that the app can show what would
@@ -66,6 +68,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 pub use super::scan::{ImportWarning, WarningKind};
+
+/// At most this many meetings are made from one file (a year's calendar of a busy association is
+/// a few hundred): more would only be a file made to exhaust the store.
+pub const MAX_MEETINGS: usize = 10_000;
 
 /// How to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1062,7 +1068,11 @@ fn read_event(
             format!("METHOD:{method} is an answer to an invitation, not an invitation"),
         )));
     }
-    let Some(start_prop) = event.property("DTSTART") else {
+    // An exception without DTSTART starts where its RECURRENCE-ID says it did.
+    let Some(start_prop) = event
+        .property("DTSTART")
+        .or_else(|| event.property("RECURRENCE-ID"))
+    else {
         return Err(CalendarError::at(
             event.begin,
             "VEVENT without DTSTART: an event without any start",
@@ -1175,17 +1185,23 @@ fn read_event(
         },
         None => None,
     };
-    let mut rules = event.properties_named("RRULE");
+    // An empty RRULE (calendarlabs.com writes `RRULE:`) says nothing; escaped separators
+    // (`FREQ=DAILY\;COUNT=10`) are read as separators.
+    let mut rules = event
+        .properties_named("RRULE")
+        .filter(|r| !r.value.trim().is_empty());
     let rule = match rules.next() {
-        Some(r) if recurrence_id.is_none() => match rrule::parse(&r.value) {
-            Ok(rule) => {
-                for note in &rule.notes {
-                    warnings.push(r.line, WarningKind::ValueIgnored, note.clone());
+        Some(r) if recurrence_id.is_none() => {
+            match rrule::parse(&r.value.replace("\\;", ";").replace("\\,", ",")) {
+                Ok(rule) => {
+                    for note in &rule.notes {
+                        warnings.push(r.line, WarningKind::ValueIgnored, note.clone());
+                    }
+                    Some((rule, r.line))
                 }
-                Some((rule, r.line))
+                Err(reason) => return Ok(Err(skip(r.line, SkipKind::UnsupportedRepeat, reason))),
             }
-            Err(reason) => return Ok(Err(skip(r.line, SkipKind::UnsupportedRepeat, reason))),
-        },
+        }
         _ => None,
     };
     if rule.is_some() {
@@ -1382,6 +1398,18 @@ fn expand_all(
     };
     let mut out = Vec::new();
     for inv in masters {
+        if out.len() >= MAX_MEETINGS {
+            warnings.push(
+                inv.line,
+                WarningKind::RepeatLimited,
+                format!(
+                    "the file has more meetings than Wijkwerk imports at once ({MAX_MEETINGS}): \
+                     the events from this line on are left out"
+                ),
+            );
+            overrides.clear();
+            break;
+        }
         if id_from_uid(&inv.uid).is_some() && inv.categories.contains("Actiepunt") {
             report.refused.push(RefusedEvent {
                 line: inv.line,
@@ -1497,6 +1525,7 @@ fn expand_all(
     // Exceptions whose series is not in the file: an update or cancellation of one occurrence.
     let mut rest: Vec<Invitation> = overrides.into_values().collect();
     rest.sort_by_key(|i| i.line);
+    rest.truncate(MAX_MEETINGS.saturating_sub(out.len()));
     for inv in rest {
         let rid = inv.recurrence_id.clone();
         match single(&inv, rid) {
