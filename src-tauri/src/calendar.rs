@@ -196,13 +196,21 @@ pub fn export_to(
     })
 }
 
-pub fn import(state: &AppState, name: &str, text: &str) -> Result<ImportReport, IpcError> {
-    if text.len() > MAX_IMPORT_BYTES {
+/// Imports an invitation file's bytes (as the file holds them: the core reads Windows-1252 and
+/// UTF-16 too). Unless `confirmed`, the core imports at once only when nothing is skipped or
+/// forgiven, and otherwise returns its preview (`written` false) for the user to confirm.
+pub fn import(
+    state: &AppState,
+    name: &str,
+    bytes: &[u8],
+    confirmed: bool,
+) -> Result<ImportReport, IpcError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
         return Err(IpcError::new(
             "calendar_refused",
             format!(
                 "{name}: het bestand is te groot ({} MB; ten hoogste {} MB).",
-                text.len() / (1024 * 1024),
+                bytes.len() / (1024 * 1024),
                 MAX_IMPORT_BYTES / (1024 * 1024)
             ),
         ));
@@ -211,13 +219,36 @@ pub fn import(state: &AppState, name: &str, text: &str) -> Result<ImportReport, 
         now: jiff::Timestamp::now(),
     };
     state
-        .with_store(|s| s.calendar_import(text.as_bytes(), &options))
+        .with_store(|s| {
+            if confirmed {
+                s.calendar_import(bytes, &options)
+            } else {
+                s.calendar_import_unless_doubtful(bytes, &options)
+            }
+        })
         .map_err(|error| match error.code.as_str() {
             "calendar_refused" => {
                 IpcError::new("calendar_refused", format!("{name}, {}", error.message))
             }
             _ => error,
         })
+}
+
+/// The bytes of a file sent as base64 by the front end.
+fn file_bytes(name: &str, content: &str) -> Result<Vec<u8>, IpcError> {
+    use base64::Engine;
+    if content.len() > MAX_IMPORT_BYTES / 3 * 4 + 8 {
+        return Err(IpcError::new(
+            "calendar_refused",
+            format!(
+                "{name}: het bestand is te groot (ten hoogste {} MB).",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(content.trim())
+        .map_err(|_| bad(format!("{name}: het bestand kwam niet goed door.")))
 }
 
 /// A refused file names its line (when it has one) and says that nothing was imported.
@@ -345,15 +376,21 @@ pub fn calendar_export(
     export(&state, request)
 }
 
-/// Imports an invitation file's text (read by the front end from a file opened or dropped).
+/// Imports an invitation file (its bytes in base64, read by the front end from a file opened or
+/// dropped). Unless `confirmed`: imported at once when nothing is skipped or forgiven, else the
+/// preview comes back (`written` false) and the front end asks ("Toch importeren").
 #[tauri::command(async)]
 pub fn calendar_import(
     state: State<'_, AppState>,
     name: String,
-    text: String,
+    content: String,
+    confirmed: bool,
 ) -> Result<ImportReport, IpcError> {
-    let report = import(&state, &name, &text)?;
-    crate::sync::poke();
+    let bytes = file_bytes(&name, &content)?;
+    let report = import(&state, &name, &bytes, confirmed)?;
+    if report.written {
+        crate::sync::poke();
+    }
     Ok(report)
 }
 
@@ -466,9 +503,10 @@ mod tests {
         let before = state
             .with_store(|s| s.count(wijkwerk_core::Entity::Meeting))
             .unwrap();
+        // Cut short: the file ends inside its event.
         let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n\
-                    DTSTART:20270231T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        let error = import(&state, "uitnodiging.ics", text).unwrap_err();
+                    DTSTART:20270201T190000Z\r\n";
+        let error = import(&state, "uitnodiging.ics", text.as_bytes(), false).unwrap_err();
         assert_eq!(error.code, "calendar_refused");
         assert!(
             error.message.contains("uitnodiging.ics"),
@@ -489,9 +527,46 @@ mod tests {
                     BEGIN:VEVENT\r\nUID:ledenavond-1@example.nl\r\nDTSTAMP:20261120T120000Z\r\n\
                     DTSTART:20261210T183000Z\r\nDTEND:20261210T203000Z\r\n\
                     SUMMARY:Ledenavond\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        let report = import(&state, "ledenavond.ics", text).unwrap();
+        let report = import(&state, "ledenavond.ics", text.as_bytes(), false).unwrap();
+        assert!(report.written, "nothing doubtful: imported at once");
         assert_eq!(report.created.len(), 1);
         assert_eq!(report.created[0].title, "Ledenavond");
+    }
+
+    #[test]
+    fn a_file_with_a_skipped_event_is_shown_first_and_imported_when_confirmed() {
+        let state = demo_state();
+        let count = || {
+            state
+                .with_store(|s| s.count(wijkwerk_core::Entity::Meeting))
+                .unwrap()
+        };
+        let before = count();
+        // Windows-1252 bytes (é), and a second event on 31 February.
+        let bytes = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:caf\xe9@example.nl\r\n\
+                      DTSTART:20261210T183000Z\r\nSUMMARY:Caf\xe9avond\r\nEND:VEVENT\r\n\
+                      BEGIN:VEVENT\r\nUID:feb@example.nl\r\nDTSTART:20270231T183000Z\r\n\
+                      END:VEVENT\r\nEND:VCALENDAR\r\n";
+        let content = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        };
+        let preview = import(
+            &state,
+            "cafe.ics",
+            &file_bytes("cafe.ics", &content).unwrap(),
+            false,
+        )
+        .unwrap();
+        assert!(!preview.written);
+        assert_eq!(preview.refused.len(), 1);
+        assert_eq!(preview.refused[0].line, 10, "its DTSTART");
+        assert_eq!(count(), before, "nothing written before the user confirms");
+        let report = import(&state, "cafe.ics", bytes, true).unwrap();
+        assert!(report.written);
+        assert_eq!(report.created[0].title, "Caféavond");
+        assert_eq!(count(), before + 1);
+        assert!(file_bytes("x.ics", "not base64!").is_err());
     }
 
     #[test]

@@ -641,7 +641,8 @@ fn sync_and_calendars_in_the_real_app() {
     window.wait_for("[data-testid=calendar-import-file]", WAIT);
     window.choose_file("[data-testid=calendar-import-file]", &invitation);
     window.wait_for_text_containing("[data-testid=calendar-import-report]", "1 nieuw", WAIT);
-    // A broken file is refused with its line, and nothing of it is imported.
+    // An event that cannot be read (31 February) is shown first, with its line; cancelled,
+    // nothing of the file is imported.
     let broken = scratch.path().join("kapot.ics");
     std::fs::write(
         &broken,
@@ -652,6 +653,21 @@ fn sync_and_calendars_in_the_real_app() {
     )
     .expect("a broken invitation");
     window.choose_file("[data-testid=calendar-import-file]", &broken);
+    window.wait_for_text_containing("[data-testid=calendar-import-skipped]", "Regel", WAIT);
+    window.wait_for_text_containing(
+        "[data-testid=calendar-import-preview]",
+        "nog niets geïmporteerd",
+        WAIT,
+    );
+    window.click("[data-testid=calendar-import-cancel]");
+    // A file cut short is refused with its line.
+    let cut = scratch.path().join("afgebroken.ics");
+    let first_half = OUTLOOK_INVITATION
+        .split("END:VEVENT")
+        .next()
+        .expect("an event");
+    std::fs::write(&cut, first_half).expect("a file cut short");
+    window.choose_file("[data-testid=calendar-import-file]", &cut);
     window.wait_for_text_containing("[data-testid=calendar-import-error]", "regel", WAIT);
 
     // The yearly planner: next year's proposals, all confirmed, exported as one calendar.

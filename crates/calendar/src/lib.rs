@@ -5,7 +5,7 @@
 //! - [`emit`]: the RFC 5545 writer (CRLF, folding at 75 octets, escaping);
 //! - [`event`]: the calendar entry model and the `.ics` it becomes (VTIMEZONEs, reminders);
 //! - [`feed`]: the kernbezoek subscription feed, built from record values;
-//! - [`scan`]: invitations checked line by line before they are parsed;
+//! - [`scan`]: calendar files read as forgivingly as Outlook, Google and Apple read them;
 //! - [`timezones`]: VTIMEZONEs out, IANA / Windows / VTIMEZONE-only zones in;
 //! - [`rrule`]: expanding recurring invitations;
 //! - [`holidays`]: Dutch public holidays, for the yearly visit planner.

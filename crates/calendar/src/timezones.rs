@@ -1,21 +1,24 @@
 //! Time zones in calendar files: writing a VTIMEZONE for every TZID an export uses, and
 //! understanding the TZIDs of invitations (IANA names, Windows names as Outlook writes them, and
-//! zones that only their own VTIMEZONE describes).
+//! zones that only their own VTIMEZONE describes, under any name).
 //!
 //! Reading an unknown TZID: when a TZID is neither an IANA name (jiff's tzdb) nor a Windows name
 //! in [`WINDOWS_ZONES`], the file's own VTIMEZONE is interpreted: its newest STANDARD and
 //! DAYLIGHT observances with a yearly rule (`FREQ=YEARLY;BYMONTH=m;BYDAY=nSU`) are translated to
 //! a POSIX TZ rule that jiff evaluates (the rules a calendar program writes for the zone as it is
 //! now; older history in the VTIMEZONE is ignored). A VTIMEZONE without such rules is applied as
-//! its list of dated observances. Without any VTIMEZONE an unknown TZID is refused.
+//! its list of dated observances. Without any VTIMEZONE the importer reads an unknown TZID in
+//! Dutch time, with a warning.
 
 use super::emit::{self, Writer};
 use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{Timestamp, ToSpan};
 
-/// Windows time-zone names (as Outlook and Exchange write them in TZID) and their IANA zones.
-/// The Dutch zone first; the West European zones share its rules.
+/// Windows time-zone names (as Outlook and Exchange write them in TZID) and their IANA zones:
+/// the zones of CLDR's `windowsZones` (its territory "001"), the Dutch zone first (Windows' own
+/// table says Berlin; the rules are the same). Outlook's display names (`(UTC+01:00) Amsterdam,
+/// Berlin, ...`) are read by their cities ([`display_name_zone`]).
 pub const WINDOWS_ZONES: &[(&str, &str)] = &[
     ("W. Europe Standard Time", "Europe/Amsterdam"),
     ("Romance Standard Time", "Europe/Paris"),
@@ -30,29 +33,91 @@ pub const WINDOWS_ZONES: &[(&str, &str)] = &[
     ("GTB Standard Time", "Europe/Bucharest"),
     ("Turkey Standard Time", "Europe/Istanbul"),
     ("Russian Standard Time", "Europe/Moscow"),
-    ("Eastern Standard Time", "America/New_York"),
-    ("Central Standard Time", "America/Chicago"),
-    ("Mountain Standard Time", "America/Denver"),
-    ("Pacific Standard Time", "America/Los_Angeles"),
-    ("China Standard Time", "Asia/Shanghai"),
-    ("Tokyo Standard Time", "Asia/Tokyo"),
+    ("Kaliningrad Standard Time", "Europe/Kaliningrad"),
+    ("Belarus Standard Time", "Europe/Minsk"),
+    ("Russia Time Zone 3", "Europe/Samara"),
+    ("Azores Standard Time", "Atlantic/Azores"),
+    ("Cape Verde Standard Time", "Atlantic/Cape_Verde"),
+    ("Morocco Standard Time", "Africa/Casablanca"),
+    ("W. Central Africa Standard Time", "Africa/Lagos"),
+    ("South Africa Standard Time", "Africa/Johannesburg"),
+    ("Egypt Standard Time", "Africa/Cairo"),
+    ("E. Africa Standard Time", "Africa/Nairobi"),
+    ("Middle East Standard Time", "Asia/Beirut"),
+    ("Israel Standard Time", "Asia/Jerusalem"),
+    ("Jordan Standard Time", "Asia/Amman"),
+    ("Arabic Standard Time", "Asia/Baghdad"),
+    ("Arab Standard Time", "Asia/Riyadh"),
+    ("Iran Standard Time", "Asia/Tehran"),
+    ("Arabian Standard Time", "Asia/Dubai"),
+    ("Azerbaijan Standard Time", "Asia/Baku"),
+    ("Georgian Standard Time", "Asia/Tbilisi"),
+    ("Caucasus Standard Time", "Asia/Yerevan"),
+    ("Afghanistan Standard Time", "Asia/Kabul"),
+    ("West Asia Standard Time", "Asia/Tashkent"),
+    ("Ekaterinburg Standard Time", "Asia/Yekaterinburg"),
+    ("Pakistan Standard Time", "Asia/Karachi"),
     ("India Standard Time", "Asia/Kolkata"),
+    ("Sri Lanka Standard Time", "Asia/Colombo"),
+    ("Nepal Standard Time", "Asia/Kathmandu"),
+    ("Central Asia Standard Time", "Asia/Almaty"),
+    ("Bangladesh Standard Time", "Asia/Dhaka"),
+    ("Myanmar Standard Time", "Asia/Yangon"),
+    ("SE Asia Standard Time", "Asia/Bangkok"),
+    ("N. Central Asia Standard Time", "Asia/Novosibirsk"),
+    ("North Asia Standard Time", "Asia/Krasnoyarsk"),
+    ("China Standard Time", "Asia/Shanghai"),
+    ("Singapore Standard Time", "Asia/Singapore"),
+    ("Taipei Standard Time", "Asia/Taipei"),
+    ("Ulaanbaatar Standard Time", "Asia/Ulaanbaatar"),
+    ("North Asia East Standard Time", "Asia/Irkutsk"),
+    ("W. Australia Standard Time", "Australia/Perth"),
+    ("Tokyo Standard Time", "Asia/Tokyo"),
+    ("Korea Standard Time", "Asia/Seoul"),
+    ("Yakutsk Standard Time", "Asia/Yakutsk"),
+    ("Cen. Australia Standard Time", "Australia/Adelaide"),
+    ("AUS Central Standard Time", "Australia/Darwin"),
+    ("E. Australia Standard Time", "Australia/Brisbane"),
     ("AUS Eastern Standard Time", "Australia/Sydney"),
-    // Outlook sometimes writes the display name instead of the key.
-    (
-        "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
-        "Europe/Amsterdam",
-    ),
-    (
-        "(UTC+01:00) Brussels, Copenhagen, Madrid, Paris",
-        "Europe/Paris",
-    ),
-    ("(UTC) Dublin, Edinburgh, Lisbon, London", "Europe/London"),
-    (
-        "(UTC+00:00) Dublin, Edinburgh, Lisbon, London",
-        "Europe/London",
-    ),
-    ("(UTC) Coordinated Universal Time", "UTC"),
+    ("West Pacific Standard Time", "Pacific/Port_Moresby"),
+    ("Tasmania Standard Time", "Australia/Hobart"),
+    ("Vladivostok Standard Time", "Asia/Vladivostok"),
+    ("Central Pacific Standard Time", "Pacific/Guadalcanal"),
+    ("New Zealand Standard Time", "Pacific/Auckland"),
+    ("Fiji Standard Time", "Pacific/Fiji"),
+    ("Tonga Standard Time", "Pacific/Tongatapu"),
+    ("Samoa Standard Time", "Pacific/Apia"),
+    ("Line Islands Standard Time", "Pacific/Kiritimati"),
+    ("Dateline Standard Time", "Etc/GMT+12"),
+    ("UTC-11", "Etc/GMT+11"),
+    ("UTC-02", "Etc/GMT+2"),
+    ("UTC+12", "Etc/GMT-12"),
+    ("Hawaiian Standard Time", "Pacific/Honolulu"),
+    ("Aleutian Standard Time", "America/Adak"),
+    ("Alaskan Standard Time", "America/Anchorage"),
+    ("Pacific Standard Time", "America/Los_Angeles"),
+    ("Pacific Standard Time (Mexico)", "America/Tijuana"),
+    ("US Mountain Standard Time", "America/Phoenix"),
+    ("Mountain Standard Time", "America/Denver"),
+    ("Mountain Standard Time (Mexico)", "America/Mazatlan"),
+    ("Central America Standard Time", "America/Guatemala"),
+    ("Central Standard Time", "America/Chicago"),
+    ("Central Standard Time (Mexico)", "America/Mexico_City"),
+    ("Canada Central Standard Time", "America/Regina"),
+    ("SA Pacific Standard Time", "America/Bogota"),
+    ("Eastern Standard Time", "America/New_York"),
+    ("Eastern Standard Time (Mexico)", "America/Cancun"),
+    ("US Eastern Standard Time", "America/Indiana/Indianapolis"),
+    ("Venezuela Standard Time", "America/Caracas"),
+    ("Atlantic Standard Time", "America/Halifax"),
+    ("SA Western Standard Time", "America/La_Paz"),
+    ("Pacific SA Standard Time", "America/Santiago"),
+    ("Newfoundland Standard Time", "America/St_Johns"),
+    ("E. South America Standard Time", "America/Sao_Paulo"),
+    ("SA Eastern Standard Time", "America/Cayenne"),
+    ("Argentina Standard Time", "America/Argentina/Buenos_Aires"),
+    ("Greenland Standard Time", "America/Nuuk"),
+    ("Montevideo Standard Time", "America/Montevideo"),
 ];
 
 /// The IANA zone for a Windows zone name (case-insensitive).
@@ -61,6 +126,54 @@ pub fn windows_zone(name: &str) -> Option<&'static str> {
         .iter()
         .find(|(windows, _)| windows.eq_ignore_ascii_case(name.trim()))
         .map(|(_, iana)| *iana)
+}
+
+/// A zone named as Outlook shows it, `(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm,
+/// Vienna` or the older `(GMT+01.00) Amsterdam / Berlin / ...`: the first city that is the last
+/// part of an IANA name (`Europe/Amsterdam`).
+pub fn display_name_zone(name: &str) -> Option<(TimeZone, String)> {
+    let name = name.trim();
+    let head = name.get(..4)?;
+    if !(head.eq_ignore_ascii_case("(UTC") || head.eq_ignore_ascii_case("(GMT")) {
+        return None;
+    }
+    let (_, cities) = name.split_once(')')?;
+    let available: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    for city in cities
+        .split([',', '/', ';'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let wanted = city.replace(' ', "_");
+        if let Some(iana) = available.iter().find(|iana| {
+            iana.contains('/')
+                && iana
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|last| last.eq_ignore_ascii_case(&wanted))
+        }) {
+            if let Ok(tz) = TimeZone::get(iana) {
+                return Some((tz, iana.clone()));
+            }
+        }
+    }
+    None
+}
+
+/// A zone by any name a calendar program writes in TZID: IANA (also with a vendor prefix), a
+/// Windows name, or an Outlook display name. `None` for a name only the file's own VTIMEZONE can
+/// explain.
+pub fn zone_by_name(name: &str) -> Option<(TimeZone, String)> {
+    let name = name.trim().trim_matches('"').trim();
+    if let Some(found) = iana_zone(name) {
+        return Some(found);
+    }
+    if let Some(iana) = windows_zone(name) {
+        if let Ok(tz) = TimeZone::get(iana) {
+            return Some((tz, iana.to_owned()));
+        }
+    }
+    display_name_zone(name)
 }
 
 /// A zone as an invitation uses it.
@@ -111,7 +224,8 @@ pub fn iana_zone(name: &str) -> Option<(TimeZone, String)> {
         return None;
     }
     if let Ok(tz) = TimeZone::get(name) {
-        return Some((tz, name.to_owned()));
+        let name = tz.iana_name().unwrap_or(name).to_owned();
+        return Some((tz, name));
     }
     let parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
     for take in [3, 2, 1] {
@@ -119,7 +233,8 @@ pub fn iana_zone(name: &str) -> Option<(TimeZone, String)> {
             let candidate = parts[parts.len() - take..].join("/");
             if candidate.contains('/') || take == 1 {
                 if let Ok(tz) = TimeZone::get(&candidate) {
-                    return Some((tz, candidate));
+                    let name = tz.iana_name().map_or(candidate, str::to_owned);
+                    return Some((tz, name));
                 }
             }
         }
@@ -482,6 +597,34 @@ mod tests {
         assert!(
             text.matches("BEGIN:STANDARD").count() + text.matches("BEGIN:DAYLIGHT").count() >= 2
         );
+    }
+
+    #[test]
+    fn every_windows_name_is_a_zone_jiff_knows() {
+        for (windows, iana) in WINDOWS_ZONES {
+            assert!(TimeZone::get(iana).is_ok(), "{windows} → {iana}");
+        }
+    }
+
+    #[test]
+    fn outlook_display_names_and_globally_unique_names() {
+        for name in [
+            "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+            "(GMT+01.00) Amsterdam / Berlin / Bern / Rome / Stockholm / Vienna",
+            "\"Europe/Amsterdam\"",
+            "/mozilla.org/20050126_1/Europe/Amsterdam",
+            "/freeassociation.sourceforge.net/Tzfile/Europe/Amsterdam",
+            "europe/amsterdam",
+            "W. Europe Standard Time",
+        ] {
+            let (tz, _) = zone_by_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(tz.iana_name(), Some("Europe/Amsterdam"), "{name}");
+        }
+        let (_, name) =
+            zone_by_name("/softwarestudio.org/Olson_20011030_5/America/New_York").unwrap();
+        assert_eq!(name, "America/New_York");
+        assert!(zone_by_name("Customized Time Zone").is_none());
+        assert!(zone_by_name("(UTC+01:00) Nergens").is_none());
     }
 
     #[test]

@@ -59,7 +59,14 @@ pub(crate) enum CalendarAction {
         out: Option<PathBuf>,
     },
     /// Imports an .ics of invitations: each event becomes (or updates, or cancels) a meeting.
-    Import { file: PathBuf },
+    /// Events that cannot be used are skipped and listed (`refused`, with line and reason);
+    /// what was forgiven is listed under `warnings`.
+    Import {
+        file: PathBuf,
+        /// Read and compare only: report what would be imported, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Proposes the year's kernbezoeken and kernoverleggen; `confirm` makes them visits and
     /// meetings.
     Plan {
@@ -203,12 +210,17 @@ pub(crate) fn run(store: &mut Store, action: CalendarAction) -> Result<Output, C
                 None => return Ok(Output::Text(export.text)),
             }
         }
-        CalendarAction::Import { file } => {
+        CalendarAction::Import { file, dry_run } => {
             let bytes = read_limited(&file)?;
             let options = ImportOptions {
                 now: jiff::Timestamp::now(),
             };
-            match store.calendar_import(&bytes, &options) {
+            let done = if dry_run {
+                store.calendar_preview(&bytes, &options)
+            } else {
+                store.calendar_import(&bytes, &options)
+            };
+            match done {
                 Ok(report) => {
                     let mut value = to_value(&report);
                     value["file"] = file.display().to_string().into();

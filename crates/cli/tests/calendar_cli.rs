@@ -79,7 +79,7 @@ fn import_reports_and_refusals_name_the_line() {
     );
     assert_eq!(report["updated"].as_array().unwrap().len(), 1);
     let before = wijkwerk(dir.path(), &["export"]).stdout;
-    for (name, line) in [("feb_31.ics", 13), ("missing_end.ics", 15)] {
+    for (name, line) in [("no_dtstart.ics", 9), ("missing_end.ics", 15)] {
         let out = wijkwerk(dir.path(), &["calendar", "import", &fixture(name)]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let error: Value = serde_json::from_slice(&out.stderr).unwrap();
@@ -92,6 +92,45 @@ fn import_reports_and_refusals_name_the_line() {
         before,
         "unchanged"
     );
+}
+
+#[test]
+fn a_dry_run_shows_the_skipped_and_the_forgiven_and_writes_nothing() {
+    let dir = demo();
+    let before = wijkwerk(dir.path(), &["export"]).stdout;
+    let preview = ok(
+        dir.path(),
+        &["calendar", "import", "--dry-run", &fixture("feb_31.ics")],
+    );
+    assert_eq!(preview["written"], false);
+    assert_eq!(preview["created"].as_array().unwrap().len(), 1);
+    assert_eq!(preview["refused"][0]["line"], 13);
+    assert_eq!(preview["refused"][0]["kind"], "unreadable");
+    assert!(preview["refused"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no day 31"));
+    assert_eq!(
+        wijkwerk(dir.path(), &["export"]).stdout,
+        before,
+        "unchanged"
+    );
+    let preview = ok(
+        dir.path(),
+        &[
+            "calendar",
+            "import",
+            "--dry-run",
+            &fixture("unknown_tzid.ics"),
+        ],
+    );
+    assert_eq!(preview["warnings"][0]["line"], 7);
+    assert_eq!(preview["warnings"][0]["kind"], "time_zone_assumed");
+    // Without --dry-run the good event of the file is imported.
+    let report = ok(dir.path(), &["calendar", "import", &fixture("feb_31.ics")]);
+    assert_eq!(report["written"], true);
+    assert_eq!(report["created"].as_array().unwrap().len(), 1);
+    assert_eq!(report["refused"].as_array().unwrap().len(), 1);
 }
 
 #[test]

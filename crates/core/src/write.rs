@@ -470,6 +470,12 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
     })
 }
 
+/// Checks fields against the schema as [`Store::write`] will, without writing: for an importer
+/// that skips what the store would refuse instead of refusing everything.
+pub(crate) fn check_values(entity: Entity, fields: &Fields) -> Result<()> {
+    normalise_all(entity, fields, None).map(|_| ())
+}
+
 /// Checks the given fields against the schema and brings them into normal form.
 fn normalise_all(entity: Entity, given: &Fields, zone: Option<&str>) -> Result<Fields> {
     // The zone is checked first: instants without an offset are read in it.

@@ -14,21 +14,78 @@ function choose(page: HTMLElement, name: string, text: string): void {
 }
 
 describe('calendar', () => {
-  it('imports a chosen invitation and reports what it did', async () => {
-    const calls = mockCommands({
-      calendar_import: { created: [{ entity: 'meeting', id: 'm', uid: 'u', title: 'Ledenavond', starts_at: '', line: 3 }], updated: [], cancelled: [], unchanged: [], refused: [] },
-    });
+  const empty = { created: [], updated: [], cancelled: [], unchanged: [], refused: [], warnings: [] };
+  const created = [{ entity: 'meeting', id: 'm', uid: 'u', title: 'Ledenavond', starts_at: '', line: 3 }];
+
+  it('imports a chosen invitation at once when nothing is doubtful, sending its bytes', async () => {
+    const calls = mockCommands({ calendar_import: { ...empty, created, written: true } });
     const page = await render(CalendarImport, {});
     choose(page, 'ledenavond.ics', 'BEGIN:VCALENDAR');
     await settle(50);
-    expect(calls[0]).toEqual({ cmd: 'calendar_import', args: { name: 'ledenavond.ics', text: 'BEGIN:VCALENDAR' } });
+    expect(calls[0]).toEqual({
+      cmd: 'calendar_import',
+      args: { name: 'ledenavond.ics', content: btoa('BEGIN:VCALENDAR'), confirmed: false },
+    });
     expect(page.querySelector('[data-testid=calendar-import-report]')?.textContent).toContain('1 nieuw');
+    expect(page.querySelector('[data-testid=calendar-import-anyway]')).toBeNull();
+  });
+
+  it('shows what would be skipped and forgiven, and imports only after "Toch importeren"', async () => {
+    const preview = {
+      ...empty,
+      created,
+      refused: [{ line: 13, uid: 'feb-31@example.nl', kind: 'unreadable', reason: 'DTSTART: no day 31' }],
+      warnings: [{ line: 7, kind: 'time_zone_assumed', reason: 'time zone "Dorpstijd"' }],
+      written: false,
+    };
+    const calls = mockCommands({
+      calendar_import: (args: Record<string, unknown>) => (args.confirmed ? { ...preview, written: true } : preview),
+    });
+    const page = await render(CalendarImport, {});
+    choose(page, 'agenda.ics', 'BEGIN:VCALENDAR');
+    await settle(50);
+    expect(calls.length).toBe(1);
+    const shown = page.querySelector('[data-testid=calendar-import-preview]')?.textContent ?? '';
+    expect(shown).toContain('1 nieuw');
+    expect(shown).toContain('1 overgeslagen');
+    expect(shown).toContain('nog niets geïmporteerd');
+    const skipped = page.querySelector('[data-testid=calendar-import-skipped]')?.textContent ?? '';
+    expect(skipped).toContain('Regel 13');
+    expect(skipped).toContain('begin of einde is niet te lezen');
+    const warnings = page.querySelector('[data-testid=calendar-import-warnings]')?.textContent ?? '';
+    expect(warnings).toContain('Regel 7');
+    expect(warnings).toContain('Nederlandse tijd');
+    page.querySelector<HTMLButtonElement>('[data-testid=calendar-import-anyway]')!.click();
+    await settle(50);
+    expect(calls[1]).toEqual({
+      cmd: 'calendar_import',
+      args: { name: 'agenda.ics', content: btoa('BEGIN:VCALENDAR'), confirmed: true },
+    });
+    expect(page.querySelector('[data-testid=calendar-import-report]')?.textContent).toContain('1 nieuw');
+    expect(page.querySelector('[data-testid=calendar-import-anyway]')).toBeNull();
+  });
+
+  it('imports nothing when the preview is cancelled', async () => {
+    const preview = {
+      ...empty,
+      created,
+      refused: [{ line: 13, kind: 'unsupported_repeat', reason: 'RRULE BYWEEKNO is not supported' }],
+      written: false,
+    };
+    const calls = mockCommands({ calendar_import: preview });
+    const page = await render(CalendarImport, {});
+    choose(page, 'agenda.ics', 'BEGIN:VCALENDAR');
+    await settle(50);
+    page.querySelector<HTMLButtonElement>('[data-testid=calendar-import-cancel]')!.click();
+    await settle(20);
+    expect(calls.length).toBe(1);
+    expect(page.querySelector('[data-testid=calendar-import-preview]')).toBeNull();
   });
 
   it('shows a refused file with its line', async () => {
     mockCommands({
       calendar_import: () => {
-        throw { code: 'calendar_refused', message: 'kapot.ics, regel 4: datum bestaat niet.', field: null };
+        throw { code: 'calendar_refused', message: 'kapot.ics, regel 4: het bestand houdt op midden in een afspraak.', field: null };
       },
     });
     const page = await render(CalendarImport, {});

@@ -695,13 +695,24 @@ entity: string, id: string, uid: string, recurrence_id?: string, title: string, 
  * The line of the event's BEGIN:VEVENT.
  */
 line: number, organisation_id?: string, };
-export type RefusedEvent = { line: number, uid?: string, reason: string, };
+export type SkipKind = "answer" | "outdated" | "deleted" | "never_imported" | "action_point" | "unsupported_repeat" | "unreadable" | "not_storable";
+export type RefusedEvent = { line: number, uid?: string, kind: SkipKind, reason: string, };
+export type WarningKind = "encoding" | "line_skipped" | "line_joined" | "ignored_component" | "time_zone_assumed" | "uid_made" | "duplicate" | "time_adjusted" | "value_ignored" | "repeat_limited" | "missing_calendar" | "more";
+export type ImportWarning = { line: number, kind: WarningKind, reason: string, };
 export type ImportReport = { created: Array<ImportedEvent>, updated: Array<ImportedEvent>, cancelled: Array<ImportedEvent>, unchanged: Array<ImportedEvent>, 
 /**
  * Events that were understood but not imported (an outdated version, a reply, a rule that is
  * not supported), with their line and the reason. The rest of the file was imported.
  */
-refused: Array<RefusedEvent>, };
+refused: Array<RefusedEvent>, 
+/**
+ * What was forgiven (guessed, left out or adjusted), with its line.
+ */
+warnings: Array<ImportWarning>, 
+/**
+ * Whether the changes were written; `false` for a preview.
+ */
+written: boolean, };
 export type PublicHoliday = { date: string, 
 /**
  * The Dutch name: `Tweede Paasdag`.

@@ -175,9 +175,10 @@ export const calendarExport = (request: CalendarExportRequest) =>
 /** Opens a calendar or report the app wrote into the downloads folder with its program (Outlook). */
 export const openExportedFile = (path: string) => call<void>('open_exported_file', { path });
 
-/** Imports an invitation file's text: what it created, updated, cancelled or refused. */
-export const calendarImport = (name: string, text: string) =>
-  call<ImportReport>('calendar_import', { name, text });
+/** Imports an invitation file (its bytes as base64). Unless `confirmed`, a file with skipped
+ * events or warnings comes back as a preview (`written` false) for the user to confirm. */
+export const calendarImport = (name: string, content: string, confirmed: boolean) =>
+  call<ImportReport>('calendar_import', { name, content, confirmed });
 
 /** The year's proposed kernbezoeken and kernoverleggen. */
 export const planYear = (year: number, region: string | null) =>

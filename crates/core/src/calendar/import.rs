@@ -1,14 +1,48 @@
-//! Invitations in: `.ics` files from associations (as Outlook, Google and Apple write them) become
-//! meetings.
+//! Invitations in: `.ics` files from associations (as Outlook, Google and Apple write them, and
+//! as the many smaller programs and websites write them) become meetings.
 //!
-//! - The file is checked line by line first ([`super::scan`]) and parsed with the `ical` crate;
-//!   a malformed file is refused as a whole with the line and the reason, and nothing of it is
-//!   imported (every change of an import is one [`Store::write`]: all or nothing).
-//! - Times: `TZID` with an IANA name, a Windows name (Outlook) or a zone described only by the
-//!   file's VTIMEZONE ([`super::timezones`]); UTC (`Z`, Google); floating times and all-day dates
-//!   are read in Dutch time. An unknown TZID without VTIMEZONE refuses the file.
+//! **As forgiving as Outlook, Google and Apple, and no less safe.** The file is read by
+//! [`super::scan`] (which forgives lowercase names, any line ends, a byte-order mark, blank lines,
+//! Windows-1252 text, quoted parameters, broken folding, unknown and unclosed sub-components);
+//! then every event is read on its own:
+//!
+//! - **Forgiven, with a warning in the report** (`warnings`, each with its line): an event
+//!   without UID gets a stable one made from its organiser, start and title (UUIDv5,
+//!   `<uuid>@derived.wijkwerk`), so that importing the file again updates the meeting; a TZID
+//!   that is neither IANA (also `/mozilla.org/.../Europe/Amsterdam` and other vendor prefixes),
+//!   nor Windows, nor an Outlook display name, nor described by the file's VTIMEZONE (under any
+//!   name) is read in the calendar's `X-WR-TIMEZONE` or else in Dutch time, as Outlook reads it
+//!   in the computer's own zone (Outlook's "Customized Time Zone" always comes with its
+//!   VTIMEZONE, which is used); a DTEND before DTSTART, of another kind, or unreadable, and an
+//!   unreadable DURATION, give the meeting no length (a day for an all-day event); an
+//!   unreadable SEQUENCE is 0; an unreadable EXDATE or RDATE is left out; odd RRULE parts
+//!   ([`super::rrule`]: COUNT=0, INTERVAL=0, parts RFC 5545 does not know); a series longer
+//!   than [`rrule::MAX_OCCURRENCES`] meetings is cut there; the same event twice in a file is
+//!   imported once (the higher SEQUENCE); tasks, journal entries and free/busy times are not
+//!   imported (one warning each kind); events written without a VCALENDAR around them are read
+//!   as one calendar.
+//! - **Forgiven silently:** no VERSION or PRODID, no DTEND (DURATION, else no length; a day for
+//!   an all-day event), a UID too long for the store (a stable one is made of it), several
+//!   VCALENDARs in one file, alarms, attachments, X- properties and components.
+//! - **An event that cannot be used is skipped** (`refused`, with its line and reason) and the
+//!   others are imported: an unreadable DTSTART or RECURRENCE-ID, a recurrence rule that is not
+//!   supported, a value the store refuses; also what is not an invitation (METHOD:REPLY), an
+//!   older SEQUENCE than the stored one, a cancellation of something never imported, a meeting
+//!   deleted in Wijkwerk, an action point's due date.
+//! - **Refused as a whole, with the line, and nothing imported:** binary data, a file that ends
+//!   inside a component (or loses an END in the middle), a file without VCALENDAR, a file over
+//!   [`super::scan::MAX_BYTES`], and an event without any start (no DTSTART, and not an
+//!   exception whose RECURRENCE-ID gives its start).
+//!
+//! Every change of an import is one [`Store::write`]: all or nothing. [`Store::calendar_preview`]
+//! does the same reading and comparing without writing, so that the app can show what would
+//! happen and ask first when something is skipped or forgiven
+//! ([`ImportReport::needs_confirmation`]).
+//!
+//! - Times: UTC (`Z`, Google); floating times in the calendar's X-WR-TIMEZONE, else Dutch time;
+//!   all-day dates in Dutch time.
 //! - A recurring invitation (RRULE, EXDATE, RDATE, and exceptions with RECURRENCE-ID) becomes one
-//!   meeting per occurrence ([`super::rrule`]), up to a year ahead for endless rules.
+//!   meeting per occurrence ([`super::rrule`]), from a year ago up to a year ahead.
 //! - Identity: an invitation is found again by its UID (and, for an occurrence, its
 //!   RECURRENCE-ID); a UID Wijkwerk made (`<id>@wijkwerk`) finds that meeting or visit. A newer
 //!   or equal SEQUENCE updates the meeting; an older one is refused as outdated. METHOD:CANCEL or
@@ -18,22 +52,26 @@
 //!   contact with that address holds a role on the meeting's day (associations first).
 
 use super::rrule::{self, Until};
-use super::scan::{self, Component};
+use super::scan::{self, Component, Property, Warnings, When};
 use super::timezones::{self, Observance, ObservanceKind, Zone};
 use super::{id_from_uid, CalendarError, ImportError};
 use crate::schema::{Entity, ASSOCIATION_KINDS, LINE_MAX, LONG_TEXT_MAX, NAME_MAX};
 use crate::store::Store;
 use crate::write::{Fields, Write};
-use ical::parser::ical::component::{IcalCalendar, IcalEvent, IcalTimeZone};
-use ical::property::Property;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{Span, Timestamp, ToSpan};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
+
+pub use super::scan::{ImportWarning, WarningKind};
+
+/// At most this many meetings are made from one file (a year's calendar of a busy association is
+/// a few hundred): more would only be a file made to exhaust the store.
+pub const MAX_MEETINGS: usize = 10_000;
 
 /// How to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,16 +81,30 @@ pub struct ImportOptions {
     pub now: Timestamp,
 }
 
-/// What an import did.
+/// What an import did, or (a preview) would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     pub created: Vec<ImportedEvent>,
     pub updated: Vec<ImportedEvent>,
     pub cancelled: Vec<ImportedEvent>,
     pub unchanged: Vec<ImportedEvent>,
-    /// Events that were understood but not imported (an outdated version, a reply, a rule that is
-    /// not supported), with their line and the reason. The rest of the file was imported.
+    /// Events that were skipped (unusable, an outdated version, a reply, a rule that is not
+    /// supported), with their line and the reason. The rest of the file was imported.
     pub refused: Vec<RefusedEvent>,
+    /// What was forgiven (guessed, left out or adjusted), with its line.
+    pub warnings: Vec<ImportWarning>,
+    /// Whether the changes were written; `false` for a preview.
+    pub written: bool,
+}
+
+impl ImportReport {
+    /// Whether the user should confirm before the import is written: it would change the store
+    /// and something is skipped or forgiven. (Nothing to write: nothing to confirm.)
+    pub fn needs_confirmation(&self) -> bool {
+        let changes =
+            !self.created.is_empty() || !self.updated.is_empty() || !self.cancelled.is_empty();
+        changes && (!self.refused.is_empty() || !self.warnings.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -73,73 +125,36 @@ pub struct ImportedEvent {
     pub organisation_id: Option<String>,
 }
 
+/// Why an event was skipped (the kinds the app words in its own language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// METHOD:REPLY and the like: an answer to an invitation.
+    Answer,
+    /// An older SEQUENCE than the meeting in Wijkwerk.
+    Outdated,
+    /// The meeting was deleted in Wijkwerk.
+    Deleted,
+    /// A cancellation of something never imported.
+    NeverImported,
+    /// An action point's due date exported by Wijkwerk.
+    ActionPoint,
+    /// A recurrence rule Wijkwerk does not expand.
+    UnsupportedRepeat,
+    /// A start, end or occurrence that cannot be read.
+    Unreadable,
+    /// A value the store refuses.
+    NotStorable,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RefusedEvent {
     pub line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub uid: Option<String>,
+    pub kind: SkipKind,
     pub reason: String,
-}
-
-/// A property as the `ical` crate gives it, with the line it came from.
-struct Prop<'a> {
-    line: usize,
-    prop: &'a Property,
-}
-
-impl Prop<'_> {
-    fn value(&self) -> &str {
-        self.prop.value.as_deref().unwrap_or("")
-    }
-    fn param(&self, name: &str) -> Option<&str> {
-        self.prop.params.as_ref().and_then(|params| {
-            params
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .and_then(|(_, v)| v.first())
-                .map(String::as_str)
-        })
-    }
-    fn fail(&self, reason: impl std::fmt::Display) -> CalendarError {
-        CalendarError::at(self.line, format!("{}: {reason}", self.prop.name))
-    }
-}
-
-/// The properties of one component, paired with their lines.
-fn props<'a>(
-    properties: &'a [Property],
-    index: &Component,
-) -> Result<Vec<Prop<'a>>, CalendarError> {
-    if properties.len() != index.properties.len() {
-        return Err(CalendarError::at(
-            index.begin,
-            format!("{} could not be read", index.name),
-        ));
-    }
-    properties
-        .iter()
-        .zip(&index.properties)
-        .map(|(prop, line)| {
-            if prop.name.eq_ignore_ascii_case(&line.name) {
-                Ok(Prop {
-                    line: line.number,
-                    prop,
-                })
-            } else {
-                Err(CalendarError::at(
-                    line.number,
-                    format!("{} could not be read", line.name),
-                ))
-            }
-        })
-        .collect()
-}
-
-fn first<'p, 'a>(props: &'p [Prop<'a>], name: &str) -> Option<&'p Prop<'a>> {
-    props
-        .iter()
-        .find(|p| p.prop.name.eq_ignore_ascii_case(name))
 }
 
 /// A TEXT value unescaped (RFC 5545, 3.3.11).
@@ -196,48 +211,69 @@ impl Frame {
             keep: crate::DEFAULT_TIME_ZONE.into(),
         }
     }
+    /// A zone jiff knows by name.
+    fn named(tz: TimeZone, name: String) -> Frame {
+        let keep = if matches!(name.as_str(), "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT") {
+            crate::DEFAULT_TIME_ZONE.to_owned()
+        } else {
+            name.clone()
+        };
+        Frame {
+            zone: Zone::Rules {
+                tz,
+                name: Some(name),
+            },
+            keep,
+        }
+    }
 }
 
-/// The zones of one calendar: TZID → zone.
+/// The zones of one calendar: its VTIMEZONEs by TZID, its own zone (X-WR-TIMEZONE), and the
+/// TZIDs already warned about.
 struct Zones {
-    /// VTIMEZONEs whose TZID is neither IANA nor Windows, by TZID.
-    described: HashMap<String, Zone>,
+    /// VTIMEZONEs whose TZID is no name jiff knows: the zone, or why it cannot be read.
+    described: HashMap<String, Result<Zone, (usize, String)>>,
+    /// Floating times and unknown zones are read in this zone (X-WR-TIMEZONE, else Dutch time).
+    calendar: Frame,
+    assumed: HashSet<String>,
 }
 
 impl Zones {
-    fn frame(&self, tzid: &str) -> Option<Frame> {
-        let tzid = tzid.trim().trim_matches('"');
-        if let Some((tz, name)) = timezones::iana_zone(tzid) {
-            return Some(Frame {
-                zone: Zone::Rules {
-                    tz,
-                    name: Some(name.clone()),
-                },
-                keep: if name == "UTC" || name == "Etc/UTC" {
-                    crate::DEFAULT_TIME_ZONE.into()
-                } else {
-                    name
-                },
-            });
+    fn frame(&mut self, tzid: &str, line: usize, warnings: &mut Warnings) -> Frame {
+        let tzid = tzid.trim().trim_matches('"').trim();
+        if let Some((tz, name)) = timezones::zone_by_name(tzid) {
+            return Frame::named(tz, name);
         }
-        if let Some(iana) = timezones::windows_zone(tzid) {
-            let tz = TimeZone::get(iana).ok()?;
-            return Some(Frame {
-                zone: Zone::Rules {
-                    tz,
-                    name: Some(iana.into()),
-                },
-                keep: if iana == "UTC" {
-                    crate::DEFAULT_TIME_ZONE.into()
-                } else {
-                    iana.into()
-                },
-            });
+        let described = self.described.get(tzid).or_else(|| {
+            self.described
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(tzid))
+                .map(|(_, v)| v)
+        });
+        let why = match described {
+            Some(Ok(zone)) => {
+                return Frame {
+                    zone: zone.clone(),
+                    keep: crate::DEFAULT_TIME_ZONE.into(),
+                }
+            }
+            Some(Err((at, reason))) => {
+                format!("its VTIMEZONE (line {at}) cannot be read: {reason}")
+            }
+            None => "it is not known and the file does not describe it".to_owned(),
+        };
+        if self.assumed.insert(tzid.to_owned()) {
+            warnings.push(
+                line,
+                WarningKind::TimeZoneAssumed,
+                format!(
+                    "time zone {tzid:?}: {why}; its times are read as {} time, as Outlook \
+                     reads them in the computer's own zone",
+                    self.calendar.keep
+                ),
+            );
         }
-        self.described.get(tzid).map(|zone| Frame {
-            zone: zone.clone(),
-            keep: crate::DEFAULT_TIME_ZONE.into(),
-        })
+        self.calendar.clone()
     }
 }
 
@@ -263,34 +299,32 @@ impl Moment {
     }
 }
 
-/// Reads a DATE / DATE-TIME property in the calendar's zones.
-fn moment(p: &Prop<'_>, zones: &Zones) -> Result<Moment, CalendarError> {
-    let value = p.value().trim();
-    let is_date = p
-        .param("VALUE")
-        .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
-        || value.len() == 8;
-    let tzid = p.param("TZID");
-    let written = if is_date {
-        Written::Date(scan::parse_date(value).map_err(|e| p.fail(e))?)
-    } else {
-        let (dt, utc) = scan::parse_date_time(value).map_err(|e| p.fail(e))?;
-        if utc {
-            Written::Utc(dt)
-        } else {
-            Written::Local(dt)
-        }
+/// Reads one DATE / DATE-TIME value of a property in the calendar's zones.
+fn moment_of(
+    p: &Property,
+    value: &str,
+    zones: &mut Zones,
+    warnings: &mut Warnings,
+) -> Result<Moment, String> {
+    let written = match scan::parse_when(value)? {
+        When::Date(d) => Written::Date(d),
+        When::DateTime(dt, true) => Written::Utc(dt),
+        When::DateTime(dt, false) => Written::Local(dt),
     };
-    let frame = match (written, tzid) {
+    let frame = match (written, p.param("TZID").filter(|t| !t.trim().is_empty())) {
         (Written::Utc(_), _) => Frame::utc(),
-        (Written::Local(_), Some(tzid)) => zones.frame(tzid).ok_or_else(|| {
-            p.fail(format!(
-                "the time zone {tzid:?} is unknown and the file has no VTIMEZONE for it"
-            ))
-        })?,
-        _ => Frame::dutch(),
+        (Written::Local(_), Some(tzid)) => zones.frame(tzid, p.line, warnings),
+        (Written::Local(_), None) => zones.calendar.clone(),
+        (Written::Date(_), _) => Frame::dutch(),
     };
-    Ok(Moment { written, frame })
+    let moment = Moment { written, frame };
+    // A time that no zone can place (before year 1, after 9999) is not a time.
+    moment.timestamp()?;
+    Ok(moment)
+}
+
+fn moment(p: &Property, zones: &mut Zones, warnings: &mut Warnings) -> Result<Moment, String> {
+    moment_of(p, &p.value, zones, warnings)
 }
 
 /// The key of an occurrence: its start in UTC (`20260312T183000Z`), or its date for all-day.
@@ -320,6 +354,8 @@ struct Invitation {
     all_day: bool,
     rule: Option<(rrule::Rule, usize)>,
     exdates: Vec<String>,
+    /// EXDATEs given as dates for a timed series: every occurrence on that local date.
+    exdays: Vec<Date>,
     rdates: Vec<Moment>,
     categories: String,
 }
@@ -344,80 +380,123 @@ struct Occurrence {
     zone: String,
 }
 
+/// What an import would write, and its report.
+struct Plan {
+    report: ImportReport,
+    batch: Vec<Write>,
+}
+
 impl Store {
-    /// Imports the invitations of a calendar file. A malformed file is refused as a whole
-    /// ([`ImportError::Refused`], with the line and the reason) and the store is unchanged; so
-    /// is it when the store refuses a change. Otherwise every change is one write.
+    /// Imports the invitations of a calendar file: every change in one write, or none. A file
+    /// that cannot be a calendar is refused as a whole ([`ImportError::Refused`], with the line
+    /// and the reason) and the store is unchanged; so is it when the store fails. Events that
+    /// cannot be used are skipped and named in the report.
     pub fn calendar_import(
         &mut self,
         bytes: &[u8],
         options: &ImportOptions,
     ) -> Result<ImportReport, ImportError> {
-        let scanned = scan::scan(bytes)?;
-        let parsed: Vec<IcalCalendar> = ical::IcalParser::new(scanned.unfolded.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| {
-                use ical::parser::ParserError;
-                use ical::property::PropertyError as P;
-                // The parser counts lines of the unfolded text; name the file's line.
-                let line = match &e {
-                    ParserError::PropertyError(
-                        P::MissingName { line }
-                        | P::MissingClosingQuote { line }
-                        | P::MissingDelimiter { line, .. }
-                        | P::MissingContentAfter { line, .. }
-                        | P::MissingParamKey { line },
-                    ) => line
-                        .checked_sub(1)
-                        .and_then(|i| scanned.origin.get(i).copied()),
-                    _ => None,
-                };
-                let reason = match &e {
-                    ParserError::PropertyError(p) => {
-                        let text = p.to_string();
-                        // "Line N: Missing ..." without the parser's own line number.
-                        text.split_once(": ")
-                            .map_or(text.clone(), |(_, r)| r.to_owned())
-                    }
-                    other => other.to_string(),
-                };
-                CalendarError::at(
-                    line.unwrap_or_else(|| scanned.calendars.first().map_or(1, |c| c.begin)),
-                    format!("cannot be read: {reason}"),
-                )
-            })?;
-        if parsed.len() != scanned.calendars.len() {
-            return Err(CalendarError::at(1, "the calendar could not be read").into());
+        let plan = self.plan_calendar_import(bytes, options)?;
+        self.carry_out(plan)
+    }
+
+    /// What [`Store::calendar_import`] would do, without writing anything (`written` is false).
+    pub fn calendar_preview(
+        &self,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        Ok(self.plan_calendar_import(bytes, options)?.report)
+    }
+
+    /// Imports at once when nothing is skipped or forgiven; otherwise writes nothing and returns
+    /// the preview (`written` false, [`ImportReport::needs_confirmation`]) for the user to
+    /// confirm, after which [`Store::calendar_import`] imports it.
+    pub fn calendar_import_unless_doubtful(
+        &mut self,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        let plan = self.plan_calendar_import(bytes, options)?;
+        if plan.report.needs_confirmation() {
+            return Ok(plan.report);
         }
+        self.carry_out(plan)
+    }
+
+    fn carry_out(&mut self, plan: Plan) -> Result<ImportReport, ImportError> {
+        let Plan { mut report, batch } = plan;
+        if !batch.is_empty() {
+            self.write(batch)?;
+        }
+        report.written = true;
+        Ok(report)
+    }
+
+    /// Reads the file and compares it with the store: the report and the writes.
+    fn plan_calendar_import(
+        &self,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> Result<Plan, ImportError> {
+        let scanned = scan::scan(bytes)?;
+        let mut warnings = scanned.warnings;
         let mut report = ImportReport::default();
         let mut invitations = Vec::new();
-        for (calendar, index) in parsed.iter().zip(&scanned.calendars) {
-            let calendar_props = props(&calendar.properties, index)?;
-            let method = first(&calendar_props, "METHOD")
-                .map(|p| p.value().trim().to_ascii_uppercase())
+        for calendar in &scanned.calendars {
+            let method = calendar
+                .property("METHOD")
+                .map(|p| p.value.trim().to_ascii_uppercase())
                 .unwrap_or_default();
-            let zones = read_zones(&calendar.timezones, index)?;
-            let events: Vec<&Component> = index.children_named("VEVENT").collect();
-            if events.len() != calendar.events.len() {
-                return Err(CalendarError::at(index.begin, "the events could not be read").into());
-            }
-            for (event, event_index) in calendar.events.iter().zip(events) {
-                match read_event(event, event_index, &zones, &method)? {
-                    Ok(invitation) => invitations.push(invitation),
-                    Err(refused) => report.refused.push(refused),
+            let mut zones = read_zones(calendar, &mut warnings);
+            let mut ignored: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+            for component in &calendar.children {
+                match component.name.as_str() {
+                    "VEVENT" => match read_event(component, &mut zones, &method, &mut warnings)? {
+                        Ok(invitation) => invitations.push(invitation),
+                        Err(refused) => report.refused.push(refused),
+                    },
+                    "VTODO" | "VJOURNAL" | "VFREEBUSY" => {
+                        let entry = ignored
+                            .entry(component.name.as_str())
+                            .or_insert((component.begin, 0));
+                        entry.1 += 1;
+                    }
+                    _ => {}
                 }
             }
+            for (name, (line, count)) in ignored {
+                let what = match name {
+                    "VTODO" => "task(s)",
+                    "VJOURNAL" => "journal entry(ies)",
+                    _ => "free/busy time(s)",
+                };
+                warnings.push(
+                    line,
+                    WarningKind::IgnoredComponent,
+                    format!(
+                        "{count} {what} ({name}) not imported: Wijkwerk imports appointments \
+                         (VEVENT)"
+                    ),
+                );
+            }
         }
+        let invitations = without_duplicates(invitations, &mut warnings);
         // Recurring invitations become meetings from a year ago to a year ahead.
         let year = Span::new().hours(24 * 366);
         let horizon = options.now.checked_add(year).unwrap_or(options.now);
         let window_start = options.now.checked_sub(year).unwrap_or(options.now);
-        let occurrences = expand_all(invitations, window_start, horizon, &mut report)?;
+        let occurrences = expand_all(
+            invitations,
+            window_start,
+            horizon,
+            &mut report,
+            &mut warnings,
+        );
         let batch = self.plan_import(occurrences, window_start, &mut report)?;
-        if !batch.is_empty() {
-            self.write(batch)?;
-        }
-        Ok(report)
+        report.warnings = warnings.into_vec();
+        report.refused.sort_by_key(|r| r.line);
+        Ok(Plan { report, batch })
     }
 
     /// Compares the occurrences with the store and makes the writes, filling the report.
@@ -443,16 +522,22 @@ impl Store {
                 Some(Existing { deleted: true, .. }) => report.refused.push(RefusedEvent {
                     line: occ.line,
                     uid: Some(occ.uid.clone()),
+                    kind: SkipKind::Deleted,
                     reason: "was deleted in Wijkwerk; not brought back".into(),
                 }),
                 Some(found) => self.update_existing(&occ, found, &mut batch, report)?,
                 None if occ.cancellation => report.refused.push(RefusedEvent {
                     line: occ.line,
                     uid: Some(occ.uid.clone()),
+                    kind: SkipKind::NeverImported,
                     reason: "cancels an invitation that was never imported".into(),
                 }),
                 None => {
                     let (fields, organisation) = self.new_meeting_fields(&occ)?;
+                    if let Err(refused) = crate::write::check_values(Entity::Meeting, &fields) {
+                        report.refused.push(not_storable(&occ, &refused));
+                        continue;
+                    }
                     let write = Write::create(Entity::Meeting, fields);
                     report
                         .created
@@ -555,6 +640,7 @@ impl Store {
             report.refused.push(RefusedEvent {
                 line: occ.line,
                 uid: Some(occ.uid.clone()),
+                kind: SkipKind::Outdated,
                 reason: format!(
                     "is an older version (SEQUENCE {}) than the one in Wijkwerk ({stored_sequence})",
                     occ.sequence
@@ -603,6 +689,10 @@ impl Store {
             return Ok(());
         }
         fields.insert("ical_sequence".into(), occ.sequence.into());
+        if let Err(refused) = crate::write::check_values(found.entity, &fields) {
+            report.refused.push(not_storable(occ, &refused));
+            return Ok(());
+        }
         batch.push(Write::update(found.entity, found.id, fields.clone()));
         if occ.cancelled && status != "cancelled" {
             report.cancelled.push(item);
@@ -707,12 +797,19 @@ impl Store {
             .prepare_cached(&sql)?
             .query_row((email, day), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        Ok(found.map(|(id, kind, areas)| {
-            let areas: Vec<String> = areas
-                .and_then(|a| serde_json::from_str(&a).ok())
-                .unwrap_or_default();
-            (id, kind.unwrap_or_default(), areas)
-        }))
+        let Some((id, kind, areas)) = found else {
+            return Ok(None);
+        };
+        let mut live_areas = Vec::new();
+        let areas: Vec<String> = areas
+            .and_then(|a| serde_json::from_str(&a).ok())
+            .unwrap_or_default();
+        for area in areas {
+            if crate::row::is_live(&self.conn, Entity::Area, &area)? {
+                live_areas.push(area);
+            }
+        }
+        Ok(Some((id, kind.unwrap_or_default(), live_areas)))
     }
 }
 
@@ -730,6 +827,16 @@ struct Existing {
     deleted: bool,
     /// Found by the invitation's UID (not a UID Wijkwerk made): its description is the notes.
     by_invitation: bool,
+}
+
+/// An occurrence whose values the store would refuse: skipped, not the whole file.
+fn not_storable(occ: &Occurrence, refused: &crate::Error) -> RefusedEvent {
+    RefusedEvent {
+        line: occ.line,
+        uid: Some(occ.uid.clone()),
+        kind: SkipKind::NotStorable,
+        reason: format!("Wijkwerk cannot keep it: {refused}"),
+    }
 }
 
 fn imported(
@@ -775,76 +882,80 @@ fn meeting_kind(title: &str, organisation_kind: &str) -> &'static str {
     }
 }
 
-/// The zones of a calendar's VTIMEZONEs.
-fn read_zones(timezones: &[IcalTimeZone], calendar: &Component) -> Result<Zones, CalendarError> {
-    let indexes: Vec<&Component> = calendar.children_named("VTIMEZONE").collect();
-    if indexes.len() != timezones.len() {
-        return Err(CalendarError::at(
-            calendar.begin,
-            "the time zones could not be read",
-        ));
-    }
+/// The zones of a calendar: its VTIMEZONEs (read only for TZIDs jiff does not know by name) and
+/// its X-WR-TIMEZONE.
+fn read_zones(calendar: &Component, warnings: &mut Warnings) -> Zones {
+    let calendar_zone = calendar
+        .property("X-WR-TIMEZONE")
+        .and_then(|p| timezones::zone_by_name(&unescape(&p.value)))
+        .map_or_else(Frame::dutch, |(tz, name)| Frame::named(tz, name));
     let mut zones = Zones {
         described: HashMap::new(),
+        calendar: calendar_zone,
+        assumed: HashSet::new(),
     };
-    for (tz, index) in timezones.iter().zip(indexes) {
-        let tz_props = props(&tz.properties, index)?;
-        let tzid = first(&tz_props, "TZID")
-            .map(|p| p.value().trim().to_owned())
-            .ok_or_else(|| CalendarError::at(index.begin, "VTIMEZONE without TZID"))?;
-        let parts: Vec<&Component> = index
-            .children
-            .iter()
-            .filter(|c| c.name == "STANDARD" || c.name == "DAYLIGHT")
-            .collect();
-        if parts.len() != tz.transitions.len() {
-            return Err(CalendarError::at(
-                index.begin,
-                "the VTIMEZONE could not be read",
-            ));
+    for vtimezone in calendar.children_named("VTIMEZONE") {
+        let Some(tzid) = vtimezone
+            .property("TZID")
+            .map(|p| p.value.trim().trim_matches('"').trim().to_owned())
+            .filter(|t| !t.is_empty())
+        else {
+            warnings.push(
+                vtimezone.begin,
+                WarningKind::LineSkipped,
+                "VTIMEZONE without TZID: skipped",
+            );
+            continue;
+        };
+        if timezones::zone_by_name(&tzid).is_some() {
+            continue;
         }
-        let mut observances = Vec::new();
-        for (transition, part) in tz.transitions.iter().zip(parts) {
-            let p = props(&transition.properties, part)?;
-            let kind = if part.name == "DAYLIGHT" {
-                ObservanceKind::Daylight
-            } else {
-                ObservanceKind::Standard
-            };
-            let start = first(&p, "DTSTART").ok_or_else(|| {
-                CalendarError::at(part.begin, format!("{} without DTSTART", part.name))
-            })?;
-            let (start_dt, _) = scan::parse_date_time(start.value().trim())
-                .or_else(|_| {
-                    scan::parse_date(start.value().trim())
-                        .map(|d| (d.to_datetime(Time::midnight()), false))
-                })
-                .map_err(|e| start.fail(e))?;
-            let offset = |name: &str| -> Result<Offset, CalendarError> {
-                let p = first(&p, name).ok_or_else(|| {
-                    CalendarError::at(part.begin, format!("{} without {name}", part.name))
-                })?;
-                parse_offset(p.value()).map_err(|e| p.fail(e))
-            };
-            observances.push(Observance {
-                kind,
-                start: start_dt,
-                offset_from: offset("TZOFFSETFROM")?,
-                offset_to: offset("TZOFFSETTO")?,
-                rrule: first(&p, "RRULE").map(|r| r.value().to_owned()),
-            });
-        }
-        let known =
-            timezones::iana_zone(&tzid).is_some() || timezones::windows_zone(&tzid).is_some();
-        if !known {
-            if let Some(zone) = timezones::zone_from_observances(&observances) {
-                zones.described.insert(tzid.clone(), zone);
-            }
-        }
+        let zone = observances(vtimezone).and_then(|list| {
+            timezones::zone_from_observances(&list)
+                .ok_or_else(|| (vtimezone.begin, "it has no STANDARD or DAYLIGHT".to_owned()))
+        });
+        zones.described.insert(tzid, zone);
     }
-    Ok(zones)
+    zones
 }
 
+/// The STANDARD and DAYLIGHT parts of a VTIMEZONE, or the line and reason of one that cannot
+/// be read.
+fn observances(vtimezone: &Component) -> Result<Vec<Observance>, (usize, String)> {
+    let mut list = Vec::new();
+    for part in &vtimezone.children {
+        let kind = if part.name == "DAYLIGHT" {
+            ObservanceKind::Daylight
+        } else {
+            ObservanceKind::Standard
+        };
+        let start = part
+            .property("DTSTART")
+            .ok_or_else(|| (part.begin, format!("{} without DTSTART", part.name)))?;
+        let start_dt = match scan::parse_when(&start.value) {
+            Ok(When::DateTime(dt, _)) => dt,
+            Ok(When::Date(d)) => d.to_datetime(Time::midnight()),
+            Err(e) => return Err((start.line, format!("DTSTART: {e}"))),
+        };
+        let offset = |name: &str| -> Result<Offset, (usize, String)> {
+            let p = part
+                .property(name)
+                .ok_or_else(|| (part.begin, format!("{} without {name}", part.name)))?;
+            parse_offset(&p.value).map_err(|e| (p.line, format!("{name}: {e}")))
+        };
+        let offset_to = offset("TZOFFSETTO")?;
+        list.push(Observance {
+            kind,
+            start: start_dt,
+            // A missing TZOFFSETFROM is the offset before the change; for the zone's rules
+            // only the offset after it counts.
+            offset_from: offset("TZOFFSETFROM").unwrap_or(offset_to),
+            offset_to,
+            rrule: part.property("RRULE").map(|r| r.value.clone()),
+        });
+    }
+    Ok(list)
+}
 /// `+0100`, `-0500`, `+053045`.
 fn parse_offset(text: &str) -> Result<Offset, String> {
     let t = text.trim();
@@ -921,100 +1032,56 @@ fn parse_duration(text: &str) -> Result<Span, String> {
     Ok(span)
 }
 
-/// Reads one VEVENT. A malformed event refuses the file (the outer error); an event that is
-/// understood but not imported is the inner error.
+/// A UID for an event that has none (or one the store cannot keep): the same content gives the
+/// same UID, so that importing the file again finds the meeting.
+fn derived_uid(content: &str) -> String {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"wijkwerk:invitation-uid");
+    format!(
+        "{}@derived.{}",
+        Uuid::new_v5(&namespace, content.as_bytes()),
+        super::UID_DOMAIN
+    )
+}
+
+/// Reads one VEVENT: an invitation, or why it is skipped. Only an event without any start
+/// refuses the file (the outer error).
 fn read_event(
-    event: &IcalEvent,
-    index: &Component,
-    zones: &Zones,
+    event: &Component,
+    zones: &mut Zones,
     method: &str,
+    warnings: &mut Warnings,
 ) -> Result<Result<Invitation, RefusedEvent>, CalendarError> {
-    let p = props(&event.properties, index)?;
-    let uid = first(&p, "UID").map(|u| unescape(u.value()).trim().to_owned());
-    let refuse = |reason: &str| RefusedEvent {
-        line: index.begin,
-        uid: uid.clone(),
-        reason: reason.to_owned(),
+    let written_uid = event
+        .property("UID")
+        .map(|u| unescape(&u.value).trim().to_owned())
+        .filter(|u| !u.is_empty());
+    let skip = |line: usize, kind: SkipKind, reason: String| RefusedEvent {
+        line,
+        uid: written_uid.clone(),
+        kind,
+        reason,
     };
     if matches!(method, "REPLY" | "COUNTER" | "DECLINECOUNTER" | "REFRESH") {
-        return Ok(Err(refuse(&format!(
-            "METHOD:{method} is an answer to an invitation, not an invitation"
-        ))));
+        return Ok(Err(skip(
+            event.begin,
+            SkipKind::Answer,
+            format!("METHOD:{method} is an answer to an invitation, not an invitation"),
+        )));
     }
-    let Some(uid) = uid.clone().filter(|u| !u.is_empty()) else {
-        return Err(CalendarError::at(index.begin, "VEVENT without UID"));
-    };
-    if uid.chars().count() > LINE_MAX {
-        return Err(CalendarError::at(index.line_of("UID"), "UID is too long"));
-    }
-    if uid.contains(['\n', '\r']) {
+    // An exception without DTSTART starts where its RECURRENCE-ID says it did.
+    let Some(start_prop) = event
+        .property("DTSTART")
+        .or_else(|| event.property("RECURRENCE-ID"))
+    else {
         return Err(CalendarError::at(
-            index.line_of("UID"),
-            "UID must be a single line",
+            event.begin,
+            "VEVENT without DTSTART: an event without any start",
         ));
-    }
-    let start_prop = first(&p, "DTSTART")
-        .ok_or_else(|| CalendarError::at(index.begin, "VEVENT without DTSTART"))?;
-    let start = moment(start_prop, zones)?;
-    let start_ts = start.timestamp().map_err(|e| start_prop.fail(e))?;
-    let (end_local, end_ts) = if let Some(end_prop) = first(&p, "DTEND") {
-        let end = moment(end_prop, zones)?;
-        if end.all_day() != start.all_day() {
-            return Err(end_prop.fail("DTSTART and DTEND must both be dates or both date-times"));
-        }
-        let ts = end.timestamp().map_err(|e| end_prop.fail(e))?;
-        (end.local(), ts)
-    } else if let Some(duration) = first(&p, "DURATION") {
-        let span = parse_duration(duration.value()).map_err(|e| duration.fail(e))?;
-        let local = start
-            .local()
-            .checked_add(span)
-            .map_err(|e| duration.fail(e))?;
-        let ts = start
-            .frame
-            .zone
-            .to_timestamp(local)
-            .map_err(|e| duration.fail(e))?;
-        (local, ts)
-    } else if start.all_day() {
-        let local = start
-            .local()
-            .checked_add(1.day())
-            .map_err(|e| start_prop.fail(e))?;
-        let ts = start
-            .frame
-            .zone
-            .to_timestamp(local)
-            .map_err(|e| start_prop.fail(e))?;
-        (local, ts)
-    } else {
-        (start.local(), start_ts)
-    };
-    if end_ts < start_ts {
-        return Err(CalendarError::at(
-            index.line_of("DTEND"),
-            "the event ends before it starts",
-        ));
-    }
-    let length = start
-        .local()
-        .until(end_local)
-        .map_err(|e| start_prop.fail(e))?;
-    let sequence = match first(&p, "SEQUENCE") {
-        Some(s) => s
-            .value()
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=crate::schema::ICAL_SEQUENCE_MAX).contains(n))
-            .ok_or_else(|| s.fail(format!("{:?} is not a sequence number", s.value())))?,
-        None => 0,
     };
     let text = |name: &str, max: usize, single_line: bool| -> Option<String> {
-        let values: Vec<String> = p
-            .iter()
-            .filter(|x| x.prop.name.eq_ignore_ascii_case(name))
-            .map(|x| unescape(x.value()))
+        let values: Vec<String> = event
+            .properties_named(name)
+            .map(|x| unescape(&x.value))
             .collect();
         let joined = values.join(", ");
         let mut value = if single_line {
@@ -1025,7 +1092,7 @@ fn read_event(
                 .collect::<Vec<_>>()
                 .join(", ")
         } else {
-            joined.replace("\r\n", "\n")
+            joined.replace("\r\n", "\n").replace('\r', "\n")
         };
         value = value.trim().to_owned();
         if value.chars().count() > max {
@@ -1033,10 +1100,11 @@ fn read_event(
         }
         (!value.is_empty()).then_some(value)
     };
-    let status = first(&p, "STATUS").map(|s| s.value().trim().to_ascii_uppercase());
-    let cancelled = method == "CANCEL" || status.as_deref() == Some("CANCELLED");
-    let organizer = first(&p, "ORGANIZER").and_then(|o| {
-        let v = o.value().trim();
+    let summary = text("SUMMARY", NAME_MAX, true);
+    let organizer_raw = event
+        .property("ORGANIZER")
+        .map(|o| o.value.trim().to_owned());
+    let organizer = organizer_raw.as_deref().and_then(|v| {
         let email = v
             .get(..7)
             .filter(|m| m.eq_ignore_ascii_case("mailto:"))
@@ -1046,74 +1114,148 @@ fn read_event(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
     });
-    let recurrence_id = match first(&p, "RECURRENCE-ID") {
-        Some(r) => {
-            let m = moment(r, zones)?;
-            Some(occurrence_key(&m).map_err(|e| r.fail(e))?)
+    let uid = match &written_uid {
+        Some(uid) if uid.chars().count() <= LINE_MAX && !uid.contains(['\n', '\r']) => uid.clone(),
+        Some(uid) => derived_uid(uid),
+        None => {
+            let uid = derived_uid(&format!(
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                organizer_raw.as_deref().unwrap_or(""),
+                start_prop.param("TZID").unwrap_or(""),
+                start_prop.value.trim(),
+                summary.as_deref().unwrap_or("")
+            ));
+            warnings.push(
+                event.begin,
+                WarningKind::UidMade,
+                format!(
+                    "the event has no UID: it gets {uid}, made from its organiser, start and \
+                     title (importing the file again updates it; a moved version becomes a new \
+                     meeting)"
+                ),
+            );
+            uid
         }
-        None => None,
     };
-    let rule = match first(&p, "RRULE") {
-        Some(r) if recurrence_id.is_none() => match rrule::parse(r.value()) {
-            Ok(rule) => Some((rule, r.line)),
-            Err(reason) => {
-                return Ok(Err(RefusedEvent {
-                    line: r.line,
-                    uid: Some(uid),
-                    reason,
-                }))
+    let skip = |line: usize, kind: SkipKind, reason: String| RefusedEvent {
+        line,
+        uid: Some(uid.clone()),
+        kind,
+        reason,
+    };
+    let start = match moment(start_prop, zones, warnings) {
+        Ok(start) => start,
+        Err(e) => {
+            return Ok(Err(skip(
+                start_prop.line,
+                SkipKind::Unreadable,
+                format!("DTSTART: {e}"),
+            )))
+        }
+    };
+    let length = event_length(event, &start, zones, warnings);
+    let sequence = match event.property("SEQUENCE") {
+        Some(s) => match s.value.trim().parse::<i64>() {
+            Ok(n) => n.clamp(0, crate::schema::ICAL_SEQUENCE_MAX),
+            Err(_) => {
+                warnings.push(
+                    s.line,
+                    WarningKind::ValueIgnored,
+                    format!("SEQUENCE {:?} is not a number: read as 0", s.value.trim()),
+                );
+                0
             }
         },
+        None => 0,
+    };
+    let status = event
+        .property("STATUS")
+        .map(|s| s.value.trim().to_ascii_uppercase());
+    let cancelled = method == "CANCEL" || status.as_deref() == Some("CANCELLED");
+    let recurrence_id = match event.property("RECURRENCE-ID") {
+        Some(r) => match moment(r, zones, warnings).and_then(|m| occurrence_key(&m)) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                return Ok(Err(skip(
+                    r.line,
+                    SkipKind::Unreadable,
+                    format!("RECURRENCE-ID: {e}"),
+                )))
+            }
+        },
+        None => None,
+    };
+    // An empty RRULE (calendarlabs.com writes `RRULE:`) says nothing; escaped separators
+    // (`FREQ=DAILY\;COUNT=10`) are read as separators.
+    let mut rules = event
+        .properties_named("RRULE")
+        .filter(|r| !r.value.trim().is_empty());
+    let rule = match rules.next() {
+        Some(r) if recurrence_id.is_none() => {
+            match rrule::parse(&r.value.replace("\\;", ";").replace("\\,", ",")) {
+                Ok(rule) => {
+                    for note in &rule.notes {
+                        warnings.push(r.line, WarningKind::ValueIgnored, note.clone());
+                    }
+                    Some((rule, r.line))
+                }
+                Err(reason) => return Ok(Err(skip(r.line, SkipKind::UnsupportedRepeat, reason))),
+            }
+        }
         _ => None,
     };
+    if rule.is_some() {
+        for extra in rules.chain(event.properties_named("EXRULE")) {
+            warnings.push(
+                extra.line,
+                WarningKind::ValueIgnored,
+                format!(
+                    "{} is left out: Wijkwerk follows one recurrence rule per event",
+                    extra.name
+                ),
+            );
+        }
+    }
     let mut exdates = Vec::new();
+    let mut exdays = Vec::new();
     let mut rdates = Vec::new();
-    for x in p.iter() {
-        let name = x.prop.name.to_ascii_uppercase();
-        if name != "EXDATE" && name != "RDATE" {
-            continue;
-        }
-        if x.param("VALUE")
-            .is_some_and(|v| v.eq_ignore_ascii_case("PERIOD"))
-        {
-            return Ok(Err(RefusedEvent {
-                line: x.line,
-                uid: Some(uid),
-                reason: "RDATE periods are not supported".into(),
-            }));
-        }
-        for item in x.value().split(',').filter(|s| !s.trim().is_empty()) {
-            let single = Property {
-                name: x.prop.name.clone(),
-                params: x.prop.params.clone(),
-                value: Some(item.trim().to_owned()),
-            };
-            let m = moment(
-                &Prop {
-                    line: x.line,
-                    prop: &single,
-                },
-                zones,
-            )?;
-            if name == "EXDATE" {
-                exdates.push(occurrence_key(&m).map_err(|e| x.fail(e))?);
-            } else {
-                rdates.push(m);
+    for x in event
+        .properties
+        .iter()
+        .filter(|x| x.name == "EXDATE" || x.name == "RDATE")
+    {
+        for item in x.value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            // A period (`start/end` or `start/duration`) is taken at its start.
+            let item = item.split_once('/').map_or(item, |(start, _)| start);
+            let read = moment_of(x, item, zones, warnings);
+            let read = read.and_then(|m| occurrence_key(&m).map(|key| (m, key)));
+            match read {
+                Ok((m, key)) if x.name == "EXDATE" => {
+                    if let (Written::Date(d), false) = (m.written, start.all_day()) {
+                        exdays.push(d);
+                    }
+                    exdates.push(key);
+                }
+                Ok((m, _)) => rdates.push(m),
+                Err(e) => warnings.push(
+                    x.line,
+                    WarningKind::ValueIgnored,
+                    format!("{} {item:?} left out: {e}", x.name),
+                ),
             }
         }
     }
-    let categories = p
-        .iter()
-        .filter(|x| x.prop.name.eq_ignore_ascii_case("CATEGORIES"))
-        .map(|x| unescape(x.value()))
+    let categories = event
+        .properties_named("CATEGORIES")
+        .map(|x| unescape(&x.value))
         .collect::<Vec<_>>()
         .join(",");
     Ok(Ok(Invitation {
-        line: index.begin,
+        line: event.begin,
         uid,
         recurrence_id,
         sequence,
-        summary: text("SUMMARY", NAME_MAX, true),
+        summary,
         location: text("LOCATION", LINE_MAX, true),
         description: text("DESCRIPTION", LONG_TEXT_MAX, false),
         cancelled,
@@ -1124,19 +1266,119 @@ fn read_event(
         length,
         rule,
         exdates,
+        exdays,
         rdates,
         categories,
     }))
 }
 
+/// How long an event lasts, in its own wall-clock time: DTEND − DTSTART, else DURATION, else
+/// nothing (a day for an all-day event). An end that cannot be used is left out with a warning.
+fn event_length(
+    event: &Component,
+    start: &Moment,
+    zones: &mut Zones,
+    warnings: &mut Warnings,
+) -> Span {
+    let default = if start.all_day() {
+        1.day()
+    } else {
+        Span::new()
+    };
+    let start_ts = start.timestamp().ok();
+    let adjusted = |warnings: &mut Warnings, line: usize, why: String| {
+        let then = if start.all_day() {
+            "it is read as one day"
+        } else {
+            "the meeting gets no length"
+        };
+        warnings.push(line, WarningKind::TimeAdjusted, format!("{why}: {then}"));
+        default
+    };
+    if let Some(end_prop) = event.property("DTEND") {
+        let end = match moment(end_prop, zones, warnings) {
+            Ok(end) => end,
+            Err(e) => return adjusted(warnings, end_prop.line, format!("DTEND: {e}")),
+        };
+        if end.all_day() != start.all_day() {
+            return adjusted(
+                warnings,
+                end_prop.line,
+                "DTEND is a date and DTSTART a date and time (or the other way round)".into(),
+            );
+        }
+        if start.all_day() && end.local() == start.local() {
+            return default;
+        }
+        let end_ts = end.timestamp().ok();
+        if end_ts < start_ts {
+            return adjusted(warnings, end_prop.line, "DTEND is before DTSTART".into());
+        }
+        return match start.local().until(end.local()) {
+            Ok(span) => span,
+            Err(e) => adjusted(warnings, end_prop.line, format!("DTEND: {e}")),
+        };
+    }
+    if let Some(duration) = event.property("DURATION") {
+        let fits = parse_duration(&duration.value).and_then(|span| {
+            start
+                .local()
+                .checked_add(span)
+                .map(|_| span)
+                .map_err(|e| e.to_string())
+        });
+        return match fits {
+            Ok(span) => span,
+            Err(e) => adjusted(warnings, duration.line, format!("DURATION: {e}")),
+        };
+    }
+    default
+}
+
+/// One invitation per UID and occurrence: of two, the higher SEQUENCE (then the later one in the
+/// file) is kept.
+fn without_duplicates(invitations: Vec<Invitation>, warnings: &mut Warnings) -> Vec<Invitation> {
+    let mut kept: Vec<Invitation> = Vec::with_capacity(invitations.len());
+    let mut index: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for inv in invitations {
+        let key = (inv.uid.clone(), inv.recurrence_id.clone());
+        match index.get(&key) {
+            Some(&at) => {
+                let (dropped, used) = if inv.sequence >= kept[at].sequence {
+                    (kept[at].line, inv.line)
+                } else {
+                    (inv.line, kept[at].line)
+                };
+                warnings.push(
+                    dropped,
+                    WarningKind::Duplicate,
+                    format!(
+                        "the same event (UID {}) as the one of line {used}, which is imported",
+                        inv.uid
+                    ),
+                );
+                if inv.sequence >= kept[at].sequence {
+                    kept[at] = inv;
+                }
+            }
+            None => {
+                index.insert(key, kept.len());
+                kept.push(inv);
+            }
+        }
+    }
+    kept
+}
+
 /// Turns invitations into occurrences: single events as they are, recurring ones expanded with
-/// their exceptions applied.
+/// their exceptions applied. An invitation that cannot be placed is skipped in the report.
 fn expand_all(
     invitations: Vec<Invitation>,
     window_start: Timestamp,
     horizon: Timestamp,
     report: &mut ImportReport,
-) -> Result<Vec<Occurrence>, CalendarError> {
+    warnings: &mut Warnings,
+) -> Vec<Occurrence> {
     // Exceptions (RECURRENCE-ID) by UID and occurrence.
     let mut overrides: HashMap<(String, String), Invitation> = HashMap::new();
     let mut masters = Vec::new();
@@ -1148,41 +1390,86 @@ fn expand_all(
             None => masters.push(inv),
         }
     }
+    let unreadable = |inv: &Invitation, line: usize, reason: String| RefusedEvent {
+        line,
+        uid: Some(inv.uid.clone()),
+        kind: SkipKind::Unreadable,
+        reason,
+    };
     let mut out = Vec::new();
     for inv in masters {
+        if out.len() >= MAX_MEETINGS {
+            warnings.push(
+                inv.line,
+                WarningKind::RepeatLimited,
+                format!(
+                    "the file has more meetings than Wijkwerk imports at once ({MAX_MEETINGS}): \
+                     the events from this line on are left out"
+                ),
+            );
+            overrides.clear();
+            break;
+        }
         if id_from_uid(&inv.uid).is_some() && inv.categories.contains("Actiepunt") {
             report.refused.push(RefusedEvent {
                 line: inv.line,
                 uid: Some(inv.uid.clone()),
+                kind: SkipKind::ActionPoint,
                 reason: "is an action point's due date, not a meeting".into(),
             });
             continue;
         }
         let Some((rule, rule_line)) = inv.rule.clone() else {
             // A cancellation of a whole series without RRULE still reaches its occurrences.
-            out.push(single(&inv, None)?);
+            match single(&inv, None) {
+                Ok(occ) => out.push(occ),
+                Err(e) => report.refused.push(unreadable(&inv, inv.line, e)),
+            }
             continue;
         };
         let until = match &rule.until_text {
             None => None,
-            Some(text) => Some(
-                until(text, &inv)
-                    .map_err(|e| CalendarError::at(rule_line, format!("RRULE: {e}")))?,
-            ),
+            Some(text) => match until(text, &inv) {
+                Ok(until) => Some(until),
+                Err(e) => {
+                    report
+                        .refused
+                        .push(unreadable(&inv, rule_line, format!("RRULE UNTIL: {e}")));
+                    continue;
+                }
+            },
         };
-        let horizon_local = match &inv.start.frame.zone {
-            Zone::Rules { tz, .. } => horizon.to_zoned(tz.clone()).datetime(),
-            Zone::Observances(_) => horizon.to_zoned(TimeZone::UTC).datetime(),
-        }
-        .max(
+        let local_of = |at: Timestamp| match &inv.start.frame.zone {
+            Zone::Rules { tz, .. } => at.to_zoned(tz.clone()).datetime(),
+            Zone::Observances(_) => at.to_zoned(TimeZone::UTC).datetime(),
+        };
+        let horizon_local = local_of(horizon).max(
             inv.start
                 .local()
                 .checked_add(1.year())
                 .unwrap_or(inv.start.local()),
         );
-        let mut starts = rrule::expand(&rule, inv.start.local(), until, horizon_local);
+        // A little before the window, so that a meeting running into it is not lost.
+        let from_local = local_of(window_start)
+            .checked_sub(2.days())
+            .ok()
+            .and_then(|from| from.checked_sub(inv.length).ok())
+            .unwrap_or(DateTime::MIN);
+        let expansion = rrule::expand(&rule, inv.start.local(), until, from_local, horizon_local);
+        if expansion.limited {
+            warnings.push(
+                rule_line,
+                WarningKind::RepeatLimited,
+                format!(
+                    "the series has more meetings than Wijkwerk makes from one invitation: \
+                     {} are made",
+                    expansion.starts.len()
+                ),
+            );
+        }
+        let mut starts = expansion.starts;
         for r in &inv.rdates {
-            if !starts.contains(&r.local()) {
+            if !starts.contains(&r.local()) && starts.len() < rrule::MAX_OCCURRENCES {
                 starts.push(r.local());
             }
         }
@@ -1196,62 +1483,78 @@ fn expand_all(
                 },
                 frame: inv.start.frame.clone(),
             };
-            let key = occurrence_key(&occurrence).map_err(|e| CalendarError::at(inv.line, e))?;
-            if inv.exdates.contains(&key) {
+            let Ok(key) = occurrence_key(&occurrence) else {
+                continue;
+            };
+            if inv.exdates.contains(&key) || inv.exdays.contains(&local.date()) {
                 continue;
             }
             if let Some(exception) = overrides.remove(&(inv.uid.clone(), key.clone())) {
-                let mut occ = single(&exception, Some(key))?;
+                match single(&exception, Some(key)) {
+                    Ok(mut occ) => {
+                        occ.from_series = true;
+                        out.push(occ);
+                    }
+                    Err(e) => report
+                        .refused
+                        .push(unreadable(&exception, exception.line, e)),
+                }
+                continue;
+            }
+            let placed = single(&inv, Some(key)).and_then(|mut occ| {
                 occ.from_series = true;
-                out.push(occ);
-                continue;
+                occ.starts_at = occurrence.timestamp()?;
+                let end_local = local.checked_add(inv.length).map_err(|e| e.to_string())?;
+                occ.ends_at = inv
+                    .start
+                    .frame
+                    .zone
+                    .to_timestamp(end_local)?
+                    .max(occ.starts_at);
+                Ok(occ)
+            });
+            match placed {
+                // Long-past occurrences of a long-running series are not worth a meeting each.
+                Ok(occ) if occ.ends_at < window_start => {}
+                Ok(occ) => out.push(occ),
+                // An occurrence no zone can place (past the year 9999): the series ends there.
+                Err(_) => break,
             }
-            let mut occ = single(&inv, Some(key))?;
-            occ.from_series = true;
-            occ.starts_at = occurrence
-                .timestamp()
-                .map_err(|e| CalendarError::at(inv.line, e))?;
-            let end_local = local
-                .checked_add(inv.length)
-                .map_err(|e| CalendarError::at(inv.line, e.to_string()))?;
-            occ.ends_at = inv
-                .start
-                .frame
-                .zone
-                .to_timestamp(end_local)
-                .map_err(|e| CalendarError::at(inv.line, e))?;
-            // Long-past occurrences of a long-running series are not worth a meeting each.
-            if occ.ends_at < window_start {
-                continue;
-            }
-            out.push(occ);
         }
     }
     // Exceptions whose series is not in the file: an update or cancellation of one occurrence.
     let mut rest: Vec<Invitation> = overrides.into_values().collect();
     rest.sort_by_key(|i| i.line);
+    rest.truncate(MAX_MEETINGS.saturating_sub(out.len()));
     for inv in rest {
         let rid = inv.recurrence_id.clone();
-        out.push(single(&inv, rid)?);
+        match single(&inv, rid) {
+            Ok(occ) => out.push(occ),
+            Err(e) => report.refused.push(unreadable(&inv, inv.line, e)),
+        }
     }
-    Ok(out)
+    out
 }
 
 fn until(text: &str, inv: &Invitation) -> Result<Until, String> {
-    if text.len() == 8 {
-        let d = scan::parse_date(text)?;
-        return Ok(if inv.all_day {
-            Until::Date(d)
-        } else {
-            Until::At(d.to_datetime(Time::constant(23, 59, 59, 0)))
-        });
-    }
-    let (dt, utc) = scan::parse_date_time(text)?;
+    let (dt, utc) = match scan::parse_when(text)? {
+        When::Date(d) => {
+            return Ok(if inv.all_day {
+                Until::Date(d)
+            } else {
+                Until::At(d.to_datetime(Time::constant(23, 59, 59, 0)))
+            })
+        }
+        When::DateTime(dt, utc) => (dt, utc),
+    };
     if inv.all_day {
         return Ok(Until::Date(dt.date()));
     }
     if utc {
-        let ts = Offset::UTC.to_timestamp(dt).map_err(|e| e.to_string())?;
+        // An UNTIL past what a timestamp holds (9999-12-31) is as good as none.
+        let Ok(ts) = Offset::UTC.to_timestamp(dt) else {
+            return Ok(Until::At(dt));
+        };
         let local = match &inv.start.frame.zone {
             Zone::Rules { tz, .. } => ts.to_zoned(tz.clone()).datetime(),
             Zone::Observances(_) => dt,
@@ -1262,22 +1565,14 @@ fn until(text: &str, inv: &Invitation) -> Result<Until, String> {
     }
 }
 
-fn single(inv: &Invitation, recurrence_id: Option<String>) -> Result<Occurrence, CalendarError> {
-    let starts_at = inv
-        .start
-        .timestamp()
-        .map_err(|e| CalendarError::at(inv.line, e))?;
+fn single(inv: &Invitation, recurrence_id: Option<String>) -> Result<Occurrence, String> {
+    let starts_at = inv.start.timestamp()?;
     let end_local = inv
         .start
         .local()
         .checked_add(inv.length)
-        .map_err(|e| CalendarError::at(inv.line, e.to_string()))?;
-    let ends_at = inv
-        .start
-        .frame
-        .zone
-        .to_timestamp(end_local)
-        .map_err(|e| CalendarError::at(inv.line, e))?;
+        .map_err(|e| e.to_string())?;
+    let ends_at = inv.start.frame.zone.to_timestamp(end_local)?.max(starts_at);
     Ok(Occurrence {
         line: inv.line,
         uid: inv.uid.clone(),

@@ -7,8 +7,8 @@
 //! `Store::write`:
 //!
 //! - [`export`]: records to a `.ics` ([`Store::calendar_export`](crate::Store::calendar_export));
-//! - [`import`]: invitations to meetings ([`Store::calendar_import`](crate::Store::calendar_import)),
-//!   checked line by line first ([`scan`]) and parsed with the `ical` crate;
+//! - [`import`]: invitations to meetings ([`Store::calendar_import`](crate::Store::calendar_import),
+//!   [`Store::calendar_preview`](crate::Store::calendar_preview)), read forgivingly by [`scan`];
 //! - [`school_holidays`], [`planner`]: the yearly visit planner;
 //! - [`feed`]: the subscription feed's calendar read from the store
 //!   ([`Store::kernbezoek_feed`](crate::Store::kernbezoek_feed)), made by the calendar crate's
