@@ -7,8 +7,9 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use ts_rs::TS;
-use wijkwerk_core::contact_export::{ExportError, WriteError};
+use wijkwerk_core::contact_export::ExportError;
 use wijkwerk_core::error::Expected;
+use wijkwerk_core::lists::write::WriteError;
 use wijkwerk_core::{Error, Invalid};
 
 /// A failed command, as the front end sees it: `{"code": "...", "message": "...", "field": ...}`.

@@ -227,6 +227,16 @@ impl From<ImportError> for IpcError {
                         sheets.join(", ")
                     ),
                 ),
+                ListError::TooManyCells { sheet, max } => (
+                    format!(
+                        "Het blad \"{sheet}\" heeft meer dan {max} cellen; splits de lijst in \
+                         kleinere werkmappen."
+                    ),
+                    format!(
+                        "The sheet \"{sheet}\" has more than {max} cells; split the list into \
+                         smaller workbooks."
+                    ),
+                ),
                 ListError::NotAWorkbook => (
                     "Het bestand is een zip-archief, maar geen werkmap (XLSX of ODS).".into(),
                     "The file is a zip archive, not a workbook (XLSX or ODS).".into(),

@@ -70,6 +70,9 @@ export interface ContactRecord {
   phone?: string | null;
   address?: string | null;
   notes?: string | null;
+  mobile?: string | null;
+  postcode?: string | null;
+  city?: string | null;
 }
 export interface RoleRecord {
   id: string;
@@ -701,8 +704,8 @@ export type WarningKind = "encoding" | "line_skipped" | "line_joined" | "ignored
 export type ImportWarning = { line: number, kind: WarningKind, reason: string, };
 export type ImportReport = { created: Array<ImportedEvent>, updated: Array<ImportedEvent>, cancelled: Array<ImportedEvent>, unchanged: Array<ImportedEvent>, 
 /**
- * Events that were understood but not imported (an outdated version, a reply, a rule that is
- * not supported), with their line and the reason. The rest of the file was imported.
+ * Events that were skipped (unusable, an outdated version, a reply, a rule that is not
+ * supported), with their line and the reason. The rest of the file was imported.
  */
 refused: Array<RefusedEvent>, 
 /**
@@ -955,6 +958,161 @@ export type ReportView = { report: YearReport, tables: Array<ReportTable>, chart
  */
 cut_lists: Array<CutList>, };
 export type DocumentFile = { path: string, bytes: number, };
+export type Target = "name" | "first_name" | "initials" | "infix" | "last_name" | "email" | "phone" | "mobile" | "street" | "house_number" | "postcode" | "city" | "notes" | "organisation" | "function" | "role_start" | "role_end" | "organisation_kind" | "area" | "website";
+export type ListKind = "contacts" | "organisations";
+export type Resolution = "skip" | "merge" | "add";
+export type ProblemCode = "no_name" | "field_count" | "invalid_date" | "too_long" | "end_before_start" | "invalid" | "invalid_email" | "unknown_phone" | "unknown_postcode" | "unknown_organisation_kind" | "unknown_area" | "function_without_organisation";
+export type LineProblem = { line: number, 
+/**
+ * The column's header, where one column is at fault.
+ */
+column?: string, code: ProblemCode, 
+/**
+ * The value at fault (clipped), or the numbers a message needs.
+ */
+value?: string, 
+/**
+ * The reason in English (the app words it from the code).
+ */
+reason: string, };
+export type DuplicateReason = "same_email" | "same_phone" | "same_name_and_postcode" | "near_name" | "same_name";
+export type ListSource = { 
+/**
+ * `csv`, `workbook` or `vcard`.
+ */
+format: string, 
+/**
+ * The separator of delimited text (`;`, `,`, tab).
+ */
+separator?: string, 
+/**
+ * The text's encoding (`UTF-8`, `Windows-1252`, …).
+ */
+encoding?: string, 
+/**
+ * A workbook's sheets and the one read.
+ */
+sheets: Array<string>, sheet?: string, 
+/**
+ * The kind of source its mapping is remembered by (`outlook`, `google`, `vcard`, `list:…`).
+ */
+kind: string, 
+/**
+ * Whether the mapping is one remembered from an earlier import of this kind.
+ */
+mapping_remembered: boolean, };
+export type ColumnChoice = { header: string, target: Target | null, 
+/**
+ * The first few values, to recognise the column by.
+ */
+samples: Array<string>, };
+export type Existing = { 
+/**
+ * In the store: its id.
+ */
+id?: string, 
+/**
+ * Earlier in the list: its line.
+ */
+line?: number, fields: Record<string, string>, };
+export type Duplicate = { line: number, reason: DuplicateReason, existing: Existing, 
+/**
+ * What will become of it.
+ */
+resolution: Resolution, 
+/**
+ * What a merge would fill in.
+ */
+fills: Record<string, string>, };
+export type PreviewRow = { line: number, 
+/**
+ * `new`, `merge`, `skip`, `add` (a duplicate added anyway) or `refused`.
+ */
+outcome: string, 
+/**
+ * The fields as stored (the contact's, or the organisation's).
+ */
+fields: Record<string, string>, organisation?: string, 
+/**
+ * Whether the organisation is made by this import.
+ */
+organisation_new: boolean, 
+/**
+ * The role's kind (`chair`, …) and its words.
+ */
+role?: string, role_title?: string, role_start?: string, 
+/**
+ * The problems of this line (refusal or warnings).
+ */
+problems: Array<LineProblem>, };
+export type ListImportCounts = { rows: number, 
+/**
+ * New people (or organisations), duplicates added anyway included.
+ */
+new: number, merged: number, skipped: number, refused: number, warnings: number, duplicates: number, organisations_new: number, roles_new: number, };
+export type ListImportPreview = { source: ListSource, list_kind: ListKind, columns: Array<ColumnChoice>, 
+/**
+ * The first rows as they will be stored.
+ */
+rows: Array<PreviewRow>, 
+/**
+ * Every refused line, in line order.
+ */
+refused: Array<LineProblem>, 
+/**
+ * Every warning, in line order.
+ */
+warnings: Array<LineProblem>, 
+/**
+ * Every duplicate, in line order.
+ */
+duplicates: Array<Duplicate>, counts: ListImportCounts, };
+export type ImportedLine = { line: number, id: string, name: string, 
+/**
+ * For a merge: the fields filled in.
+ */
+fields: Array<string>, };
+export type SkippedLine = { line: number, reason: DuplicateReason, existing: Existing, };
+export type ListImportReport = { 
+/**
+ * The batch to undo (none when nothing was written).
+ */
+batch_id?: string, source: ListSource, imported: Array<ImportedLine>, merged: Array<ImportedLine>, skipped: Array<SkippedLine>, refused: Array<LineProblem>, warnings: Array<LineProblem>, organisations_created: Array<ImportedLine>, roles_created: number, };
+export type ListImportBatch = { id: string, imported_at: string, source: string, imported: number, merged: number, organisations_created: number, roles_created: number, undone_at?: string, };
+export type ListImportUndo = { batch_id: string, 
+/**
+ * Records the import made that are now deleted.
+ */
+deleted: number, 
+/**
+ * Fields a merge filled that are empty again.
+ */
+cleared: number, 
+/**
+ * Fields changed since the import, left as they are now.
+ */
+kept_changed: number, };
+export type ListImportOptions = { 
+/**
+ * The number [`list_import_open`] gave.
+ */
+list: number, 
+/**
+ * The file's name, as the import is remembered.
+ */
+file_name?: string, sheet?: string, 
+/**
+ * What each column holds, by its header (absent: remembered or suggested).
+ */
+mapping?: { [key in string]: Target | null }, list_kind?: ListKind, 
+/**
+ * What becomes of a duplicate (default: skip).
+ */
+duplicates?: Resolution, 
+/**
+ * What becomes of the duplicate on a line.
+ */
+resolutions?: { [key in number]: Resolution }, preview_rows?: number, };
 export type ExportScope = { "scope": "contacts", text?: string, organisation_id?: string, } | { "scope": "board", organisation_id: string, all_roles: boolean, } | { "scope": "area", area_id: string, } | { "scope": "organisations", text?: string, kind?: string, area_id?: string, };
 export type ListFormat = "csv" | "xlsx" | "vcard3" | "vcard4";
 export type BoardMember = { contact_id: string, name: string, 
