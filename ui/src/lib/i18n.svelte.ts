@@ -15,6 +15,7 @@ import * as sync from '../i18n/sync';
 import * as calendar from '../i18n/calendar';
 import * as reports from '../i18n/reports';
 import * as exports from '../i18n/exports';
+import * as imports from '../i18n/imports';
 
 export type Locale = 'nl' | 'en';
 
@@ -22,7 +23,7 @@ type Dictionary = Record<string, string>;
 
 /** Every screen's words, merged per language. */
 export const dictionaries: Record<Locale, Dictionary> = { nl: {}, en: {} };
-for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar, reports, exports]) {
+for (const part of [common, today, areas, organisations, meetings, visits, actionPoints, search, settings, sync, calendar, reports, exports, imports]) {
   Object.assign(dictionaries.nl, part.nl);
   Object.assign(dictionaries.en, part.en);
 }

@@ -36,6 +36,11 @@ import type {
   ContactRow,
   EntityName,
   ImportReport,
+  ListImportBatch,
+  ListImportOptions,
+  ListImportPreview,
+  ListImportReport,
+  ListImportUndo,
   IpcError,
   Language,
   ListPage,
@@ -250,6 +255,35 @@ export const openMailingList = (organisationId: string) =>
   call<null>('open_mailing_list', { organisationId }).then(() => undefined);
 
 // Sync with the municipal server (src-tauri/src/sync.rs).
+
+// Contact lists in (the import dialog): the file's bytes go over once, as the raw body of the
+// call; previews and the import refer to them by the number the app gave.
+
+/** Hands the chosen list's bytes to the app; the number to preview and import it by. */
+export async function listImportOpen(bytes: ArrayBuffer | Uint8Array): Promise<number> {
+  try {
+    return await invoke<number>('list_import_open', bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  } catch (error) {
+    throw toIpcError(error);
+  }
+}
+
+/** Lets the open list go (the dialog closed). */
+export const listImportClose = () => call<null>('list_import_close').then(() => undefined);
+
+/** What importing the open list would do; nothing is written. */
+export const listImportPreview = (options: ListImportOptions) =>
+  call<ListImportPreview>('list_import_preview', { options });
+
+/** Imports the open list as one batch (one undo). */
+export const listImport = (options: ListImportOptions) => call<ListImportReport>('list_import', { options });
+
+/** Takes an import back as a whole. */
+export const listImportUndo = (batchId: string) => call<ListImportUndo>('list_import_undo', { batchId });
+
+/** The imports made on this laptop, newest first. */
+export const listImportBatches = () => call<ListImportBatch[]>('list_import_batches');
+
 
 /** Where sync stands: phase, waiting changes, conflicts, last sync, next try. */
 export const syncState = () => call<SyncState>('sync_state');
