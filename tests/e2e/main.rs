@@ -17,6 +17,7 @@
 //! `scripts/test` runs only the scenario.
 
 mod accessibility;
+mod import;
 mod reports;
 mod sync_server;
 mod webdriver;

@@ -399,16 +399,17 @@ impl Session<'_> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // The bytes as they are (a list in Windows-1252, a workbook), as a real file input has.
         let ok = self.script(
-            "const [css, name, text] = arguments;
+            "const [css, name, bytes] = arguments;
              const el = document.querySelector(css);
              if (!el) return false;
              const transfer = new DataTransfer();
-             transfer.items.add(new File([text], name, {type: 'text/calendar'}));
+             transfer.items.add(new File([new Uint8Array(bytes)], name));
              el.files = transfer.files;
              el.dispatchEvent(new Event('change', {bubbles: true}));
              return true;",
-            json!([css, name, String::from_utf8_lossy(&bytes)]),
+            json!([css, name, bytes]),
         );
         assert_eq!(ok, json!(true), "could not choose {path} in {css:?}");
     }
