@@ -115,10 +115,14 @@ pub fn list_import_open(lists: State<'_, OpenList>, request: Request<'_>) -> Res
     Ok(*opened)
 }
 
-/// Lets the open list go (the dialog closed).
+/// Lets the open list go (the dialog closed), and the store's index of people kept for it.
 #[tauri::command]
-pub fn list_import_close(lists: State<'_, OpenList>) {
+pub fn list_import_close(state: State<'_, AppState>, lists: State<'_, OpenList>) {
     *lists.file.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    let _ = state.with_store(|s| {
+        s.forget_import_index();
+        Ok::<(), IpcError>(())
+    });
 }
 
 /// What importing the open list would do; nothing is written.

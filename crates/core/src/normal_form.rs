@@ -111,6 +111,21 @@ pub fn name(input: &str) -> String {
 /// Text folded for comparing: compatibility-decomposed (`ĳ` is `ij`), marks dropped (`ö` is
 /// `o`), lower case, punctuation as space, runs of spaces as one.
 pub fn fold(input: &str) -> String {
+    // Most names are plain ASCII: the same result without decomposing (a store of 100,000
+    // contacts is folded for every import's duplicate check).
+    if input.is_ascii() {
+        let mut out = String::with_capacity(input.len());
+        for word in input
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        return out;
+    }
     let folded: String = input
         .nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
@@ -140,6 +155,28 @@ pub fn first_names_agree(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn plain_names_fold_as_every_name_does() {
+        for name in [
+            "Jan de Vries",
+            "  J. de  Vries-Bakker ",
+            "o'Neill",
+            "A.B.",
+            "",
+            "--",
+            "X1 y2",
+        ] {
+            let slow: String = name
+                .nfkd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+                .collect();
+            assert_eq!(fold(name), super::name(&slow), "{name:?}");
+        }
+        assert_eq!(fold("Joëlle Ĳsselstein"), "joelle ijsselstein");
+    }
 
     #[test]
     fn one_mobile_number_in_every_notation() {

@@ -41,6 +41,9 @@ pub struct Store {
     pub(crate) applied_in_round: usize,
     /// Held while the store is open: one process per store (`None` in memory).
     _process_lock: Option<ProcessLock>,
+    /// The people (or organisations) an import's duplicates are found among, kept between the
+    /// previews of one list while the store does not change (`import::duplicates`).
+    pub(crate) import_index: std::sync::Mutex<Option<crate::import::duplicates::CachedIndex>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,6 +108,7 @@ impl Store {
             path: path.to_path_buf(),
             applied_in_round: 0,
             _process_lock: Some(process_lock),
+            import_index: std::sync::Mutex::new(None),
         };
         store.migrate().map_err(|e| match e {
             Error::Database(e) => classify(path, e),
@@ -130,6 +134,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             applied_in_round: 0,
             _process_lock: None,
+            import_index: std::sync::Mutex::new(None),
         };
         store.migrate()?;
         store.clock = Clock::load(&store.conn)?;

@@ -672,3 +672,27 @@ fn importing_the_same_list_twice_adds_nobody_the_second_time() {
         "roles held are not doubled"
     );
 }
+
+#[test]
+fn a_preview_after_the_store_changed_sees_the_change() {
+    // The store's people are kept between previews of one list; a change in between (here, or
+    // by another program on the same file) must be seen by the next preview.
+    let mut store = Store::in_memory().unwrap();
+    let list = format!("{PEOPLE}Greet Hoekstra;greet@example.nl;;;\r\n");
+    let first = store.import_preview(list.as_bytes(), &request()).unwrap();
+    assert_eq!(first.counts.new, 1);
+    assert!(first.duplicates.is_empty());
+
+    let greet = add(
+        &mut store,
+        Entity::Contact,
+        json!({"name": "Greet Hoekstra", "email": "greet@example.nl", "city": "Groet"}),
+    );
+    let again = store.import_preview(list.as_bytes(), &request()).unwrap();
+    assert_eq!(again.counts.new, 0);
+    assert_eq!(again.duplicates.len(), 1);
+    assert_eq!(again.duplicates[0].reason, DuplicateReason::SameEmail);
+    assert_eq!(again.duplicates[0].existing.id, Some(greet.to_string()));
+    // The stored one's every field is known for the merge, not only those people are found by.
+    assert_eq!(again.duplicates[0].existing.fields["city"], "Groet");
+}

@@ -4,8 +4,11 @@
 //! names (`J. de Vries` and `Jan de Vries`, diacritics folded). For an organisation, the same
 //! name folded.
 //!
-//! The store is read once into hash maps (one scan of the contact table), so that a list of
-//! 10,000 rows against a store of 100,000 contacts is checked in a few hundred milliseconds.
+//! The store is read once into hash maps (one scan of the contact table, only the fields people
+//! are found by) and kept by the store until it changes ([`Store::import_index`]): the first
+//! preview of a list pays for the scan, every change of a column or a duplicate's choice after it
+//! does not. The lines of the list and what merges add go into a small overlay ([`Finder`]);
+//! a stored person's other fields are read by id only when they are a duplicate.
 
 use crate::error::Result;
 use crate::normal_form::{self, first_names_agree, fold, near_name_key};
@@ -13,6 +16,7 @@ use crate::store::Store;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Why two people are taken for one, strongest first.
@@ -41,10 +45,12 @@ pub struct Known {
     pub fields: Map<String, Value>,
 }
 
-/// The fields of a contact read from the store for finding and merging.
+/// The fields of a contact read from the store for merging.
 pub const CONTACT_FIELDS: [&str; 8] = [
     "name", "email", "phone", "mobile", "address", "postcode", "city", "notes",
 ];
+/// The fields people are found by (and told apart by), kept in the index.
+const CONTACT_KEY_FIELDS: [&str; 5] = ["name", "email", "phone", "mobile", "postcode"];
 pub const ORGANISATION_FIELDS: [&str; 6] = ["name", "kind", "email", "phone", "website", "notes"];
 
 #[derive(Debug, Default)]
@@ -56,6 +62,8 @@ pub struct Index {
     near: HashMap<String, Vec<(usize, String)>>,
     name: HashMap<String, usize>,
     organisations: bool,
+    /// The number the first entry is known by (an overlay's entries follow the store's).
+    offset: usize,
 }
 
 fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -102,8 +110,7 @@ impl Index {
     pub fn of_contacts(store: &Store) -> Result<Index> {
         let mut index = Index::default();
         let mut stmt = store.conn.prepare(
-            "SELECT id, name, email, phone, mobile, address, postcode, city, notes
-             FROM contact WHERE deleted = 0",
+            "SELECT id, name, email, phone, mobile, postcode FROM contact WHERE deleted = 0",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -112,7 +119,7 @@ impl Index {
                 continue;
             };
             let mut fields = Map::new();
-            for (i, name) in CONTACT_FIELDS.iter().enumerate() {
+            for (i, name) in CONTACT_KEY_FIELDS.iter().enumerate() {
                 if let Some(v) = r.get::<_, Option<String>>(i + 1)? {
                     fields.insert((*name).to_owned(), Value::String(v));
                 }
@@ -149,7 +156,7 @@ impl Index {
     }
 
     pub fn add(&mut self, origin: Origin, fields: Map<String, Value>) -> usize {
-        let at = self.known.len();
+        let at = self.offset + self.known.len();
         if self.organisations {
             if let Some(name) = text(&fields, "name") {
                 self.name.entry(fold(name)).or_insert(at);
@@ -180,50 +187,161 @@ impl Index {
 
     /// The known one these fields belong to, and why; None when they are new.
     pub fn find(&self, fields: &Map<String, Value>) -> Option<(usize, DuplicateReason)> {
-        if self.organisations {
-            let name = text(fields, "name")?;
-            return self
-                .name
-                .get(&fold(name))
-                .map(|at| (*at, DuplicateReason::SameName));
+        LEVELS
+            .iter()
+            .find_map(|level| self.find_by(*level, fields).map(|at| (at, *level)))
+    }
+
+    /// The known one these fields belong to for this one reason.
+    fn find_by(&self, reason: DuplicateReason, fields: &Map<String, Value>) -> Option<usize> {
+        if self.organisations != (reason == DuplicateReason::SameName) {
+            return None;
         }
-        if let Some(at) = text(fields, "email").and_then(|e| self.email.get(&e.to_lowercase())) {
-            return Some((*at, DuplicateReason::SameEmail));
-        }
-        for field in ["phone", "mobile"] {
-            if let Some(at) = text(fields, field)
-                .and_then(phone_key)
-                .and_then(|k| self.phone.get(&k))
-            {
-                return Some((*at, DuplicateReason::SamePhone));
+        match reason {
+            DuplicateReason::SameName => {
+                let name = text(fields, "name")?;
+                self.name.get(&fold(name)).copied()
             }
-        }
-        let name = text(fields, "name")?;
-        if let Some(postcode) = text(fields, "postcode") {
-            if let Some(at) =
+            DuplicateReason::SameEmail => text(fields, "email")
+                .and_then(|e| self.email.get(&e.to_lowercase()))
+                .copied(),
+            DuplicateReason::SamePhone => ["phone", "mobile"].iter().find_map(|field| {
+                text(fields, field)
+                    .and_then(phone_key)
+                    .and_then(|k| self.phone.get(&k))
+                    .copied()
+            }),
+            DuplicateReason::SameNameAndPostcode => {
+                let name = text(fields, "name")?;
+                let postcode = text(fields, "postcode")?;
                 self.name_postcode
                     .get(&format!("{}|{}", fold(name), postcode_key(postcode)))
-            {
-                return Some((*at, DuplicateReason::SameNameAndPostcode));
+                    .copied()
+            }
+            DuplicateReason::NearName => {
+                // A near name is someone known only when nothing else tells them apart: two
+                // people called Jan de Vries with different addresses or numbers are two people.
+                let (key, first) = near_name_key(text(fields, "name")?)?;
+                self.near.get(&key).and_then(|candidates| {
+                    candidates
+                        .iter()
+                        .find(|(at, other)| {
+                            first_names_agree(&first, other)
+                                && !contradicts(&self.known[*at - self.offset].fields, fields)
+                        })
+                        .map(|(at, _)| *at)
+                })
             }
         }
-        // A near name is someone known only when nothing else tells them apart: two people
-        // called Jan de Vries with different addresses or numbers are two people.
-        let (key, first) = near_name_key(name)?;
-        self.near.get(&key).and_then(|candidates| {
-            candidates
-                .iter()
-                .find(|(at, other)| {
-                    first_names_agree(&first, other)
-                        && !contradicts(&self.known[*at].fields, fields)
-                })
-                .map(|(at, _)| (*at, DuplicateReason::NearName))
+    }
+
+    /// Makes the e-mail address and numbers of `fields` find the known one `at` too.
+    fn also_find(&mut self, at: usize, fields: &Map<String, Value>) {
+        if let Some(email) = text(fields, "email") {
+            self.email.entry(email.to_lowercase()).or_insert(at);
+        }
+        for field in ["phone", "mobile"] {
+            if let Some(key) = text(fields, field).and_then(phone_key) {
+                self.phone.entry(key).or_insert(at);
+            }
+        }
+    }
+}
+
+/// The reasons in the order they are tried: the strongest first.
+const LEVELS: [DuplicateReason; 5] = [
+    DuplicateReason::SameName,
+    DuplicateReason::SameEmail,
+    DuplicateReason::SamePhone,
+    DuplicateReason::SameNameAndPostcode,
+    DuplicateReason::NearName,
+];
+
+/// The store's people (or organisations) as kept between previews, with what it was read at.
+#[derive(Debug)]
+pub struct CachedIndex {
+    pub organisations: bool,
+    /// The store's state then: this connection's changes and other connections' commits.
+    pub version: (u64, i64),
+    pub index: Arc<Index>,
+}
+
+/// Finding duplicates for one list: the store's index, shared and never changed, under an
+/// overlay of the list's own lines and of what merges add.
+#[derive(Debug)]
+pub struct Finder {
+    base: Arc<Index>,
+    lines: Index,
+    /// A stored one's every field (read by id once it is a duplicate), with what merges added.
+    full: HashMap<usize, Map<String, Value>>,
+}
+
+impl Finder {
+    pub fn new(base: Arc<Index>) -> Finder {
+        let lines = Index {
+            organisations: base.organisations,
+            offset: base.known.len(),
+            ..Index::default()
+        };
+        Finder {
+            base,
+            lines,
+            full: HashMap::new(),
+        }
+    }
+
+    /// The known one these fields belong to, and why: for each reason, the store first, then
+    /// the earlier lines.
+    pub fn find(&self, fields: &Map<String, Value>) -> Option<(usize, DuplicateReason)> {
+        LEVELS.iter().find_map(|level| {
+            self.base
+                .find_by(*level, fields)
+                .or_else(|| self.lines.find_by(*level, fields))
+                .map(|at| (at, *level))
         })
+    }
+
+    pub fn add(&mut self, origin: Origin, fields: Map<String, Value>) -> usize {
+        self.lines.add(origin, fields)
+    }
+
+    pub fn origin(&self, at: usize) -> Origin {
+        match at.checked_sub(self.lines.offset) {
+            Some(line) => self.lines.known[line].origin,
+            None => self.base.known[at].origin,
+        }
+    }
+
+    /// What is known of `at`: a line's fields, or a stored one's (every field once read).
+    pub fn fields(&self, at: usize) -> &Map<String, Value> {
+        match at.checked_sub(self.lines.offset) {
+            Some(line) => &self.lines.known[line].fields,
+            None => self.full.get(&at).unwrap_or(&self.base.known[at].fields),
+        }
+    }
+
+    /// The stored ones among `known` whose every field is not read yet, by id.
+    pub fn unread(&self, known: impl Iterator<Item = usize>) -> Vec<(usize, Uuid)> {
+        let mut unread: Vec<(usize, Uuid)> = known
+            .filter(|at| *at < self.lines.offset && !self.full.contains_key(at))
+            .filter_map(|at| match self.base.known[at].origin {
+                Origin::Store(id) => Some((at, id)),
+                Origin::Line(_) => None,
+            })
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        unread
+    }
+
+    /// A stored one's every field, as read from the store.
+    pub fn read(&mut self, at: usize, fields: Map<String, Value>) {
+        self.full.insert(at, fields);
     }
 
     /// The fields a merge fills: those the known one lacks and the row has.
     pub fn fill(&self, at: usize, fields: &Map<String, Value>) -> Map<String, Value> {
-        let known = &self.known[at].fields;
+        let known = self.fields(at);
         fields
             .iter()
             .filter(|(name, value)| {
@@ -235,21 +353,95 @@ impl Index {
 
     /// Records what a merge filled in, so that a later row merging into the same one sees it.
     pub fn filled(&mut self, at: usize, fields: &Map<String, Value>) {
-        let extra: Vec<(String, Value)> =
-            fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        for (name, value) in extra {
-            self.known[at].fields.insert(name, value);
-        }
-        let fields = self.known[at].fields.clone();
-        // The new e-mail address and numbers find this one too.
-        if let Some(email) = text(&fields, "email") {
-            self.email.entry(email.to_lowercase()).or_insert(at);
-        }
-        for field in ["phone", "mobile"] {
-            if let Some(key) = text(&fields, field).and_then(phone_key) {
-                self.phone.entry(key).or_insert(at);
+        match at.checked_sub(self.lines.offset) {
+            Some(line) => {
+                let known = &mut self.lines.known[line].fields;
+                known.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            None => {
+                let base = &self.base.known[at].fields;
+                let known = self.full.entry(at).or_insert_with(|| base.clone());
+                known.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
+        // The new e-mail address and numbers find this one too.
+        self.lines.also_find(at, fields);
+    }
+}
+
+impl Store {
+    /// The index of the store's people (or organisations) for finding duplicates: the one kept
+    /// from the previous preview while the store has not changed since, else read anew.
+    pub(crate) fn import_index(&self, organisations: bool) -> Result<Arc<Index>> {
+        let data_version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version = (self.conn.total_changes(), data_version);
+        let mut cached = self
+            .import_index
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(kept) = cached.as_ref() {
+            if kept.organisations == organisations && kept.version == version {
+                return Ok(Arc::clone(&kept.index));
+            }
+        }
+        *cached = None;
+        let index = Arc::new(if organisations {
+            Index::of_organisations(self)?
+        } else {
+            Index::of_contacts(self)?
+        });
+        *cached = Some(CachedIndex {
+            organisations,
+            version,
+            index: Arc::clone(&index),
+        });
+        Ok(index)
+    }
+
+    /// Lets the kept index go (the import dialog closed; its memory is the store's size).
+    pub fn forget_import_index(&self) {
+        *self
+            .import_index
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
+    /// Every field of the stored contacts (or organisations) a list's duplicates are, read by
+    /// id, into the finder.
+    pub(crate) fn read_duplicates(
+        &self,
+        finder: &mut Finder,
+        known: impl Iterator<Item = usize>,
+        organisations: bool,
+    ) -> Result<()> {
+        let (sql, names): (&str, &[&str]) = if organisations {
+            (
+                "SELECT name, kind, email, phone, website, notes FROM organisation WHERE id = ?1",
+                &ORGANISATION_FIELDS,
+            )
+        } else {
+            (
+                "SELECT name, email, phone, mobile, address, postcode, city, notes FROM contact
+                 WHERE id = ?1",
+                &CONTACT_FIELDS,
+            )
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        for (at, id) in finder.unread(known) {
+            let mut rows = stmt.query([id.to_string()])?;
+            if let Some(r) = rows.next()? {
+                let mut fields = Map::new();
+                for (i, name) in names.iter().enumerate() {
+                    if let Some(v) = r.get::<_, Option<String>>(i)? {
+                        fields.insert((*name).to_owned(), Value::String(v));
+                    }
+                }
+                finder.read(at, fields);
+            }
+        }
+        Ok(())
     }
 }
 

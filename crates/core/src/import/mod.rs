@@ -30,7 +30,7 @@ use crate::schema::Entity;
 use crate::store::Store;
 use crate::write::{Fields, Write};
 use draft::{Builder, Columns, Draft, ListKind};
-use duplicates::{DuplicateReason, Index, Origin};
+use duplicates::{DuplicateReason, Finder, Origin};
 use jiff::civil::Date;
 use mapping::{Mapping, Target};
 use rusqlite::OptionalExtension;
@@ -422,7 +422,7 @@ struct Plan {
     mapping: Mapping,
     outcomes: Vec<Outcome>,
     /// The people (or organisations) known: the store's, then the list's new ones.
-    index: Index,
+    index: Finder,
     /// The store's organisations by folded name, and the new ones by folded name.
     organisations: HashMap<String, Uuid>,
     new_organisations: Vec<(String, draft::OrganisationDraft)>,
@@ -582,6 +582,7 @@ impl Store {
             Ok(())
         })?;
         report.batch_id = Some(batch_id.to_string());
+        self.forget_import_index();
         Ok(report)
     }
 
@@ -633,7 +634,23 @@ impl Store {
 
         // Where each line's person went: a new record (its write's index) or a stored one.
         let mut created_at: HashMap<usize, usize> = HashMap::new();
-        let mut roles_seen = self.roles_held()?;
+        // Only a stored person merged into can hold a role already.
+        let merged_into: Vec<Uuid> = plan
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Duplicate {
+                    known,
+                    resolution: Resolution::Merge,
+                    ..
+                } => match plan.index.origin(*known) {
+                    Origin::Store(id) => Some(id),
+                    Origin::Line(_) => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let mut roles_seen = self.roles_held_by(&merged_into)?;
         let outcomes = std::mem::take(&mut plan.outcomes);
         for outcome in outcomes {
             let (draft, target) = match outcome {
@@ -688,7 +705,7 @@ impl Store {
                     let fills = plan.index.fill(known, &draft.fields);
                     plan.index.filled(known, &fills);
                     let names: Vec<String> = fills.keys().cloned().collect();
-                    let id = match plan.index.known[known].origin {
+                    let id = match plan.index.origin(known) {
                         Origin::Store(id) => {
                             if !fills.is_empty() {
                                 log.filled.push((entity.name().into(), id, fills.clone()));
@@ -896,30 +913,36 @@ impl Store {
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
-    /// The roles held, as (contact, organisation, kind, period): the period is None for a
-    /// current role (no end date), `start/end` for an ended one.
-    fn roles_held(&self) -> Result<HashSet<RoleKey>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT contact_id, organisation_id, kind, start_date, end_date FROM role
-             WHERE deleted = 0",
-        )?;
-        let mut rows = stmt.query([])?;
+    /// The roles these contacts hold, as (contact, organisation, kind, period): the period is
+    /// None for a current role (no end date), `start/end` for an ended one.
+    fn roles_held_by(&self, contacts: &[Uuid]) -> Result<HashSet<RoleKey>> {
         let mut held = HashSet::new();
-        while let Some(r) = rows.next()? {
-            let contact: Option<String> = r.get(0)?;
-            let org: Option<String> = r.get(1)?;
-            let kind: Option<String> = r.get(2)?;
-            let start: Option<String> = r.get(3)?;
-            let end: Option<String> = r.get(4)?;
-            let (Some(contact), Some(org), Some(kind)) = (contact, org, kind) else {
-                continue;
-            };
-            let kind = crate::schema::ROLE_KINDS.iter().find(|k| **k == kind);
-            if let (Ok(c), Ok(o), Some(k)) =
-                (Uuid::parse_str(&contact), Uuid::parse_str(&org), kind)
-            {
-                let period = end.map(|end| format!("{}/{end}", start.unwrap_or_default()));
-                held.insert((c, o, *k, period));
+        let mut contacts: Vec<String> = contacts.iter().map(Uuid::to_string).collect();
+        contacts.sort_unstable();
+        contacts.dedup();
+        for chunk in contacts.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT contact_id, organisation_id, kind, start_date, end_date FROM role
+                 WHERE deleted = 0 AND contact_id IN ({marks})"
+            ))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+            while let Some(r) = rows.next()? {
+                let contact: Option<String> = r.get(0)?;
+                let org: Option<String> = r.get(1)?;
+                let kind: Option<String> = r.get(2)?;
+                let start: Option<String> = r.get(3)?;
+                let end: Option<String> = r.get(4)?;
+                let (Some(contact), Some(org), Some(kind)) = (contact, org, kind) else {
+                    continue;
+                };
+                let kind = crate::schema::ROLE_KINDS.iter().find(|k| **k == kind);
+                if let (Ok(c), Ok(o), Some(k)) =
+                    (Uuid::parse_str(&contact), Uuid::parse_str(&org), kind)
+                {
+                    let period = end.map(|end| format!("{}/{end}", start.unwrap_or_default()));
+                    held.insert((c, o, *k, period));
+                }
             }
         }
         Ok(held)
@@ -1031,10 +1054,8 @@ impl Store {
             today: request.today.unwrap_or_else(crate::today),
             check_widths: matches!(format, Format::Delimited { .. }),
         };
-        let mut index = match list_kind {
-            ListKind::Contacts => Index::of_contacts(self)?,
-            ListKind::Organisations => Index::of_organisations(self)?,
-        };
+        let organisations_listed = list_kind == ListKind::Organisations;
+        let mut index = Finder::new(self.import_index(organisations_listed)?);
         let organisations = self.organisations_by_name()?;
         let areas = self.areas_by_name()?;
         let mut new_organisations: Vec<(String, draft::OrganisationDraft)> = Vec::new();
@@ -1071,13 +1092,12 @@ impl Store {
                         .get(&draft.line)
                         .copied()
                         .unwrap_or(request.duplicates);
-                    let fills = index.fill(known, &draft.fields);
                     outcomes.push(Outcome::Duplicate {
                         draft,
                         known,
                         reason,
                         resolution,
-                        fills,
+                        fills: Map::new(),
                     });
                 }
                 None => {
@@ -1094,6 +1114,23 @@ impl Store {
                     }
                     outcomes.push(Outcome::New(draft));
                 }
+            }
+        }
+        // What a merge would fill in needs every field of the stored ones the duplicates are.
+        let known = outcomes.iter().filter_map(|o| match o {
+            Outcome::Duplicate { known, .. } => Some(*known),
+            _ => None,
+        });
+        self.read_duplicates(&mut index, known, organisations_listed)?;
+        for outcome in &mut outcomes {
+            if let Outcome::Duplicate {
+                draft,
+                known,
+                fills,
+                ..
+            } = outcome
+            {
+                *fills = index.fill(*known, &draft.fields);
             }
         }
         // A duplicate that is merged or added still brings its organisation.
@@ -1154,15 +1191,14 @@ impl Store {
 
 impl Plan {
     fn existing(&self, known: usize) -> Existing {
-        let entry = &self.index.known[known];
-        let (id, line) = match entry.origin {
+        let (id, line) = match self.index.origin(known) {
             Origin::Store(id) => (Some(id.to_string()), None),
             Origin::Line(line) => (None, Some(line)),
         };
         Existing {
             id,
             line,
-            fields: entry.fields.clone(),
+            fields: self.index.fields(known).clone(),
         }
     }
 
