@@ -54,6 +54,9 @@ pub struct ListImportOptions {
     pub resolutions: Option<BTreeMap<usize, Resolution>>,
     #[ts(optional)]
     pub preview_rows: Option<usize>,
+    /// Only the first rows checked (a quick first preview while the whole list is checked).
+    #[ts(optional)]
+    pub check_rows: Option<usize>,
 }
 
 impl OpenList {
@@ -86,6 +89,7 @@ fn request(options: &ListImportOptions) -> ListImportRequest {
         resolutions: options.resolutions.clone().unwrap_or_default(),
         today: None,
         preview_rows: options.preview_rows,
+        check_rows: options.check_rows,
     }
 }
 
@@ -113,6 +117,13 @@ pub fn list_import_open(lists: State<'_, OpenList>, request: Request<'_>) -> Res
     *opened = opened.wrapping_add(1);
     *lists.file.lock().unwrap_or_else(|p| p.into_inner()) = Some((*opened, bytes));
     Ok(*opened)
+}
+
+/// Reads the store's people (or organisations) while the user chooses the file, so that the
+/// first preview only has the list to check.
+#[tauri::command(async)]
+pub fn list_import_prepare(state: State<'_, AppState>, kind: ListKind) -> Result<(), IpcError> {
+    state.with_store(|s| s.prepare_import(kind == ListKind::Organisations))
 }
 
 /// Lets the open list go (the dialog closed), and the store's index of people kept for it.

@@ -104,6 +104,7 @@ pub fn run() -> Result<(), tauri::Error> {
             reports::project_page,
             reports::agreement_list,
             reports::agreement_page,
+            import::list_import_prepare,
             import::list_import_open,
             import::list_import_close,
             import::list_import_preview,

@@ -104,6 +104,7 @@ pub(crate) fn run(store: &mut Store, args: ImportArgs) -> Result<Output, CliErro
         resolutions,
         today: args.date.as_deref().map(crate::date).transpose()?,
         preview_rows: Some(args.rows),
+        check_rows: None,
     };
     if args.dry_run {
         let preview = store.import_preview(&bytes, &request).map_err(refused)?;

@@ -5,8 +5,10 @@
 //! someone in the store (the same e-mail address, or the same mobile number written another
 //! way), one in twenty someone earlier in the list, a fifth hold a function in an association.
 //! Measured:
-//! - the preview of the first 100 rows (read, map, build, duplicate check of every row against
-//!   the store; goal at most 100 ms);
+//! - the preview of the first 100 rows (read, map, build, duplicate check against the store;
+//!   goal at most 100 ms): the dialog's first, which reads the store's people, and the next ones
+//!   (a column or a duplicate's choice changed), which use them as kept; then the check of every
+//!   row, which the dialog runs after showing the first rows;
 //! - the import of the 10,000 rows with the duplicate check, as one batch (goal at most 2 s),
 //!   and its undo;
 //! - the preview of a 50 MB list (about 250,000 rows), the largest a coordinator could hand it.
@@ -131,22 +133,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         preview_rows: Some(100),
         ..ListImportRequest::default()
     };
-    let mut previews = Vec::new();
+    // The dialog first shows the first 100 rows checked, then the whole list checked. The first
+    // preview of a list reads the store's people; every preview after it (a column or a
+    // duplicate's choice changed) uses them as kept, while the store does not change.
+    let first_rows = ListImportRequest {
+        check_rows: Some(100),
+        ..request.clone()
+    };
+    let mut first_cold = Vec::new();
+    let mut first_warm = Vec::new();
+    let mut whole = Vec::new();
     let mut counts = None;
     for _ in 0..20 {
+        store.forget_import_index();
+        let started = Instant::now();
+        store.import_preview(&bytes, &first_rows)?;
+        first_cold.push(started.elapsed());
+        let started = Instant::now();
+        store.import_preview(&bytes, &first_rows)?;
+        first_warm.push(started.elapsed());
         let started = Instant::now();
         let preview = store.import_preview(&bytes, &request)?;
-        previews.push(started.elapsed());
+        whole.push(started.elapsed());
         counts = Some(preview.counts);
     }
-    report("preview, first 100 rows (all rows checked)", previews);
+    report(
+        "preview of the first 100 rows, the store's people read",
+        first_cold,
+    );
+    report("preview of the first 100 rows, people kept", first_warm);
+    report("preview of all 10,000 rows checked, people kept", whole);
     if let Some(c) = counts {
         println!(
             "  the list: {} new, {} merged, {} duplicates, {} refused, {} new organisations, {} roles",
             c.new, c.merged, c.duplicates, c.refused, c.organisations_new, c.roles_new
         );
     }
-
     let mut imports = Vec::new();
     let mut undos = Vec::new();
     for _ in 0..5 {

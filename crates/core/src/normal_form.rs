@@ -138,7 +138,11 @@ pub fn fold(input: &str) -> String {
 /// What near names share: the first letter of the first name and the rest folded (`Jan de
 /// Vries` and `J. de Vries` are `j|de vries`). None for a name of one word.
 pub fn near_name_key(input: &str) -> Option<(String, String)> {
-    let folded = fold(input);
+    near_name_key_of_folded(&fold(input))
+}
+
+/// [`near_name_key`] of a name already folded.
+pub fn near_name_key_of_folded(folded: &str) -> Option<(String, String)> {
     let (first, rest) = folded.split_once(' ')?;
     let initial = first.chars().next()?;
     Some((format!("{initial}|{rest}"), first.to_owned()))

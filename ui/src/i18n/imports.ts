@@ -74,6 +74,7 @@ export const nl = {
   'imp.go_nothing': 'Niets te importeren',
   'imp.busy': 'Bezig met importeren…',
   'imp.previewing': 'Bezig met nakijken…',
+  'imp.checking': 'De eerste regels staan hieronder; bezig met nakijken van alle {n} regels…',
   'imp.other_file': 'Ander bestand',
   'imp.done':
     '{file}: {imported} nieuw, {merged} samengevoegd, {skipped} overgeslagen, {refused} geweigerd.',
@@ -181,6 +182,7 @@ export const en: typeof nl = {
   'imp.go_nothing': 'Nothing to import',
   'imp.busy': 'Importing…',
   'imp.previewing': 'Checking…',
+  'imp.checking': 'The first rows are below; checking all {n} rows…',
   'imp.other_file': 'Another file',
   'imp.done': '{file}: {imported} new, {merged} merged, {skipped} skipped, {refused} refused.',
   'imp.undo': 'Undo',

@@ -1066,7 +1066,15 @@ warnings: Array<LineProblem>,
 /**
  * Every duplicate, in line order.
  */
-duplicates: Array<Duplicate>, counts: ListImportCounts, };
+duplicates: Array<Duplicate>, 
+/**
+ * Of the rows checked (`check_rows`), or of the whole list.
+ */
+counts: ListImportCounts, 
+/**
+ * The rows of the whole list; `counts.rows` of them were checked.
+ */
+rows_in_list: number, };
 export type ImportedLine = { line: number, id: string, name: string, 
 /**
  * For a merge: the fields filled in.
@@ -1112,7 +1120,11 @@ duplicates?: Resolution,
 /**
  * What becomes of the duplicate on a line.
  */
-resolutions?: { [key in number]: Resolution }, preview_rows?: number, };
+resolutions?: { [key in number]: Resolution }, preview_rows?: number, 
+/**
+ * Only the first rows checked (a quick first preview while the whole list is checked).
+ */
+check_rows?: number, };
 export type ExportScope = { "scope": "contacts", text?: string, organisation_id?: string, } | { "scope": "board", organisation_id: string, all_roles: boolean, } | { "scope": "area", area_id: string, } | { "scope": "organisations", text?: string, kind?: string, area_id?: string, };
 export type ListFormat = "csv" | "xlsx" | "vcard3" | "vcard4";
 export type BoardMember = { contact_id: string, name: string, 

@@ -37,6 +37,7 @@ import type {
   EntityName,
   ImportReport,
   ListImportBatch,
+  ListKind,
   ListImportOptions,
   ListImportPreview,
   ListImportReport,
@@ -258,6 +259,10 @@ export const openMailingList = (organisationId: string) =>
 
 // Contact lists in (the import dialog): the file's bytes go over once, as the raw body of the
 // call; previews and the import refer to them by the number the app gave.
+
+/** Reads the store's people (or organisations) while the user chooses a file. */
+export const listImportPrepare = (kind: ListKind) =>
+  call<null>('list_import_prepare', { kind }).then(() => undefined);
 
 /** Hands the chosen list's bytes to the app; the number to preview and import it by. */
 export async function listImportOpen(bytes: ArrayBuffer | Uint8Array): Promise<number> {

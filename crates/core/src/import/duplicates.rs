@@ -49,8 +49,6 @@ pub struct Known {
 pub const CONTACT_FIELDS: [&str; 8] = [
     "name", "email", "phone", "mobile", "address", "postcode", "city", "notes",
 ];
-/// The fields people are found by (and told apart by), kept in the index.
-const CONTACT_KEY_FIELDS: [&str; 5] = ["name", "email", "phone", "mobile", "postcode"];
 pub const ORGANISATION_FIELDS: [&str; 6] = ["name", "kind", "email", "phone", "website", "notes"];
 
 #[derive(Debug, Default)]
@@ -59,7 +57,7 @@ pub struct Index {
     email: HashMap<String, usize>,
     phone: HashMap<String, usize>,
     name_postcode: HashMap<String, usize>,
-    near: HashMap<String, Vec<(usize, String)>>,
+    near: HashMap<String, Vec<(usize, String, Apart)>>,
     name: HashMap<String, usize>,
     organisations: bool,
     /// The number the first entry is known by (an overlay's entries follow the store's).
@@ -80,24 +78,38 @@ fn phone_key(number: &str) -> Option<String> {
     (key.chars().filter(char::is_ascii_digit).count() >= 6).then_some(key)
 }
 
-/// Whether two people's details tell them apart: both have an e-mail address and they differ,
-/// both have numbers and none is shared, or both have a postcode and they differ.
-fn contradicts(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    let differ = |field: &str, key: &dyn Fn(&str) -> String| match (text(a, field), text(b, field))
-    {
-        (Some(x), Some(y)) => key(x) != key(y),
-        _ => false,
-    };
-    let numbers = |m: &Map<String, Value>| -> Vec<String> {
-        ["phone", "mobile"]
-            .iter()
-            .filter_map(|f| text(m, f).and_then(phone_key))
-            .collect()
-    };
-    let (na, nb) = (numbers(a), numbers(b));
-    differ("email", &|e| e.to_lowercase())
-        || differ("postcode", &postcode_key)
-        || (!na.is_empty() && !nb.is_empty() && !na.iter().any(|n| nb.contains(n)))
+/// What tells two people apart, in the forms they are compared in: computed once per person,
+/// since a common name is checked against every other person of that name.
+#[derive(Debug, Clone, Default)]
+struct Apart {
+    email: Option<String>,
+    postcode: Option<String>,
+    numbers: Vec<String>,
+}
+
+impl Apart {
+    fn of(fields: &Map<String, Value>) -> Apart {
+        Apart {
+            email: text(fields, "email").map(str::to_lowercase),
+            postcode: text(fields, "postcode").map(postcode_key),
+            numbers: ["phone", "mobile"]
+                .iter()
+                .filter_map(|f| text(fields, f).and_then(phone_key))
+                .collect(),
+        }
+    }
+
+    /// Whether two people's details tell them apart: both have an e-mail address and they
+    /// differ, both have a postcode and they differ, or both have numbers and none is shared.
+    fn contradicts(&self, other: &Apart) -> bool {
+        let differ =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+        differ(&self.email, &other.email)
+            || differ(&self.postcode, &other.postcode)
+            || (!self.numbers.is_empty()
+                && !other.numbers.is_empty()
+                && !self.numbers.iter().any(|n| other.numbers.contains(n)))
+    }
 }
 
 /// A postcode compared without its spaces and case (`1861ab` is `1861 AB`).
@@ -114,17 +126,33 @@ impl Index {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let Ok(id) = Uuid::parse_str(&id) else {
+            let Ok(id) = Uuid::parse_str(r.get_ref(0)?.as_str().unwrap_or_default()) else {
                 continue;
             };
-            let mut fields = Map::new();
-            for (i, name) in CONTACT_KEY_FIELDS.iter().enumerate() {
-                if let Some(v) = r.get::<_, Option<String>>(i + 1)? {
-                    fields.insert((*name).to_owned(), Value::String(v));
-                }
-            }
-            index.add(Origin::Store(id), fields);
+            let cell = |i: usize| -> Result<Option<&str>> {
+                Ok(r.get_ref(i)?
+                    .as_str_or_null()
+                    .ok()
+                    .flatten()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()))
+            };
+            let apart = Apart {
+                email: cell(2)?.map(str::to_lowercase),
+                postcode: cell(5)?.map(postcode_key),
+                numbers: [cell(3)?, cell(4)?]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(phone_key)
+                    .collect(),
+            };
+            let at = index.known.len();
+            index.add_person(at, cell(1)?, apart);
+            // Its fields are read by id when it is a duplicate (Store::read_duplicates).
+            index.known.push(Known {
+                origin: Origin::Store(id),
+                fields: Map::new(),
+            });
         }
         Ok(index)
     }
@@ -162,27 +190,33 @@ impl Index {
                 self.name.entry(fold(name)).or_insert(at);
             }
         } else {
-            if let Some(email) = text(&fields, "email") {
-                self.email.entry(email.to_lowercase()).or_insert(at);
-            }
-            for field in ["phone", "mobile"] {
-                if let Some(key) = text(&fields, field).and_then(phone_key) {
-                    self.phone.entry(key).or_insert(at);
-                }
-            }
-            if let Some(name) = text(&fields, "name") {
-                if let Some(postcode) = text(&fields, "postcode") {
-                    self.name_postcode
-                        .entry(format!("{}|{}", fold(name), postcode_key(postcode)))
-                        .or_insert(at);
-                }
-                if let Some((key, first)) = near_name_key(name) {
-                    self.near.entry(key).or_default().push((at, first));
-                }
-            }
+            self.add_person(at, text(&fields, "name"), Apart::of(&fields));
         }
         self.known.push(Known { origin, fields });
         at
+    }
+
+    /// Makes a person found by their e-mail address, numbers, name and postcode, and near name;
+    /// each key made once.
+    fn add_person(&mut self, at: usize, name: Option<&str>, apart: Apart) {
+        if let Some(email) = &apart.email {
+            self.email.entry(email.clone()).or_insert(at);
+        }
+        for number in &apart.numbers {
+            self.phone.entry(number.clone()).or_insert(at);
+        }
+        let Some(name) = name else {
+            return;
+        };
+        let folded = fold(name);
+        if let Some(postcode) = &apart.postcode {
+            self.name_postcode
+                .entry(format!("{folded}|{postcode}"))
+                .or_insert(at);
+        }
+        if let Some((key, first)) = normal_form::near_name_key_of_folded(&folded) {
+            self.near.entry(key).or_default().push((at, first, apart));
+        }
     }
 
     /// The known one these fields belong to, and why; None when they are new.
@@ -222,15 +256,14 @@ impl Index {
                 // A near name is someone known only when nothing else tells them apart: two
                 // people called Jan de Vries with different addresses or numbers are two people.
                 let (key, first) = near_name_key(text(fields, "name")?)?;
-                self.near.get(&key).and_then(|candidates| {
-                    candidates
-                        .iter()
-                        .find(|(at, other)| {
-                            first_names_agree(&first, other)
-                                && !contradicts(&self.known[*at - self.offset].fields, fields)
-                        })
-                        .map(|(at, _)| *at)
-                })
+                let candidates = self.near.get(&key)?;
+                let apart = Apart::of(fields);
+                candidates
+                    .iter()
+                    .find(|(_, other, known)| {
+                        first_names_agree(&first, other) && !known.contradicts(&apart)
+                    })
+                    .map(|(at, _, _)| *at)
             }
         }
     }
@@ -398,6 +431,12 @@ impl Store {
             index: Arc::clone(&index),
         });
         Ok(index)
+    }
+
+    /// Reads the store's people (or organisations) for an import about to be previewed, while
+    /// the user is still choosing the file: the first preview then only checks the list.
+    pub fn prepare_import(&self, organisations: bool) -> Result<()> {
+        self.import_index(organisations).map(|_| ())
     }
 
     /// Lets the kept index go (the import dialog closed; its memory is the store's size).

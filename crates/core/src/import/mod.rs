@@ -197,6 +197,9 @@ pub struct ListImportRequest {
     pub today: Option<Date>,
     /// How many rows the preview shows (default 100).
     pub preview_rows: Option<usize>,
+    /// A preview of only the first rows (refusals, duplicates and counts of those), shown while
+    /// the whole list is checked; None checks every row. An import always takes every row.
+    pub check_rows: Option<usize>,
 }
 
 /// What a list turned out to be.
@@ -317,7 +320,10 @@ pub struct ListImportPreview {
     pub warnings: Vec<LineProblem>,
     /// Every duplicate, in line order.
     pub duplicates: Vec<Duplicate>,
+    /// Of the rows checked (`check_rows`), or of the whole list.
     pub counts: ListImportCounts,
+    /// The rows of the whole list; `counts.rows` of them were checked.
+    pub rows_in_list: usize,
 }
 
 /// A line written.
@@ -423,6 +429,7 @@ struct Plan {
     outcomes: Vec<Outcome>,
     /// The people (or organisations) known: the store's, then the list's new ones.
     index: Finder,
+    rows_in_list: usize,
     /// The store's organisations by folded name, and the new ones by folded name.
     organisations: HashMap<String, Uuid>,
     new_organisations: Vec<(String, draft::OrganisationDraft)>,
@@ -526,6 +533,7 @@ impl Store {
             warnings: report.warnings,
             duplicates,
             counts,
+            rows_in_list: plan.rows_in_list,
         })
     }
 
@@ -537,7 +545,11 @@ impl Store {
         bytes: &[u8],
         request: &ListImportRequest,
     ) -> Result<ListImportReport, ImportError> {
-        let mut plan = self.import_plan(bytes, request)?;
+        let every_row = ListImportRequest {
+            check_rows: None,
+            ..request.clone()
+        };
+        let mut plan = self.import_plan(bytes, &every_row)?;
         let Assembled {
             writes,
             mut report,
@@ -1060,7 +1072,12 @@ impl Store {
         let areas = self.areas_by_name()?;
         let mut new_organisations: Vec<(String, draft::OrganisationDraft)> = Vec::new();
         let mut outcomes = Vec::with_capacity(table.rows.len());
-        for row in &table.rows {
+        let rows_in_list = table.rows.len();
+        for row in table
+            .rows
+            .iter()
+            .take(request.check_rows.unwrap_or(usize::MAX))
+        {
             let mut draft = match builder.build(row) {
                 Ok(draft) => draft,
                 Err(problem) => {
@@ -1154,6 +1171,7 @@ impl Store {
             }
         }
         Ok(Plan {
+            rows_in_list,
             source,
             list_kind,
             columns: column_choices,

@@ -63,6 +63,7 @@ function preview(options: ListImportOptions): ListImportPreview {
         fills: { phone: '072-5111111' },
       },
     ],
+    rows_in_list: 3,
     counts: {
       rows: 3,
       new: 1,
@@ -114,6 +115,7 @@ describe('Importing a list', () => {
     const calls = mockCommands({
       contact_list: empty,
       list_import_batches: [],
+      list_import_prepare: null,
       list_import_open: 7,
       list_import_preview: (args: Record<string, unknown>) => preview(args.options as ListImportOptions),
       list_import: report,
@@ -127,6 +129,8 @@ describe('Importing a list', () => {
     const bytes = new Uint8Array([0x4e, 0x61, 0x61, 0x6d, 0x0d, 0x0a, 0x4a, 0x6f, 0xeb, 0x6c, 0x6c, 0x65]);
     await chooseFile('leden.csv', bytes);
 
+    // The store's people were read when the dialog opened, for a quick first preview.
+    expect(asked(calls, 'list_import_prepare')[0].args).toEqual({ kind: 'contacts' });
     const [opened] = asked(calls, 'list_import_open');
     expect(Array.from(opened.args as unknown as Uint8Array)).toEqual(Array.from(bytes));
     expect(byTestId('list-import-source').textContent).toBe('leden.csv: CSV, scheidingsteken “;”, tekenset Windows-1252');
@@ -175,6 +179,7 @@ describe('Importing a list', () => {
     const calls = mockCommands({
       contact_list: empty,
       list_import_batches: [],
+      list_import_prepare: null,
       list_import_open: () => {
         throw {
           code: 'list_binary',
@@ -221,6 +226,7 @@ describe('Importing a list', () => {
         },
       ],
       list_import_undo: { batch_id: 'b2', deleted: 43, cleared: 2, kept_changed: 1 },
+      list_import_prepare: null,
     });
     await render(Contacten, { id: null, params: new URLSearchParams() });
     click('list-import');
@@ -236,5 +242,30 @@ describe('Importing a list', () => {
     expect(toasts()[0].message).toBe(
       'Import ongedaan gemaakt: 43 verwijderd, 2 aanvullingen teruggezet; 1 later met de hand gewijzigd en bewaard.',
     );
+  });
+
+  it('shows the first rows at once, then checks the whole list before it can be imported', async () => {
+    const calls = mockCommands({
+      contact_list: empty,
+      list_import_batches: [],
+      list_import_prepare: null,
+      list_import_open: 3,
+      list_import_preview: (args: Record<string, unknown>) => {
+        const options = args.options as ListImportOptions;
+        const answer = preview(options);
+        answer.rows_in_list = 2500;
+        answer.counts.rows = options.check_rows ?? 2500;
+        return answer;
+      },
+      list_import_close: null,
+    });
+    await render(Contacten, { id: null, params: new URLSearchParams() });
+    click('list-import');
+    await settle();
+    await chooseFile('groot.csv', new Uint8Array([0x4e, 0x61, 0x61, 0x6d]));
+    const previews = asked(calls, 'list_import_preview').map((c) => (c.args.options as ListImportOptions).check_rows);
+    expect(previews).toEqual([100, undefined]);
+    expect(byTestId('list-import-counts').textContent).toContain('2500 regels');
+    expect(byTestId<HTMLButtonElement>('list-import-go').disabled).toBe(false);
   });
 });
