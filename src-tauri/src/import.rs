@@ -90,6 +90,8 @@ fn request(options: &ListImportOptions) -> ListImportRequest {
         today: None,
         preview_rows: options.preview_rows,
         check_rows: options.check_rows,
+        // The dialog shows the columns of a list it cannot read yet, to be chosen.
+        columns_first: true,
     }
 }
 

@@ -105,6 +105,7 @@ pub(crate) fn run(store: &mut Store, args: ImportArgs) -> Result<Output, CliErro
         today: args.date.as_deref().map(crate::date).transpose()?,
         preview_rows: Some(args.rows),
         check_rows: None,
+        columns_first: false,
     };
     if args.dry_run {
         let preview = store.import_preview(&bytes, &request).map_err(refused)?;

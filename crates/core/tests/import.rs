@@ -696,3 +696,48 @@ fn a_preview_after_the_store_changed_sees_the_change() {
     // The stored one's every field is known for the merge, not only those people are found by.
     assert_eq!(again.duplicates[0].existing.fields["city"], "Groet");
 }
+
+#[test]
+fn a_list_with_columns_nobody_knows_shows_its_columns_to_be_chosen() {
+    // Headers of a coordinator's own making: nothing known, so the app's preview shows the
+    // columns with their samples to be chosen; the import itself still refuses, and once a
+    // column is chosen the preview is a real one.
+    let mut store = Store::in_memory().unwrap();
+    let list = "Wie;Hoe;Waar\r\nGreet Hoekstra;greet@example.nl;Groet\r\n";
+    let app = ListImportRequest {
+        columns_first: true,
+        ..request()
+    };
+    let preview = store.import_preview(list.as_bytes(), &app).unwrap();
+    assert_eq!(
+        preview.columns_needed.as_deref(),
+        Some("import_no_known_column")
+    );
+    assert_eq!(preview.rows_in_list, 1);
+    assert!(preview.rows.is_empty());
+    assert_eq!(preview.columns[0].header, "Wie");
+    assert_eq!(preview.columns[0].samples, ["Greet Hoekstra"]);
+    assert!(store.import_list(list.as_bytes(), &app).is_err());
+    assert!(all(&store, Entity::Contact).is_empty());
+
+    let chosen = ListImportRequest {
+        mapping: Some(
+            [
+                ("Wie".to_owned(), Some(Target::Name)),
+                ("Hoe".to_owned(), Some(Target::Email)),
+                ("Waar".to_owned(), None),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        ..app
+    };
+    let preview = store.import_preview(list.as_bytes(), &chosen).unwrap();
+    assert_eq!(preview.columns_needed, None);
+    assert_eq!(preview.counts.new, 1);
+    import(&mut store, list.as_bytes(), &chosen);
+    assert_eq!(
+        contact(&store, "Greet Hoekstra")["email"],
+        "greet@example.nl"
+    );
+}

@@ -12,6 +12,10 @@ export const nl = {
   'imp.source_csv': '{file}: CSV, scheidingsteken “{separator}”, tekenset {encoding}',
   'imp.source_workbook': '{file}: werkmap',
   'imp.source_vcard': '{file}: visitekaartjes (vCard)',
+  'imp.columns_needed_import_no_known_column':
+    'Wijkwerk herkent geen van de kolommen. Kies hieronder per kolom wat erin staat; er is nog niets geïmporteerd.',
+  'imp.columns_needed_import_no_name_column':
+    'Geen kolom bevat een naam. Kies hieronder de kolom met de naam, de voornaam of de achternaam.',
   'imp.remembered': 'De kolommen zijn ingesteld zoals bij de vorige import van dit soort lijst.',
   'imp.sheet': 'Blad',
   'imp.kind': 'De regels zijn',
@@ -121,6 +125,10 @@ export const en: typeof nl = {
   'imp.source_csv': '{file}: CSV, separator “{separator}”, encoding {encoding}',
   'imp.source_workbook': '{file}: workbook',
   'imp.source_vcard': '{file}: business cards (vCard)',
+  'imp.columns_needed_import_no_known_column':
+    'Wijkwerk knows none of the columns. Choose below what each column holds; nothing has been imported yet.',
+  'imp.columns_needed_import_no_name_column':
+    'No column holds a name. Choose below the column with the name, first name or last name.',
   'imp.remembered': 'The columns are set as for the previous import of this kind of list.',
   'imp.sheet': 'Sheet',
   'imp.kind': 'The rows are',

@@ -1074,7 +1074,12 @@ counts: ListImportCounts,
 /**
  * The rows of the whole list; `counts.rows` of them were checked.
  */
-rows_in_list: number, };
+rows_in_list: number, 
+/**
+ * Why nothing can be imported as the columns are now (`import_no_known_column`,
+ * `import_no_name_column`): the columns are to be chosen first.
+ */
+columns_needed?: string, };
 export type ImportedLine = { line: number, id: string, name: string, 
 /**
  * For a merge: the fields filled in.

@@ -200,6 +200,9 @@ pub struct ListImportRequest {
     /// A preview of only the first rows (refusals, duplicates and counts of those), shown while
     /// the whole list is checked; None checks every row. An import always takes every row.
     pub check_rows: Option<usize>,
+    /// A preview of a list whose columns say nothing usable yet (no known column, or none with
+    /// a name) shows its columns to be chosen instead of failing; an import still fails.
+    pub columns_first: bool,
 }
 
 /// What a list turned out to be.
@@ -324,6 +327,11 @@ pub struct ListImportPreview {
     pub counts: ListImportCounts,
     /// The rows of the whole list; `counts.rows` of them were checked.
     pub rows_in_list: usize,
+    /// Why nothing can be imported as the columns are now (`import_no_known_column`,
+    /// `import_no_name_column`): the columns are to be chosen first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub columns_needed: Option<String>,
 }
 
 /// A line written.
@@ -430,6 +438,8 @@ struct Plan {
     /// The people (or organisations) known: the store's, then the list's new ones.
     index: Finder,
     rows_in_list: usize,
+    /// Why the list cannot be imported as mapped (a preview of only its columns).
+    unusable: Option<ImportError>,
     /// The store's organisations by folded name, and the new ones by folded name.
     organisations: HashMap<String, Uuid>,
     new_organisations: Vec<(String, draft::OrganisationDraft)>,
@@ -448,6 +458,20 @@ impl Store {
         request: &ListImportRequest,
     ) -> Result<ListImportPreview, ImportError> {
         let mut plan = self.import_plan(bytes, request)?;
+        if let Some(problem) = plan.unusable.take() {
+            return Ok(ListImportPreview {
+                source: plan.source,
+                list_kind: plan.list_kind,
+                columns: plan.columns,
+                rows: Vec::new(),
+                refused: Vec::new(),
+                warnings: Vec::new(),
+                duplicates: Vec::new(),
+                counts: ListImportCounts::default(),
+                rows_in_list: plan.rows_in_list,
+                columns_needed: Some(problem.code().to_owned()),
+            });
+        }
         let limit = request.preview_rows.unwrap_or(100);
         let mut duplicates = Vec::new();
         let mut rows = Vec::new();
@@ -534,6 +558,7 @@ impl Store {
             duplicates,
             counts,
             rows_in_list: plan.rows_in_list,
+            columns_needed: None,
         })
     }
 
@@ -547,6 +572,7 @@ impl Store {
     ) -> Result<ListImportReport, ImportError> {
         let every_row = ListImportRequest {
             check_rows: None,
+            columns_first: false,
             ..request.clone()
         };
         let mut plan = self.import_plan(bytes, &every_row)?;
@@ -983,8 +1009,9 @@ impl Store {
             None => mapping::suggest_mapping(&table.headers, remembered.as_ref()),
         };
         let columns = Columns::resolve(&table.headers, &mapping);
+        let mut unusable = None;
         if mapping.values().all(Option::is_none) {
-            return Err(ImportError::NoKnownColumn {
+            unusable = Some(ImportError::NoKnownColumn {
                 headers: table
                     .headers
                     .iter()
@@ -1001,14 +1028,15 @@ impl Store {
                 ListKind::Contacts
             },
         );
-        if list_kind == ListKind::Contacts && !columns.names_people() {
-            return Err(ImportError::NoNameColumn);
+        if unusable.is_none() && list_kind == ListKind::Contacts && !columns.names_people() {
+            unusable = Some(ImportError::NoNameColumn);
         }
-        if list_kind == ListKind::Organisations
+        if unusable.is_none()
+            && list_kind == ListKind::Organisations
             && !columns.has(Target::Organisation)
             && !columns.has(Target::Name)
         {
-            return Err(ImportError::NoNameColumn);
+            unusable = Some(ImportError::NoNameColumn);
         }
         let source = ListSource {
             format: match &format {
@@ -1060,6 +1088,26 @@ impl Store {
             })
             .collect();
 
+        // A list whose columns say nothing usable yet: an error for the import; for a preview,
+        // the columns and their samples, so that the user can say what they hold.
+        if let Some(problem) = unusable {
+            if !request.columns_first {
+                return Err(problem);
+            }
+            return Ok(Plan {
+                rows_in_list: table.rows.len(),
+                unusable: Some(problem),
+                source,
+                list_kind,
+                columns: column_choices,
+                mapping,
+                outcomes: Vec::new(),
+                index: Finder::new(std::sync::Arc::new(duplicates::Index::default())),
+                organisations: HashMap::new(),
+                new_organisations: Vec::new(),
+                areas: HashMap::new(),
+            });
+        }
         let builder = Builder {
             columns: &columns,
             kind: list_kind,
@@ -1172,6 +1220,7 @@ impl Store {
         }
         Ok(Plan {
             rows_in_list,
+            unusable: None,
             source,
             list_kind,
             columns: column_choices,

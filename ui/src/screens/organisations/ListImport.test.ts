@@ -268,4 +268,47 @@ describe('Importing a list', () => {
     expect(byTestId('list-import-counts').textContent).toContain('2500 regels');
     expect(byTestId<HTMLButtonElement>('list-import-go').disabled).toBe(false);
   });
+
+  it('shows the columns of a list it cannot read yet, and previews again once one is chosen', async () => {
+    const calls = mockCommands({
+      contact_list: empty,
+      list_import_batches: [],
+      list_import_prepare: null,
+      list_import_open: 4,
+      list_import_preview: (args: Record<string, unknown>) => {
+        const options = args.options as ListImportOptions;
+        if (!options.mapping) {
+          const answer = preview(options);
+          return {
+            ...answer,
+            columns: answer.columns.map((c) => ({ ...c, target: null })),
+            rows: [],
+            refused: [],
+            warnings: [],
+            duplicates: [],
+            counts: { ...answer.counts, rows: 0, new: 0, skipped: 0, refused: 0, warnings: 0, duplicates: 0 },
+            columns_needed: 'import_no_known_column',
+          };
+        }
+        return preview(options);
+      },
+      list_import_close: null,
+    });
+    await render(Contacten, { id: null, params: new URLSearchParams() });
+    click('list-import');
+    await settle();
+    await chooseFile('eigen.csv', new Uint8Array([0x57, 0x69, 0x65]));
+    expect(byTestId('list-import-columns-needed').textContent).toContain('Wijkwerk herkent geen van de kolommen');
+    expect(byTestId<HTMLButtonElement>('list-import-go').disabled).toBe(true);
+    // One preview: the whole list is not checked while nothing can be imported.
+    expect(asked(calls, 'list_import_preview').length).toBe(1);
+    expect((asked(calls, 'list_import_preview')[0].args.options as ListImportOptions).list_kind).toBeUndefined();
+
+    choose(byTestId<HTMLSelectElement>('list-import-column-Naam'), 'name');
+    await settle();
+    const mapped = asked(calls, 'list_import_preview').at(-1)!.args.options as ListImportOptions;
+    expect(mapped.mapping).toEqual({ Naam: 'name', 'E-mail': null, Oud: null });
+    expect(document.querySelector('[data-testid="list-import-columns-needed"]')).toBeNull();
+    expect(byTestId<HTMLButtonElement>('list-import-go').disabled).toBe(false);
+  });
 });
