@@ -655,13 +655,11 @@ fn sync_and_calendars_in_the_real_app() {
     )
     .expect("a broken invitation");
     window.choose_file("[data-testid=calendar-import-file]", &broken);
-    window.wait_for_text_containing("[data-testid=calendar-import-skipped]", "Regel", WAIT);
-    window.wait_for_text_containing(
-        "[data-testid=calendar-import-preview]",
-        "nog niets geïmporteerd",
-        WAIT,
-    );
-    window.click("[data-testid=calendar-import-cancel]");
+    window.wait_for_text_containing("[data-testid=calendar-import-skipped]", "Regel 23", WAIT);
+    // With nothing else in the file there is nothing to confirm; otherwise it is cancelled.
+    if window.exists("[data-testid=calendar-import-cancel]") {
+        window.click("[data-testid=calendar-import-cancel]");
+    }
     // A file cut short is refused with its line.
     let cut = scratch.path().join("afgebroken.ics");
     let first_half = OUTLOOK_INVITATION
