@@ -11,7 +11,7 @@ use crate::commands::AppState;
 use crate::error::IpcError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use ts_rs::TS;
@@ -24,10 +24,11 @@ use wijkwerk_core::import::{
 use wijkwerk_core::lists::text::TextError;
 use wijkwerk_core::lists::ListError;
 
-/// The list the import dialog has open: its bytes, by the number the dialog was given.
+/// The list the import dialog has open: its bytes, by the number the dialog was given. Shared,
+/// not copied, by each preview (a list may be tens of megabytes).
 #[derive(Default)]
 pub struct OpenList {
-    file: Mutex<Option<(u32, Vec<u8>)>>,
+    file: Mutex<Option<(u32, Arc<[u8]>)>>,
     opened: Mutex<u32>,
 }
 
@@ -60,10 +61,10 @@ pub struct ListImportOptions {
 }
 
 impl OpenList {
-    fn bytes(&self, list: u32) -> Result<Vec<u8>, IpcError> {
+    fn bytes(&self, list: u32) -> Result<Arc<[u8]>, IpcError> {
         let file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         match &*file {
-            Some((open, bytes)) if *open == list => Ok(bytes.clone()),
+            Some((open, bytes)) if *open == list => Ok(Arc::clone(bytes)),
             _ => Err(IpcError::new(
                 "import_not_open",
                 dutch_or_english(
@@ -99,22 +100,20 @@ fn request(options: &ListImportOptions) -> ListImportRequest {
 /// number to preview and import it by. A list opened before is let go.
 #[tauri::command]
 pub fn list_import_open(lists: State<'_, OpenList>, request: Request<'_>) -> Result<u32, IpcError> {
-    let bytes = match request.body() {
-        InvokeBody::Raw(bytes) => bytes.clone(),
-        InvokeBody::Json(_) => {
-            return Err(IpcError::new(
-                "bad_request",
-                "list_import_open takes the file's bytes",
-            ))
-        }
+    let InvokeBody::Raw(raw) = request.body() else {
+        return Err(IpcError::new(
+            "bad_request",
+            "list_import_open takes the file's bytes",
+        ));
     };
-    if bytes.len() > wijkwerk_core::lists::MAX_BYTES {
+    if raw.len() > wijkwerk_core::lists::MAX_BYTES {
         return Err(ImportError::List(ListError::TooLarge {
-            bytes: bytes.len(),
+            bytes: raw.len(),
             max: wijkwerk_core::lists::MAX_BYTES,
         })
         .into());
     }
+    let bytes: Arc<[u8]> = Arc::from(raw.as_slice());
     let mut opened = lists.opened.lock().unwrap_or_else(|p| p.into_inner());
     *opened = opened.wrapping_add(1);
     *lists.file.lock().unwrap_or_else(|p| p.into_inner()) = Some((*opened, bytes));
