@@ -220,33 +220,7 @@ fn generate(
     let started = Instant::now();
     let mut store = Store::init(dir)?;
     let mut rng = StdRng::seed_from_u64(14);
-    let mut batch = Vec::new();
-    let municipality = Write::create(
-        Entity::Area,
-        obj(json!({"name": "Gemeente Bergen", "kind": "municipality"})),
-    );
-    let municipality_id = municipality.id;
-    batch.push(municipality);
-    let mut wijken = Vec::new();
-    for k in 0..8 {
-        let kern = Write::create(
-            Entity::Area,
-            obj(json!({"name": format!("Kern {k}"), "kind": "core", "parent_id": municipality_id})),
-        );
-        let kern_id = kern.id;
-        batch.push(kern);
-        for w in 0..4 {
-            let wijk = Write::create(
-                Entity::Area,
-                obj(
-                    json!({"name": format!("Wijk {k}.{w}"), "kind": "district", "parent_id": kern_id}),
-                ),
-            );
-            wijken.push(wijk.id);
-            batch.push(wijk);
-        }
-    }
-    store.write(batch)?;
+    let wijken = support::areas(&mut store)?;
     let mut orgs = Vec::with_capacity(n_orgs);
     for chunk in (0..n_orgs).collect::<Vec<_>>().chunks(1000) {
         let mut batch = Vec::new();

@@ -117,20 +117,8 @@ pub fn report(name: &str, samples: Vec<Duration>) -> Percentiles {
     p
 }
 
-pub fn generate(
-    dir: &std::path::Path,
-    n_contacts: usize,
-    n_meetings: usize,
-    n_actions: usize,
-    n_orgs: usize,
-    today: jiff::civil::Date,
-) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
-    println!("generating: {n_contacts} contacts, {n_meetings} meetings, {n_actions} action points");
-    let mut store = Store::init(dir)?;
-    let started = Instant::now();
-    let mut rng = StdRng::seed_from_u64(373);
-
-    // Areas: a municipality, 8 kernen, 4 wijken each.
+/// A municipality with 8 kernen of 4 wijken each, written in one batch; the wijken's ids.
+pub fn areas(store: &mut Store) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
     let mut batch = Vec::new();
     let municipality = Write::create(
         Entity::Area,
@@ -158,6 +146,23 @@ pub fn generate(
         }
     }
     store.write(batch)?;
+    Ok(wijken)
+}
+
+pub fn generate(
+    dir: &std::path::Path,
+    n_contacts: usize,
+    n_meetings: usize,
+    n_actions: usize,
+    n_orgs: usize,
+    today: jiff::civil::Date,
+) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
+    println!("generating: {n_contacts} contacts, {n_meetings} meetings, {n_actions} action points");
+    let mut store = Store::init(dir)?;
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(373);
+
+    let wijken = areas(&mut store)?;
 
     let mut orgs = Vec::with_capacity(n_orgs);
     for chunk in (0..n_orgs).collect::<Vec<_>>().chunks(1000) {
