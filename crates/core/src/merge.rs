@@ -64,11 +64,23 @@ impl Store {
         log_conflicts: bool,
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<MergeReport> {
+        self.merge_into(changes, log_conflicts, None, also)
+    }
+
+    /// [`Store::merge_with`] with an optional first download into an empty store
+    /// ([`FirstDownload`]): records not seen before in it are inserted without being looked up.
+    pub(crate) fn merge_into(
+        &mut self,
+        changes: &[RecordChange],
+        log_conflicts: bool,
+        first_download: Option<&mut FirstDownload>,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<MergeReport> {
         // Changes arrive per field in the order the server last changed them, so a child can come
         // before its parent; every reference is valid once the pull is complete (records are
         // never removed). Foreign keys are checked again as soon as the merge is done.
         self.conn.pragma_update(None, "foreign_keys", false)?;
-        let result = self.merge_inner(changes, log_conflicts, also);
+        let result = self.merge_inner(changes, log_conflicts, first_download, also);
         let restored = self.conn.pragma_update(None, "foreign_keys", true);
         let report = result?;
         restored?;
@@ -79,6 +91,7 @@ impl Store {
         &mut self,
         changes: &[RecordChange],
         log_conflicts: bool,
+        mut first_download: Option<&mut FirstDownload>,
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<MergeReport> {
         let mut report = MergeReport::default();
@@ -107,6 +120,7 @@ impl Store {
                 log_conflicts,
                 &mut report,
                 &mut docs,
+                first_download.as_deref_mut(),
             )?;
         }
         if let Some(seen) = max_seen {
@@ -148,6 +162,7 @@ impl Store {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn merge_record(
     tx: &rusqlite::Transaction<'_>,
     entity: Entity,
@@ -156,9 +171,19 @@ fn merge_record(
     log_conflicts: bool,
     report: &mut MergeReport,
     docs: &mut crate::search_index::SearchDocs,
+    first_download: Option<&mut FirstDownload>,
 ) -> Result<()> {
     let log = log_conflicts.then_some(now);
-    let existing = row::read(tx, entity, change.id)?;
+    // In a first download into an empty store, a record not met before in it cannot exist yet.
+    let known = match first_download {
+        Some(download) => !download.seen.insert(change.id),
+        None => true,
+    };
+    let existing = if known {
+        row::read(tx, entity, change.id)?
+    } else {
+        None
+    };
     let is_new = existing.is_none();
     let mut row = existing.unwrap_or_else(|| StoredRow {
         local_seq: 0,
@@ -254,6 +279,30 @@ fn merge_record(
         docs.touch(entity, &row, false, touched);
     }
     Ok(())
+}
+
+/// A first download into an empty store: the records it has written so far. One not among
+/// them cannot be in the store, so it is inserted without a look-up.
+#[derive(Debug, Default)]
+pub(crate) struct FirstDownload {
+    seen: std::collections::HashSet<uuid::Uuid>,
+}
+
+impl Store {
+    /// Whether the store holds no record at all (a new laptop before its first download).
+    pub(crate) fn holds_no_records(&self) -> Result<bool> {
+        for entity in Entity::ALL {
+            let any: bool = self.conn.query_row(
+                &format!("SELECT EXISTS(SELECT 1 FROM {})", entity.table()),
+                [],
+                |r| r.get(0),
+            )?;
+            if any {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }
 
 fn keep_extra(row: &mut StoredRow, name: &str, incoming: &StampedValue) {

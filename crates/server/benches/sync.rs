@@ -7,7 +7,8 @@
 //! `/metrics` histograms before and after); bytes per field change on the wire.
 //!
 //! Run: `cargo bench -p wijkwerk-server --bench sync`. Scale with WIJKWERK_BENCH_SCALE=0.1; the
-//! 200 laptops run at the lowest priority unless WIJKWERK_BENCH_NICE=0.
+//! 200 laptops run at the lowest priority unless WIJKWERK_BENCH_NICE=0, and not at all with
+//! WIJKWERK_BENCH_MANY=0.
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -31,6 +32,112 @@ fn obj(value: Value) -> Fields {
         Value::Object(map) => map,
         _ => Fields::new(),
     }
+}
+
+/// A contact of about 400 bytes of JSON, made from its number alone (the PouchDB peer's
+/// `contacts.js` makes its documents the same way: names, a street, a city, Dutch notes).
+fn contact(i: usize) -> Fields {
+    const FIRST: &[&str] = &[
+        "Jan", "Anna", "Pieter", "Sanne", "Kees", "Fleur", "Willem", "Lotte", "Bram", "Eva",
+        "Joost", "Maartje", "Hendrik", "Noor", "Ruud", "Ingrid", "Daan", "Femke", "Gerrit",
+        "Marloes",
+    ];
+    const LAST: &[&str] = &[
+        "de Vries",
+        "Jansen",
+        "van den Berg",
+        "Bakker",
+        "Visser",
+        "Smit",
+        "Meijer",
+        "de Boer",
+        "Mulder",
+        "de Groot",
+        "Bos",
+        "Vos",
+        "Peters",
+        "Hendriks",
+        "van Leeuwen",
+        "Dekker",
+    ];
+    const STREET: &[&str] = &[
+        "Dorpsstraat",
+        "Kerkweg",
+        "Molenlaan",
+        "Zeeweg",
+        "Stationsplein",
+        "Breelaan",
+        "Julianalaan",
+        "Herenweg",
+        "Voorstraat",
+        "Slotweg",
+        "Duinweg",
+        "Prinsengracht",
+    ];
+    const CITY: &[&str] = &[
+        "Egmond aan Zee",
+        "Egmond-Binnen",
+        "Bergen",
+        "Schoorl",
+        "Groet",
+        "Alphen aan den Rijn",
+        "Maarssen",
+        "Breukelen",
+        "Kockengen",
+        "Loenen aan de Vecht",
+    ];
+    const WORDS: &[&str] = &[
+        "bewonersavond",
+        "kernoverleg",
+        "speeltuin",
+        "verkeersveiligheid",
+        "groenonderhoud",
+        "afspraak",
+        "wethouder",
+        "subsidie",
+        "dorpshuis",
+        "parkeren",
+        "zwerfvuil",
+        "jongerenwerk",
+        "buurtpreventie",
+        "vergadering",
+        "agenda",
+        "notulen",
+        "terugkoppeling",
+        "gemeente",
+        "en",
+        "de",
+        "het",
+        "over",
+        "met",
+        "bij",
+        "voor",
+        "woningcorporatie",
+        "welzijn",
+        "werkkapitaal",
+        "bestuur",
+    ];
+    // splitmix64: the same numbers on every run and machine.
+    let mut state = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5151;
+    let mut next = move |n: usize| {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    };
+    let (first, last) = (FIRST[next(FIRST.len())], LAST[next(LAST.len())]);
+    let notes: Vec<&str> = (0..22).map(|_| WORDS[next(WORDS.len())]).collect();
+    obj(json!({
+        "name": format!("{first} {last}"),
+        "email": format!("{}{i}@example.nl", format!("{first}.{last}").to_lowercase().replace(' ', "")),
+        "phone": format!("06-{:08}", next(100_000_000)),
+        "mobile": format!("06-{:08}", next(100_000_000)),
+        "address": format!("{} {}", STREET[next(STREET.len())], 1 + next(200)),
+        "postcode": format!("{} {}", 1000 + next(8999), ["AB", "CD", "KL", "XZ"][next(4)]),
+        "city": CITY[next(CITY.len())],
+        "notes": format!("{}.", notes.join(" ")),
+    }))
 }
 
 struct Server(Child, String);
@@ -132,21 +239,27 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
     let n_changes = (10_000.0 * scale) as usize;
     println!("--- {kind} ---");
 
-    // A laptop with 100,000 contacts pushes them (1,000 per local transaction).
+    // A laptop with 100,000 contacts pushes them (1,000 per local transaction): about 400 bytes
+    // each as JSON, like the PouchDB peer's documents (`../shared/bench/pouchdb-peer`).
     let mut a = Store::init(&dir.join(format!("{kind}-a"))).expect("store");
     let mut ids = Vec::with_capacity(n_records);
+    let mut bytes = 0usize;
     for chunk in 0..n_records.div_ceil(1000) {
         let batch: Vec<Write> = (0..1000.min(n_records - chunk * 1000))
             .map(|i| {
-                let w = Write::create(Entity::Contact, obj(json!({
-                    "name": format!("Bewoner {chunk}-{i}"), "email": format!("b{chunk}x{i}@example.nl"),
-                    "phone": "06-12345678", "notes": "Lid van de wijkvereniging"})));
+                let fields = contact(chunk * 1000 + i);
+                bytes += Value::Object(fields.clone()).to_string().len();
+                let w = Write::create(Entity::Contact, fields);
                 ids.push(w.id);
                 w
             })
             .collect();
         a.write(batch).expect("write");
     }
+    println!(
+        "records: {n_records} contacts of {:.0} bytes of JSON on average",
+        bytes as f64 / n_records.max(1) as f64
+    );
     let t = Instant::now();
     let report = sync(&mut a, &url, &token);
     let secs = t.elapsed().as_secs_f64();
@@ -155,38 +268,44 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
         report.pushed_fields, report.pushed_transactions, n_records as f64 / secs
     );
 
-    // The transfer alone (server, network, JSON), without merging into a store.
+    // The transfer alone (server, network, JSON), without merging into a store; the pages are
+    // kept to time the applying alone next.
     let mut transport =
         HttpTransport::new(&url, &token, Duration::from_secs(600)).expect("transport");
     let t = Instant::now();
     let mut cursor = Cursor::default();
-    let mut pages = 0;
+    let mut pages = Vec::new();
     loop {
         let page = transport
             .pull(cursor, wijkwerk_core::sync::PULL_PAGE)
             .expect("pull");
-        pages += 1;
         cursor = page.cursor;
-        if !page.more {
+        let more = page.more;
+        pages.push(page);
+        if !more {
             break;
         }
     }
     println!(
-        "  of which the transfer alone: {:.2} s in {pages} pages",
-        t.elapsed().as_secs_f64()
+        "  of which the transfer alone (server, wire, decoding): {:.2} s in {} pages",
+        t.elapsed().as_secs_f64(),
+        pages.len()
     );
-
-    // Initial pull on a fresh laptop.
-    let mut b = Store::init(&dir.join(format!("{kind}-b"))).expect("store");
+    let mut c = Store::init(&dir.join(format!("{kind}-c"))).expect("store");
     let t = Instant::now();
-    let report = sync(&mut b, &url, &token);
+    for page in &pages {
+        c.merge(&page.records, |_| Ok(())).expect("merge");
+    }
     println!(
-        "initial pull of {} records ({} fields): {:.2} s (goal ≤ 5 s)",
-        report.pulled_records,
-        report.pulled_fields,
+        "  and the applying alone (into an empty store): {:.2} s",
         t.elapsed().as_secs_f64()
     );
+    drop((pages, c));
 
+    // Initial pull on a fresh laptop, in a process of its own so that its peak memory is its own.
+    let pulled = run_self(PULL_ENV, &url, &token, &dir.join(format!("{kind}-b")));
+    println!("initial pull (a fresh laptop's process): {pulled}");
+    let mut b = Store::open(&dir.join(format!("{kind}-b"))).expect("store");
     // 10,000 changes, each its own local transaction.
     for i in 0..n_changes {
         a.update(
@@ -251,6 +370,9 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
     // with the server), each making an edit and syncing together. The laptops run in a process
     // of their own (this binary again), and the server's own histograms are read before and
     // after, so the server's answer times are measured apart from the laptops' threads.
+    if std::env::var("WIJKWERK_BENCH_MANY").as_deref() == Ok("0") {
+        return;
+    }
     let laptops = 200;
     let tenant = format!("bench-many-{}", uuid::Uuid::now_v7().simple());
     admin(db, &["tenant", "add", &tenant]);
@@ -338,6 +460,57 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
         server_side.join("; ")
     );
     drop(server);
+}
+
+/// Set in the environment of the pulling laptop's process (the bench runs itself again).
+const PULL_ENV: &str = "WIJKWERK_BENCH_PULL";
+
+/// Runs this bench again as the process `role` names, against the server, and returns the
+/// last line it printed.
+fn run_self(role: &str, url: &str, token: &str, dir: &Path) -> String {
+    let out = Command::new(std::env::current_exe().expect("exe"))
+        .env(role, "1")
+        .env("WIJKWERK_BENCH_URL", url)
+        .env("WIJKWERK_BENCH_TOKEN", token)
+        .env("WIJKWERK_BENCH_DIR", dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("process");
+    assert!(out.status.success(), "{role} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The peak resident memory of this process in MiB (Linux), or 0 where unknown.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The pulling laptop's process: a fresh store downloads everything, then says how long it
+/// took and its peak memory.
+fn pull_process() {
+    let var = |name: &str| std::env::var(name).expect(name);
+    let (url, token) = (var("WIJKWERK_BENCH_URL"), var("WIJKWERK_BENCH_TOKEN"));
+    let mut store = Store::init(Path::new(&var("WIJKWERK_BENCH_DIR"))).expect("store");
+    let t = Instant::now();
+    let report = sync(&mut store, &url, &token);
+    println!(
+        "{} records ({} fields) in {:.2} s, peak memory {:.0} MiB",
+        report.pulled_records,
+        report.pulled_fields,
+        t.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
 }
 
 /// Set in the environment of the laptops' process (the bench runs itself again).
@@ -472,6 +645,10 @@ fn laptops_process() {
 fn main() {
     if std::env::var_os(CLIENTS_ENV).is_some() {
         laptops_process();
+        return;
+    }
+    if std::env::var_os(PULL_ENV).is_some() {
+        pull_process();
         return;
     }
     let scale: f64 = std::env::var("WIJKWERK_BENCH_SCALE")

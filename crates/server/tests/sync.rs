@@ -622,9 +622,10 @@ fn a_round_that_fails_after_some_pages_still_says_what_they_changed() {
         mut b,
         ..
     } = two_laptops();
-    // Four transactions of 2,000 contacts: more than one pull page (a page never splits one).
+    // Four transactions of a quarter page of contacts (three fields each): more than one pull
+    // page (a page never splits a transaction).
     for batch in 0..4 {
-        let many = (0..2000)
+        let many = (0..wijkwerk_core::sync::PULL_PAGE / 4)
             .map(|n| {
                 wijkwerk_core::Write::create(
                     Entity::Contact,
@@ -654,6 +655,63 @@ fn a_round_that_fails_after_some_pages_still_says_what_they_changed() {
         applied,
         "two fields per contact of the first page"
     );
+}
+
+#[test]
+fn a_first_download_meets_a_record_again_on_a_later_page_and_finds_it_by_search() {
+    // A new laptop's first download inserts records without looking them up; a record whose
+    // fields changed in a later transaction comes again on a later page and must be merged.
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
+    let n = wijkwerk_core::sync::PULL_PAGE / 2;
+    let made: Vec<wijkwerk_core::Write> = (0..n)
+        .map(|i| {
+            wijkwerk_core::Write::create(
+                Entity::Contact,
+                fields(json!({"name": format!("Bewoner {i}"), "phone": "072-5123456"})),
+            )
+        })
+        .collect();
+    let first = made[0].id;
+    a.store.write(made).unwrap();
+    // More than a page later, the first contact gets notes and a new name.
+    let filler = (0..n)
+        .map(|i| {
+            wijkwerk_core::Write::create(
+                Entity::Organisation,
+                fields(json!({"name": format!("Vereniging {i}"), "kind": "wijkvereniging"})),
+            )
+        })
+        .collect();
+    a.store.write(filler).unwrap();
+    a.store
+        .update(
+            Entity::Contact,
+            first,
+            fields(json!({"name": "Wilhelmina Zonneveld", "notes": "Trekker van het dorpsfeest"})),
+        )
+        .unwrap();
+    a.sync(&server.url).unwrap();
+
+    let report = b.sync(&server.url).unwrap();
+    assert!(report.pulled_records > 2 * n, "{report:?}");
+    assert_eq!(
+        b.export(),
+        a.export(),
+        "the first download holds what A holds"
+    );
+    let found = b.store.search("zonneveld dorpsfeest", 10).unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "the record met again is found by its new words"
+    );
+    assert!(b.store.search("Bewoner 0", 10).unwrap().len() <= 10);
 }
 
 #[test]

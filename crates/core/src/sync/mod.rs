@@ -23,7 +23,7 @@ pub mod scheduler;
 pub mod worker;
 
 use crate::error::Error;
-use crate::merge::log_conflict;
+use crate::merge::{log_conflict, FirstDownload};
 use crate::row;
 use crate::schema::Entity;
 use crate::store::Store;
@@ -41,7 +41,7 @@ pub const PUSH_BATCH: usize = 500;
 /// How many bytes of JSON one push carries at most (the server takes up to 128 MB).
 pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// How many fields one pull page asks for.
-pub const PULL_PAGE: usize = 5_000;
+pub const PULL_PAGE: usize = 20_000;
 
 /// Why a round did not complete. Nothing local is lost in any of these.
 #[derive(Debug, thiserror::Error)]
@@ -401,14 +401,20 @@ impl Store {
             != 0)
     }
 
+    /// Pulls every page after the cursor. The next page is asked for while this one is
+    /// applied (the transport on this thread, the store on another), so the server's and the
+    /// wire's time overlap with SQLite's. A first download into an empty store skips the
+    /// look-ups of records it cannot have yet.
     fn pull_all(
         &mut self,
         transport: &mut dyn Transport,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         loop {
-            let cursor = self.cursor()?;
-            let page = match transport.pull(cursor, PULL_PAGE) {
+            let start = self.cursor()?;
+            let first_download =
+                (start.seq == 0 && self.holds_no_records()?).then(FirstDownload::default);
+            match self.pull_pages(transport, start, first_download, report) {
                 Err(SyncError::UnknownCursor) if !report.downloaded_again => {
                     // Start over from the beginning; push everything afterwards.
                     self.conn.execute(
@@ -417,48 +423,95 @@ impl Store {
                         [],
                     )?;
                     report.downloaded_again = true;
-                    continue;
                 }
-                other => other?,
-            };
-            if page.cursor.seq < cursor.seq {
-                return Err(SyncError::Garbage(format!(
-                    "the server moved the cursor back from {} to {}",
-                    cursor.seq, page.cursor.seq
-                )));
-            }
-            report.pulled_records += page.records.len();
-            report.pulled_fields += page.records.iter().map(|r| r.fields.len()).sum::<usize>();
-            report.pulled_conflicts += page.conflicts.len();
-            let next = page.cursor;
-            let conflicts = page.conflicts;
-            let now = jiff::Timestamp::now().to_string();
-            let merged = self.merge_with(&page.records, false, |tx| {
-                for c in &conflicts {
-                    log_conflict(
-                        tx,
-                        &c.entity,
-                        c.id,
-                        &c.field,
-                        &c.lost_value,
-                        c.lost_hlc,
-                        &c.won_value,
-                        c.won_hlc,
-                        &now,
-                    )?;
-                }
-                tx.execute(
-                    "UPDATE sync_state SET cursor_seq = ?1, cursor_tx = ?2 WHERE id = 1",
-                    (next.seq, next.tx.map(|t| t.to_string())),
-                )?;
-                Ok(())
-            })?;
-            report.applied_fields += merged.fields_applied;
-            self.applied_in_round += merged.fields_applied;
-            if !page.more {
-                return Ok(());
+                other => return other,
             }
         }
+    }
+
+    /// Fetches pages from `start` on this thread and applies them on another, one page ahead.
+    /// An error of either stops both; pages applied before it stay applied (each commits with
+    /// its cursor).
+    fn pull_pages(
+        &mut self,
+        transport: &mut dyn Transport,
+        start: Cursor,
+        mut first_download: Option<FirstDownload>,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let (pages, arriving) = std::sync::mpsc::sync_channel::<PullResponse>(1);
+        std::thread::scope(|scope| {
+            let applier = scope.spawn(move || -> Result<(), SyncError> {
+                for page in arriving {
+                    self.apply_page(page, first_download.as_mut(), report)?;
+                }
+                Ok(())
+            });
+            let mut cursor = start;
+            let fetched = loop {
+                let page = match transport.pull(cursor, PULL_PAGE) {
+                    Ok(page) => page,
+                    Err(e) => break Err(e),
+                };
+                if page.cursor.seq < cursor.seq {
+                    break Err(SyncError::Garbage(format!(
+                        "the server moved the cursor back from {} to {}",
+                        cursor.seq, page.cursor.seq
+                    )));
+                }
+                cursor = page.cursor;
+                let more = page.more;
+                // A closed channel: the applier stopped on an error, which it returns.
+                if pages.send(page).is_err() || !more {
+                    break Ok(());
+                }
+            };
+            drop(pages);
+            let applied = applier.join().unwrap_or_else(|_| {
+                Err(SyncError::Store(Error::StoredData(
+                    "applying a pulled page failed unexpectedly".into(),
+                )))
+            });
+            applied.and(fetched)
+        })
+    }
+
+    /// Applies one pulled page with its conflicts and cursor, in one transaction.
+    fn apply_page(
+        &mut self,
+        page: PullResponse,
+        first_download: Option<&mut FirstDownload>,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        report.pulled_records += page.records.len();
+        report.pulled_fields += page.records.iter().map(|r| r.fields.len()).sum::<usize>();
+        report.pulled_conflicts += page.conflicts.len();
+        let next = page.cursor;
+        let conflicts = page.conflicts;
+        let now = jiff::Timestamp::now().to_string();
+        let merged = self.merge_into(&page.records, false, first_download, |tx| {
+            for c in &conflicts {
+                log_conflict(
+                    tx,
+                    &c.entity,
+                    c.id,
+                    &c.field,
+                    &c.lost_value,
+                    c.lost_hlc,
+                    &c.won_value,
+                    c.won_hlc,
+                    &now,
+                )?;
+            }
+            tx.execute(
+                "UPDATE sync_state SET cursor_seq = ?1, cursor_tx = ?2 WHERE id = 1",
+                (next.seq, next.tx.map(|t| t.to_string())),
+            )?;
+            Ok(())
+        })?;
+        report.applied_fields += merged.fields_applied;
+        self.applied_in_round += merged.fields_applied;
+        Ok(())
     }
 
     /// Pushes every record with every field and its clock, under a fresh client id (so no
