@@ -304,7 +304,18 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
 
     // Initial pull on a fresh laptop, in a process of its own so that its peak memory is its own.
     let pulled = run_self(PULL_ENV, &url, &token, &dir.join(format!("{kind}-b")));
-    println!("initial pull (a fresh laptop's process): {pulled}");
+    let pulled: Vec<f64> = pulled
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [records, fields, secs, peak] = pulled[..] else {
+        panic!("the pulling process said {pulled:?}");
+    };
+    println!(
+        "initial pull of {records} records ({fields} fields), a fresh laptop's process: {secs:.2} s, peak memory {peak:.0} MiB (goal ≤ 1 s)"
+    );
+    figure(kind, "pull_seconds", secs);
+    figure(kind, "pull_peak_mib", peak);
     let mut b = Store::open(&dir.join(format!("{kind}-b"))).expect("store");
     // 10,000 changes, each its own local transaction.
     for i in 0..n_changes {
@@ -339,6 +350,7 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
         "push of {} changes ({} local transactions): {secs:.2} s = {:.0} changes/s (goal ≥ 5,000/s)",
         report.pushed_fields, report.pushed_transactions, report.pushed_fields as f64 / secs
     );
+    figure(kind, "push_per_second", report.pushed_fields as f64 / secs);
     println!(
         "bytes per field change on the wire: {:.1} gzip ({:.1} as JSON)",
         wire as f64 / n_changes as f64,
@@ -363,8 +375,10 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
     println!(
         "one change from laptop a to laptop b: p50 {:.1} ms, p99 {:.1} ms (goal ≤ 10 / 50 ms)",
         pct(latencies.clone(), 0.5),
-        pct(latencies, 0.99)
+        pct(latencies.clone(), 0.99)
     );
+    figure(kind, "change_p50_ms", pct(latencies.clone(), 0.5));
+    figure(kind, "change_p99_ms", pct(latencies, 0.99));
 
     // 200 laptops at once (a municipality of their own, so that each starts small and in step
     // with the server), each making an edit and syncing together. The laptops run in a process
@@ -462,6 +476,12 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
     drop(server);
 }
 
+/// A figure in a line of its own for `scripts/bench-sync`, which sets it beside the PouchDB
+/// peer's: `FIGURE <database> <name> <value>`.
+fn figure(kind: &str, name: &str, value: f64) {
+    println!("FIGURE {kind} {name} {value:.3}");
+}
+
 /// Set in the environment of the pulling laptop's process (the bench runs itself again).
 const PULL_ENV: &str = "WIJKWERK_BENCH_PULL";
 
@@ -504,8 +524,9 @@ fn pull_process() {
     let mut store = Store::init(Path::new(&var("WIJKWERK_BENCH_DIR"))).expect("store");
     let t = Instant::now();
     let report = sync(&mut store, &url, &token);
+    // Read by the bench's main process: records, fields, seconds, peak MiB.
     println!(
-        "{} records ({} fields) in {:.2} s, peak memory {:.0} MiB",
+        "{} {} {} {}",
         report.pulled_records,
         report.pulled_fields,
         t.elapsed().as_secs_f64(),
