@@ -25,6 +25,9 @@ use wijkwerk_protocol::wire::{
 };
 use wijkwerk_protocol::PROTOCOL_VERSION;
 
+/// Answers larger than this are compressed (a loopback or Ethernet packet holds about this much).
+const COMPRESS_ABOVE_BYTES: u16 = 1400;
+
 /// The largest request body, after decompression.
 pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 /// The most fields one pull page holds (a server transaction is never split).
@@ -106,8 +109,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
         // gzip's fastest level: pull pages are mostly repeated clocks and names, which it
-        // still shrinks about as well, at a fraction of the default level's CPU time.
-        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        // still shrinks about as well, at a fraction of the default level's CPU time. Answers
+        // that fit in one packet go as they are (setting up gzip costs more than it saves).
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(tower_http::compression::predicate::SizeAbove::new(
+                    COMPRESS_ABOVE_BYTES,
+                )),
+        )
         .with_state(state)
 }
 

@@ -323,6 +323,9 @@ fn sync_killed_at(
 }
 
 const PUSH: &str = "POST /v1/push ";
+/// Contacts per transaction in the pull tests: with three fields each, a page holds more than
+/// one such transaction and fewer than four.
+const PER_TRANSACTION: i64 = wijkwerk_core::sync::PULL_PAGE as i64 * 3 / 10;
 const PULL: &str = "GET /v1/pull?";
 
 /// Adds `transactions` local transactions of `per_transaction` contacts each, through the core
@@ -388,7 +391,7 @@ fn sync_killed_inside_write(gate: &Gate, data: &Path, token: &str) -> bool {
             Err(e) => panic!("probing the store: {e}"),
             Ok(()) => {}
         }
-        if gate.sprung.try_recv().is_ok() {
+        if stored_cursor(&probe) > 0 {
             break; // the page is applied; the process waits for the second one
         }
         std::thread::sleep(Duration::from_micros(200));
@@ -400,15 +403,31 @@ fn sync_killed_inside_write(gate: &Gate, data: &Path, token: &str) -> bool {
     caught
 }
 
+/// The cursor as committed in the store (read beside a running sync process).
+fn stored_cursor(probe: &rusqlite::Connection) -> i64 {
+    probe
+        .query_row("SELECT cursor_seq FROM sync_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap_or(0)
+}
+
 /// Runs `sync` with the first pull page let through and the second held; returns the time
-/// from the first page's arrival to the second page's request (applying the first page), then
-/// kills the process.
+/// from the first page's arrival until it is applied (its cursor committed: the second page is
+/// asked for while the first is applied), then kills the process.
 fn time_to_apply_first_page(gate: &Gate, data: &Path, token: &str) -> Duration {
+    let probe = rusqlite::Connection::open(store_file(data)).unwrap();
     gate.arm(first_page_then_hold());
     let mut child = spawn_sync(gate, data, token);
     assert!(matches!(gate.wait_sprung(), Stop::AfterAnswer));
     let arrived = std::time::Instant::now();
-    assert!(matches!(gate.wait_sprung(), Stop::BeforeServer));
+    while stored_cursor(&probe) == 0 {
+        assert!(
+            arrived.elapsed() < Duration::from_secs(60),
+            "the first page is applied within a minute"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
     let applying = arrived.elapsed();
     child.kill().unwrap();
     child.wait().unwrap();
@@ -471,9 +490,10 @@ fn a_sync_process_killed_at_each_step_loses_nothing_and_applies_nothing_twice() 
     );
     assert_eq!(waiting(&a), 0);
 
-    // Enough for more than one pull page (a page is at least 5,000 fields and never splits a
-    // server transaction): four transactions of 1,500 contacts, pushed in one round.
-    add_many_contacts(&a, 4, 1_500);
+    // Enough for more than one pull page (a page is at least PULL_PAGE fields and never splits
+    // a server transaction): four transactions of PER_TRANSACTION contacts (three fields each),
+    // pushed in one round.
+    add_many_contacts(&a, 4, PER_TRANSACTION as usize);
     let round = sync(&a, &gate.url, &token);
     assert_eq!(round["report"]["pushed_transactions"], 4, "{round}");
     let head = server_head(&server.url, &token);
@@ -488,7 +508,7 @@ fn a_sync_process_killed_at_each_step_loses_nothing_and_applies_nothing_twice() 
         (1..head).contains(&after_first_page),
         "the cursor stands after the first page: {after_first_page}"
     );
-    assert_eq!(contacts(&b), 1 + 1_500 * (after_first_page - 1));
+    assert_eq!(contacts(&b), 1 + PER_TRANSACTION * (after_first_page - 1));
 
     // The next round continues from that cursor: nothing is pulled twice.
     gate.take_log();
@@ -504,10 +524,10 @@ fn a_sync_process_killed_at_each_step_loses_nothing_and_applies_nothing_twice() 
     );
     assert_eq!(
         round["report"]["pulled_records"].as_i64().unwrap(),
-        6_001 - (1 + 1_500 * (after_first_page - 1)),
+        1 + 4 * PER_TRANSACTION - (1 + PER_TRANSACTION * (after_first_page - 1)),
         "only what the first page did not hold: {round}"
     );
-    assert_eq!(contacts(&b), 6_001);
+    assert_eq!(contacts(&b), 1 + 4 * PER_TRANSACTION);
     assert_eq!(export(&b), export(&a));
 
     // Pull, killed while the laptop applies the first page. First, how long applying it takes:
@@ -523,7 +543,11 @@ fn a_sync_process_killed_at_each_step_loses_nothing_and_applies_nothing_twice() 
         let at = cursor(c);
         eprintln!("{what}: cursor {at}");
         assert!(at == 0 || at == after_first_page, "{what}: cursor {at}");
-        let expected = if at == 0 { 0 } else { 1 + 1_500 * (at - 1) };
+        let expected = if at == 0 {
+            0
+        } else {
+            1 + PER_TRANSACTION * (at - 1)
+        };
         assert_eq!(contacts(c), expected, "{what}: page and cursor together");
         sync(c, &gate.url, &token);
         assert_eq!(export(c), export(&a), "{what}: converges");

@@ -5,12 +5,16 @@ use super::{SyncError, Transport};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::time::Duration;
 use wijkwerk_protocol::wire::{
     Cursor, ErrorBody, Hello, PullResponse, PushRequest, PushResponse, PROTOCOL_HEADER,
 };
 use wijkwerk_protocol::PROTOCOL_VERSION;
+
+/// Pushes larger than this are compressed.
+const COMPRESS_ABOVE_BYTES: usize = 1400;
 
 /// The largest answer accepted (after decompression).
 const MAX_ANSWER_BYTES: u64 = 512 * 1024 * 1024;
@@ -65,27 +69,62 @@ impl HttpTransport {
                 "the server address {server:?} must start with https:// (or http:// on a trusted network)"
             )));
         }
-        let mut config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false);
-        if let Some(pem) = ca_pem {
-            let certificates = authority_certificates(pem)?;
-            config = config.tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
-                        certificates,
-                    )))
-                    .build(),
-            );
-        }
-        let agent: ureq::Agent = config.build().into();
+        let agent = shared_agent(&base, timeout, ca_pem)?;
         Ok(HttpTransport {
             base,
             token: token.trim().to_owned(),
             agent,
         })
     }
+}
 
+/// What makes an agent: the server, the timeout, and the certificate authority trusted.
+type AgentKey = (String, Duration, Option<Vec<u8>>);
+
+/// The agent for a server, made once per process and kept: each agent keeps its open
+/// connections (ureq's pool, which probes a connection before it is used again and drops it
+/// after 15 s idle), so the next round does not connect, or shake hands over TLS, again.
+fn shared_agent(
+    base: &str,
+    timeout: Duration,
+    ca_pem: Option<&[u8]>,
+) -> Result<ureq::Agent, SyncError> {
+    static AGENTS: std::sync::OnceLock<std::sync::Mutex<HashMap<AgentKey, ureq::Agent>>> =
+        std::sync::OnceLock::new();
+    let key: AgentKey = (base.to_owned(), timeout, ca_pem.map(<[u8]>::to_vec));
+    let agents = AGENTS.get_or_init(Default::default);
+    if let Some(agent) = agents.lock().ok().and_then(|a| a.get(&key).cloned()) {
+        return Ok(agent);
+    }
+    let agent = new_agent(timeout, ca_pem)?;
+    if let Ok(mut agents) = agents.lock() {
+        // A settings screen tried many servers, or tests started many: start again.
+        if agents.len() >= 16 {
+            agents.clear();
+        }
+        agents.insert(key, agent.clone());
+    }
+    Ok(agent)
+}
+
+fn new_agent(timeout: Duration, ca_pem: Option<&[u8]>) -> Result<ureq::Agent, SyncError> {
+    let mut config = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false);
+    if let Some(pem) = ca_pem {
+        let certificates = authority_certificates(pem)?;
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                    certificates,
+                )))
+                .build(),
+        );
+    }
+    Ok(config.build().into())
+}
+
+impl HttpTransport {
     fn answer<T: DeserializeOwned>(
         &self,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
@@ -179,21 +218,23 @@ impl Transport for HttpTransport {
     fn push(&mut self, request: &PushRequest) -> Result<PushResponse, SyncError> {
         let json = serde_json::to_vec(request)
             .map_err(|e| SyncError::Protocol(format!("cannot write the push: {e}")))?;
+        let post = self
+            .agent
+            .post(format!("{}/v1/push", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header("content-type", "application/json");
+        // A push that fits in a packet goes as it is: gzip would cost more than it saves.
+        if json.len() <= COMPRESS_ABOVE_BYTES {
+            return self.answer(post.send(&json[..]));
+        }
         let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
         gz.write_all(&json)
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
         let body = gz
             .finish()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let result = self
-            .agent
-            .post(format!("{}/v1/push", self.base))
-            .header("authorization", format!("Bearer {}", self.token))
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-            .header("content-type", "application/json")
-            .header("content-encoding", "gzip")
-            .send(&body[..]);
-        self.answer(result)
+        self.answer(post.header("content-encoding", "gzip").send(&body[..]))
     }
 
     fn pull(&mut self, cursor: Cursor, limit: usize) -> Result<PullResponse, SyncError> {
