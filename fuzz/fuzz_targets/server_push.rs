@@ -52,13 +52,23 @@ fuzz_target!(|data: &[u8]| {
     let job = PushJob {
         client_id: request.client_id,
         changesets: request.changesets,
+        after: request.after,
         limits,
     };
-    let mut planner = PushPlanner::new(0, HashMap::new(), HashMap::new());
-    let acks = planner.add(&job);
+    let mut planner = PushPlanner::new(0, None, HashMap::new(), HashMap::new());
+    let (acks, cursor) = planner.add(&job);
     assert_eq!(acks.len(), job.changesets.len());
+    // A cursor is given only from where the push was sent, past every changeset applied.
+    if let Some(cursor) = cursor {
+        assert!(acks
+            .iter()
+            .all(|a| matches!(a.outcome, PushOutcome::Applied { .. })));
+        assert_eq!(job.after.map(|a| a.seq), Some(0));
+        assert_eq!(cursor.seq, acks.len() as i64);
+    }
     // The same push again (a retry): every changeset applied the first time is a duplicate now.
-    let again = planner.add(&job);
+    let (again, again_cursor) = planner.add(&job);
+    assert!(again_cursor.is_none());
     for (first, second) in acks.iter().zip(&again) {
         if matches!(first.outcome, PushOutcome::Applied { .. }) {
             assert!(
@@ -71,6 +81,8 @@ fuzz_target!(|data: &[u8]| {
     assert!(plan.head >= 0);
     let answer = PushResponse {
         acks,
+        cursor,
+        head: Some(plan.head),
         extra: Default::default(),
     };
     serde_json::to_vec(&answer).expect("an answer as JSON");

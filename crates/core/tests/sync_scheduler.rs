@@ -382,6 +382,8 @@ impl Transport for FakeTransport {
         }
         Ok(PushResponse {
             acks,
+            cursor: None,
+            head: None,
             extra: Default::default(),
         })
     }

@@ -38,6 +38,10 @@ pub struct PushRequest {
     /// The sending store (stable per data file).
     pub client_id: Uuid,
     pub changesets: Vec<PushChangeSet>,
+    /// The client's cursor as it sends the push. With it the server can say that nothing came
+    /// between that cursor and the push ([`PushResponse::cursor`]). Absent from older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Cursor>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -56,6 +60,16 @@ pub struct PushChangeSet {
 pub struct PushResponse {
     /// One acknowledgement per changeset, in the order sent.
     pub acks: Vec<PushAck>,
+    /// Given when every changeset was applied directly after the request's `after` cursor (no
+    /// other transaction between, none of the client's writes lost or logged as a conflict):
+    /// the cursor after them. A pull from `after` would bring back only the client's own
+    /// writes, so the client moves its cursor here instead. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<Cursor>,
+    /// The tenant's newest transaction when the push was written: when it equals `cursor`,
+    /// nothing newer was on the server and the client may leave out the pull of this round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

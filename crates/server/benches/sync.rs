@@ -337,6 +337,7 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
                 changes: set.changes.clone(),
             })
             .collect(),
+        after: None,
         extra: Default::default(),
     };
     let json = serde_json::to_vec(&request).expect("json");

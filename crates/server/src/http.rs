@@ -214,18 +214,20 @@ async fn push(
     })?;
     let request = decode_push(&body)?;
     let changesets = request.changesets.len();
-    let acks = state
+    let pushed = state
         .storage
-        .push(
+        .push_after(
             principal.tenant_id,
             request.client_id,
             request.changesets,
+            request.after,
             PushLimits {
                 now_ms: now_ms(),
                 max_skew_ms: state.max_skew_ms,
             },
         )
         .await?;
+    let acks = pushed.acks;
     for ack in &acks {
         let outcome = match &ack.outcome {
             PushOutcome::Applied { .. } => "applied",
@@ -241,6 +243,8 @@ async fn push(
     );
     Ok(Json(PushResponse {
         acks,
+        cursor: pushed.cursor,
+        head: Some(pushed.head),
         extra: Default::default(),
     }))
 }

@@ -9,14 +9,14 @@
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
-    RecordsBuilder, Role,
+    push_client_seqs, push_keys, pushed, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
+    Pushed, RecordsBuilder, Role,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
-use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, ServerConflict};
+use wijkwerk_protocol::wire::{Cursor, PullResponse, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
@@ -482,8 +482,10 @@ const READ_STATEMENTS: [&str; 6] = [
 const PUSH_STATEMENTS: [&str; 4] = [LOCK_TENANT, APPLIED, CURRENT, WRITE];
 
 /// Locks the tenant row (sequences are handed out one transaction at a time, also between
-/// server processes) and reads its sequence.
-const LOCK_TENANT: &str = "SELECT head_seq FROM tenant WHERE id = $1 FOR UPDATE";
+/// server processes) and reads its sequence and that transaction's id.
+const LOCK_TENANT: &str = "SELECT t.head_seq,
+            (SELECT tx_id FROM server_tx s WHERE s.tenant_id = t.id AND s.seq = t.head_seq)
+     FROM tenant t WHERE t.id = $1 FOR UPDATE OF t";
 
 /// Which of these (client id, client sequence) pairs were applied before, at which sequence.
 /// One index look-up per pair (the `LIMIT` keeps the planner from turning the look-ups into a
@@ -534,7 +536,7 @@ pub(crate) async fn push_batch(
     pool: &Pool,
     tenant_id: i64,
     jobs: &[PushJob],
-) -> Result<Vec<Vec<PushAck>>> {
+) -> Result<Vec<Pushed>> {
     let mut client = pool.get().await.map_err(pool_error)?;
     let (lock, applied, current_fields, write) = tokio::try_join!(
         client.prepare_cached(LOCK_TENANT),
@@ -560,9 +562,10 @@ pub(crate) async fn push_batch(
         tx.query(&applied, &applied_params),
         tx.query(&current_fields, &current_params),
     )?;
-    let head: i64 = head
-        .map(|r| r.get(0))
+    let (head, head_tx): (i64, Option<String>) = head
+        .map(|r| (r.get(0), r.get(1)))
         .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+    let head_tx = head_tx.as_deref().map(parse_uuid).transpose()?;
     let mut done = HashMap::new();
     for row in done_rows {
         done.insert(
@@ -580,13 +583,13 @@ pub(crate) async fn push_batch(
             },
         );
     }
-    let mut planner = PushPlanner::new(head, done, current);
-    let acks: Vec<Vec<PushAck>> = jobs.iter().map(|job| planner.add(job)).collect();
+    let mut planner = PushPlanner::new(head, head_tx, done, current);
+    let answers = planner.add_all(jobs);
     let plan = planner.finish();
     if plan.transactions.is_empty() {
         // Only duplicates and refusals: nothing to write.
         tx.commit().await?;
-        return Ok(acks);
+        return Ok(pushed(answers, plan.head));
     }
     // One time of receipt for the whole transaction: the first push's.
     let received = jobs.first().map_or(0, |j| j.limits.now_ms) as i64;
@@ -633,5 +636,5 @@ pub(crate) async fn push_batch(
     )
     .await?;
     tx.commit().await?;
-    Ok(acks)
+    Ok(pushed(answers, plan.head))
 }

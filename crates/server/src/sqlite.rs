@@ -4,8 +4,8 @@
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
-    RecordsBuilder, Role,
+    push_client_seqs, push_keys, pushed, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
+    Pushed, RecordsBuilder, Role,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
-use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, ServerConflict};
+use wijkwerk_protocol::wire::{Cursor, PullResponse, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
@@ -386,7 +386,7 @@ pub(crate) async fn push_batch(
     writer: &Writer,
     tenant_id: i64,
     jobs: Arc<Vec<PushJob>>,
-) -> Result<Vec<Vec<PushAck>>> {
+) -> Result<Vec<Pushed>> {
     write_with(writer, move |c| push(c, tenant_id, &jobs)).await
 }
 
@@ -395,21 +395,28 @@ fn parse_hlc(text: &str) -> Result<Hlc> {
         .map_err(|e: wijkwerk_protocol::HlcParseError| ServerError::StoredData(e.to_string()))
 }
 
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
+}
+
 fn parse_json(text: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(|e| ServerError::StoredData(e.to_string()))
 }
 
-fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Vec<PushAck>>> {
+fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Pushed>> {
     // IMMEDIATE takes the write lock now: sequences are handed out one writer at a time.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let head: i64 = tx
+    let (head, head_tx): (i64, Option<String>) = tx
         .query_row(
-            "SELECT head_seq FROM tenant WHERE id = ?1",
+            "SELECT t.head_seq,
+                    (SELECT tx_id FROM server_tx s WHERE s.tenant_id = t.id AND s.seq = t.head_seq)
+             FROM tenant t WHERE t.id = ?1",
             [tenant_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))?;
+    let head_tx = head_tx.map(|t| parse_uuid(&t)).transpose()?;
     let mut done = HashMap::new();
     for (client, client_seq) in push_client_seqs(jobs) {
         let seq: Option<i64> = tx
@@ -441,8 +448,8 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Vec<
             );
         }
     }
-    let mut planner = PushPlanner::new(head, done, current);
-    let acks: Vec<Vec<PushAck>> = jobs.iter().map(|job| planner.add(job)).collect();
+    let mut planner = PushPlanner::new(head, head_tx, done, current);
+    let answers = planner.add_all(jobs);
     let plan = planner.finish();
     // One time of receipt for the whole transaction: the first push's.
     let received = jobs.first().map_or(0, |j| j.limits.now_ms) as i64;
@@ -487,7 +494,7 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Vec<
         (plan.head, tenant_id),
     )?;
     tx.commit()?;
-    Ok(acks)
+    Ok(pushed(answers, plan.head))
 }
 
 fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {

@@ -129,9 +129,25 @@ impl Storage {
         changesets: Vec<PushChangeSet>,
         limits: PushLimits,
     ) -> Result<Vec<PushAck>> {
+        self.push_after(tenant_id, client_id, changesets, None, limits)
+            .await
+            .map(|pushed| pushed.acks)
+    }
+
+    /// [`Storage::push`] from a client whose cursor is `after`: the answer also says where the
+    /// client's cursor may move without pulling its own writes back ([`Pushed::cursor`]).
+    pub async fn push_after(
+        &self,
+        tenant_id: i64,
+        client_id: Uuid,
+        changesets: Vec<PushChangeSet>,
+        after: Option<Cursor>,
+        limits: PushLimits,
+    ) -> Result<Pushed> {
         let job = PushJob {
             client_id,
             changesets,
+            after,
             limits,
         };
         match self {
@@ -382,7 +398,22 @@ pub struct PlannedTransaction {
 pub struct PushJob {
     pub client_id: Uuid,
     pub changesets: Vec<PushChangeSet>,
+    /// The client's cursor when it pushed, if it said.
+    pub after: Option<Cursor>,
     pub limits: PushLimits,
+}
+
+/// What became of one push.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pushed {
+    /// One per changeset, in the order sent.
+    pub acks: Vec<PushAck>,
+    /// Where the client's cursor may move: given only when every changeset was applied right
+    /// after the client's cursor, with no other transaction between and none of its writes
+    /// lost or logged as a conflict (so a pull would bring back nothing but its own writes).
+    pub cursor: Option<Cursor>,
+    /// The tenant's sequence once the database transaction that wrote the push committed.
+    pub head: i64,
 }
 
 impl PushJob {
@@ -434,6 +465,8 @@ pub struct PushPlanner {
     latest: std::collections::HashMap<FieldKey, usize>,
     /// (client id, client sequence) applied before (as loaded) or by an earlier push of the plan.
     done: std::collections::HashMap<(Uuid, i64), i64>,
+    /// The server transaction id of `plan.head` (none at 0).
+    head_tx: Option<Uuid>,
 }
 
 impl PushPlanner {
@@ -442,6 +475,7 @@ impl PushPlanner {
     /// the pushes touch.
     pub fn new(
         head: i64,
+        head_tx: Option<Uuid>,
         done: std::collections::HashMap<(Uuid, i64), i64>,
         current: std::collections::HashMap<FieldKey, crate::merge::FieldState>,
     ) -> PushPlanner {
@@ -453,13 +487,19 @@ impl PushPlanner {
             current,
             latest: Default::default(),
             done,
+            head_tx,
         }
     }
 
-    /// Decides one push; returns its acknowledgements, one per changeset.
-    pub fn add(&mut self, job: &PushJob) -> Vec<PushAck> {
+    /// Decides one push; returns its acknowledgements, one per changeset, and where the
+    /// client's cursor may move ([`Pushed::cursor`]).
+    pub fn add(&mut self, job: &PushJob) -> (Vec<PushAck>, Option<Cursor>) {
         use crate::merge::{decide, Decision, FieldState};
         use wijkwerk_protocol::wire::PushOutcome;
+        let (head_before, tx_before) = (self.plan.head, self.head_tx);
+        // Whether the server's state after this push is the client's own: every changeset
+        // applied, every field taken (or the very same write again), nothing lost.
+        let mut as_sent = !job.changesets.is_empty();
         let mut acks = Vec::with_capacity(job.changesets.len());
         for set in &job.changesets {
             if let Some(seq) = self.done.get(&(job.client_id, set.client_seq)) {
@@ -467,6 +507,7 @@ impl PushPlanner {
                     client_seq: set.client_seq,
                     outcome: PushOutcome::Duplicate { seq: *seq },
                 });
+                as_sent = false;
                 continue;
             }
             if let Some((code, reason)) = check_changeset(set, job.limits) {
@@ -474,6 +515,7 @@ impl PushPlanner {
                     client_seq: set.client_seq,
                     outcome: PushOutcome::Refused { code, reason },
                 });
+                as_sent = false;
                 continue;
             }
             let seq = self.plan.head + 1;
@@ -489,6 +531,7 @@ impl PushPlanner {
                     Decision::Take { lost } => (true, lost),
                     Decision::Keep { lost } => (false, lost),
                 };
+                as_sent &= take && lost.is_none();
                 let incoming = FieldState {
                     value: write.value.value.clone(),
                     hlc: write.value.hlc,
@@ -525,26 +568,48 @@ impl PushPlanner {
                     self.current.insert(key, incoming);
                 }
             }
+            let tx_id = Uuid::now_v7();
             self.plan.transactions.push(PlannedTransaction {
                 seq,
-                tx_id: Uuid::now_v7(),
+                tx_id,
                 client_id: job.client_id,
                 client_seq: set.client_seq,
                 client_tx_id: set.tx_id,
             });
             self.done.insert((job.client_id, set.client_seq), seq);
             self.plan.head = seq;
+            self.head_tx = Some(tx_id);
             acks.push(PushAck {
                 client_seq: set.client_seq,
                 outcome: PushOutcome::Applied { seq },
             });
         }
-        acks
+        let cursor = job
+            .after
+            .filter(|after| as_sent && after.seq == head_before && after.tx == tx_before)
+            .map(|_| Cursor {
+                seq: self.plan.head,
+                tx: self.head_tx,
+            });
+        (acks, cursor)
+    }
+
+    /// Decides every push of a batch in order; their answers once the batch is planned.
+    pub fn add_all(&mut self, jobs: &[PushJob]) -> Vec<(Vec<PushAck>, Option<Cursor>)> {
+        jobs.iter().map(|job| self.add(job)).collect()
     }
 
     pub fn finish(self) -> PushPlan {
         self.plan
     }
+}
+
+/// The answers of a planned batch of pushes, with the tenant's sequence after it.
+pub fn pushed(answers: Vec<(Vec<PushAck>, Option<Cursor>)>, head: i64) -> Vec<Pushed> {
+    answers
+        .into_iter()
+        .map(|(acks, cursor)| Pushed { acks, cursor, head })
+        .collect()
 }
 
 /// How many changesets one database transaction takes from the queue (a single larger push
@@ -554,7 +619,7 @@ const BATCH_CHANGESETS: usize = 10_000;
 /// become one huge statement; a single larger push still goes whole).
 const BATCH_FIELDS: usize = 100_000;
 
-type PushAnswer = tokio::sync::oneshot::Sender<Result<Vec<PushAck>>>;
+type PushAnswer = tokio::sync::oneshot::Sender<Result<Pushed>>;
 
 /// Pushes to one tenant wait here and are written by one worker task per tenant, all that
 /// arrived together in one database transaction (group commit). Sequences are handed out one
@@ -613,7 +678,7 @@ impl PushQueue {
         &self,
         tenant_id: i64,
         job: PushJob,
-    ) -> (tokio::sync::oneshot::Receiver<Result<Vec<PushAck>>>, bool) {
+    ) -> (tokio::sync::oneshot::Receiver<Result<Pushed>>, bool) {
         let (answer, receiver) = tokio::sync::oneshot::channel();
         let mut waiting = self.lock();
         let start = !waiting.contains_key(&tenant_id);
@@ -691,15 +756,15 @@ impl PushTarget {
         &self,
         tenant_id: i64,
         jobs: std::sync::Arc<Vec<PushJob>>,
-    ) -> Result<Vec<Vec<PushAck>>> {
+    ) -> Result<Vec<Pushed>> {
         match self {
             PushTarget::Sqlite(w) => crate::sqlite::push_batch(w, tenant_id, jobs).await,
             PushTarget::Postgres(p) => crate::postgres::push_batch(p, tenant_id, &jobs).await,
         }
     }
 
-    /// Writes one push alone; its acknowledgements.
-    async fn write_one(&self, tenant_id: i64, job: PushJob) -> Result<Vec<PushAck>> {
+    /// Writes one push alone; what became of it.
+    async fn write_one(&self, tenant_id: i64, job: PushJob) -> Result<Pushed> {
         self.write(tenant_id, std::sync::Arc::new(vec![job]))
             .await
             .and_then(|mut acks| acks.pop().ok_or_else(unanswered))
@@ -712,7 +777,7 @@ async fn queued_push(
     target: PushTarget,
     tenant_id: i64,
     job: PushJob,
-) -> Result<Vec<PushAck>> {
+) -> Result<Pushed> {
     let (answer, start) = queue.enqueue(tenant_id, job);
     if start {
         // A task of its own: a request that goes away (the laptop hung up) must not stop the
@@ -757,8 +822,8 @@ async fn push_worker(queue: std::sync::Arc<PushQueue>, target: PushTarget, tenan
                     .shared_pushes
                     .fetch_add(all.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 metrics::counter!("wijkwerk_push_shared_total").increment(all.len() as u64);
-                for (acks, answer) in all.into_iter().zip(answers) {
-                    let _ = answer.send(Ok(acks));
+                for (pushed, answer) in all.into_iter().zip(answers) {
+                    let _ = answer.send(Ok(pushed));
                 }
             }
             _ => {
@@ -856,6 +921,76 @@ mod tests {
                 .collect(),
             }],
         }
+    }
+
+    /// The planner gives a push the cursor after it only when it was written right after the
+    /// client's cursor and as sent: not after another client's transaction, not from a cursor
+    /// of another history (a restored server), not for a retry, not when a write lost.
+    #[test]
+    fn a_push_gets_the_cursor_after_it_only_when_nothing_came_between() {
+        let (laptop, other, record) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let at = |ms: u64| Hlc::new(NOW - 10_000 + ms, 0, NodeId(1));
+        let job = |client: Uuid, after: Option<Cursor>, sets: Vec<PushChangeSet>| PushJob {
+            client_id: client,
+            changesets: sets,
+            after,
+            limits: LIMITS,
+        };
+        let mut planner = PushPlanner::new(0, None, HashMap::new(), HashMap::new());
+        let start = Cursor { seq: 0, tx: None };
+        let first = job(
+            laptop,
+            Some(start),
+            vec![one_field(record, "Els", at(1), 1)],
+        );
+        let (_, cursor) = planner.add(&first);
+        let after_first = cursor.expect("nothing came between");
+        assert_eq!(after_first.seq, 1);
+        // The retry: a duplicate, no cursor.
+        assert_eq!(planner.add(&first).1, None);
+        // From a cursor of another history (same number, another transaction): none.
+        let stranger = Cursor {
+            seq: 1,
+            tx: Some(Uuid::now_v7()),
+        };
+        let from_elsewhere = job(
+            laptop,
+            Some(stranger),
+            vec![one_field(record, "Els B", at(2), 2)],
+        );
+        assert_eq!(planner.add(&from_elsewhere).1, None);
+        // Another client's push came between (sequence 2 above): none from sequence 1.
+        let late = job(
+            laptop,
+            Some(after_first),
+            vec![one_field(record, "Els C", at(3), 3)],
+        );
+        assert_eq!(planner.add(&late).1, None);
+        // From the head, with a write that loses to a newer value: none.
+        let newer = job(other, None, vec![one_field(record, "Els D", at(9), 1)]);
+        planner.add(&newer);
+        let head = Cursor {
+            seq: planner.plan.head,
+            tx: planner.head_tx,
+        };
+        let losing = job(
+            laptop,
+            Some(head),
+            vec![one_field(record, "Els E", at(4), 4)],
+        );
+        assert_eq!(planner.add(&losing).1, None);
+        // And from the head again, a write that wins: the cursor after it.
+        let head = Cursor {
+            seq: planner.plan.head,
+            tx: planner.head_tx,
+        };
+        // (written on top of the value that won, as a laptop at the head writes)
+        let mut on_top = one_field(record, "Els F", at(20), 5);
+        for value in on_top.changes[0].fields.values_mut() {
+            value.base = Some(at(9));
+        }
+        let winning = job(laptop, Some(head), vec![on_top]);
+        assert_eq!(planner.add(&winning).1.map(|c| c.seq), Some(head.seq + 1));
     }
 
     /// Many laptops push the same field at once to two server processes (and one of them sends

@@ -560,15 +560,28 @@ fn a_round_counts_as_applied_only_what_others_changed() {
     a.store
         .create(Entity::Contact, fields(json!({"name": "Els Bakker"})))
         .unwrap();
-    // A's own write comes back in its pull: received, but it changes nothing there.
+    // A's own write does not come back (the push's answer moved A's cursor past it), and
+    // changes nothing there.
     let own = a.sync(&server.url).unwrap();
-    assert!(own.pulled_records >= 1, "{own:?}");
+    assert!(own.pull_skipped, "{own:?}");
     assert_eq!(own.applied_fields, 0, "{own:?}");
     // B had not seen it: that changes B's store.
     let other = b.sync(&server.url).unwrap();
     assert!(other.applied_fields >= 1, "{other:?}");
     let again = b.sync(&server.url).unwrap();
     assert_eq!(again.applied_fields, 0, "{again:?}");
+    // With B's change on the server before A's push, A pulls: B's fields count, A's own
+    // coming back do not.
+    b.store
+        .create(Entity::Contact, fields(json!({"name": "Joost Mulder"})))
+        .unwrap();
+    b.sync(&server.url).unwrap();
+    a.store
+        .create(Entity::Contact, fields(json!({"name": "Femke Visser"})))
+        .unwrap();
+    let both = a.sync(&server.url).unwrap();
+    assert_eq!(both.pulled_records, 2, "{both:?}");
+    assert_eq!(both.applied_fields, other.applied_fields, "{both:?}");
 }
 
 #[test]
@@ -712,6 +725,69 @@ fn a_first_download_meets_a_record_again_on_a_later_page_and_finds_it_by_search(
         "the record met again is found by its new words"
     );
     assert!(b.store.search("Bewoner 0", 10).unwrap().len() <= 10);
+}
+
+#[test]
+fn a_push_with_nothing_between_moves_the_cursor_without_a_pull_and_otherwise_pulls() {
+    let TwoLaptops {
+        dir: _dir,
+        server,
+        mut a,
+        mut b,
+        ..
+    } = two_laptops();
+    let els = a
+        .store
+        .create(Entity::Contact, fields(json!({"name": "Els Bakker"})))
+        .unwrap();
+    // Nothing on the server but what A sends: the push's answer moves A's cursor.
+    let round = a.sync(&server.url).unwrap();
+    assert!(round.pull_skipped, "{round:?}");
+    assert_eq!(round.cursor, 1);
+    b.sync(&server.url).unwrap();
+    assert_eq!(b.export(), a.export());
+
+    // B's change comes between A's cursor and A's next push: A pulls it.
+    b.store
+        .update(
+            Entity::Contact,
+            els,
+            fields(json!({"phone": "072-5123456"})),
+        )
+        .unwrap();
+    b.sync(&server.url).unwrap();
+    a.store
+        .update(Entity::Contact, els, fields(json!({"notes": "Secretaris"})))
+        .unwrap();
+    let round = a.sync(&server.url).unwrap();
+    assert!(!round.pull_skipped, "{round:?}");
+    assert_eq!(
+        round.pulled_records, 1,
+        "B's change and A's own came back: {round:?}"
+    );
+    assert_eq!(round.cursor, 3);
+    b.sync(&server.url).unwrap();
+    assert_eq!(b.export(), a.export());
+
+    // The same field edited on both, A first: A's write loses on the server, and A pulls the
+    // value that won.
+    a.store
+        .update(
+            Entity::Contact,
+            els,
+            fields(json!({"notes": "Penningmeester"})),
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    b.store
+        .update(Entity::Contact, els, fields(json!({"notes": "Voorzitter"})))
+        .unwrap();
+    b.sync(&server.url).unwrap();
+    let round = a.sync(&server.url).unwrap();
+    assert!(!round.pull_skipped, "{round:?}");
+    b.sync(&server.url).unwrap();
+    assert_eq!(b.export(), a.export());
+    assert!(a.export().contains("Voorzitter"));
 }
 
 #[test]

@@ -129,6 +129,9 @@ pub struct SyncReport {
     pub downloaded_again: bool,
     /// The whole store was pushed to restore what the server had lost.
     pub repaired: bool,
+    /// No pull was needed: the server answered the last push that nothing but this laptop's
+    /// own writes came after its cursor, and moved the cursor past them.
+    pub pull_skipped: bool,
     pub cursor: i64,
     pub millis: u64,
 }
@@ -248,7 +251,7 @@ impl Store {
             )));
         }
         let mut report = SyncReport::default();
-        self.push_outbox(client_id, transport, &mut report)?;
+        let mut at_head = self.push_outbox(client_id, transport, &mut report)?;
         // Changes refused because this computer's clock ran ahead get new stamps once the clock
         // is right again (the server's clock says so), and go out in the same round.
         if report.refused.iter().any(|r| r.code == "clock_skew")
@@ -259,9 +262,15 @@ impl Store {
             && self.restamp_refused(hello.server_time_ms)? > 0
         {
             report.refused.retain(|r| r.code != "clock_skew");
-            self.push_outbox(client_id, transport, &mut report)?;
+            at_head = self.push_outbox(client_id, transport, &mut report)?;
         }
-        self.pull_all(transport, &mut report)?;
+        // The server said the last push left this laptop at its newest transaction, with
+        // nothing but the laptop's own writes after its cursor: a pull would bring nothing.
+        if at_head {
+            report.pull_skipped = true;
+        } else {
+            self.pull_all(transport, &mut report)?;
+        }
         if self.repair_pending()? {
             self.push_whole_store(transport, &mut report)?;
         }
@@ -280,19 +289,22 @@ impl Store {
         Ok(report)
     }
 
+    /// Pushes the outbox; returns whether the last push's answer moved the cursor to the
+    /// server's newest transaction ([`PushResponse::cursor`]).
     fn push_outbox(
         &mut self,
         client_id: Uuid,
         transport: &mut dyn Transport,
         report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
+    ) -> Result<bool, SyncError> {
         // Refused entries are sent again each round (the cause, such as a clock, may be fixed);
         // the server's idempotency record keeps a retry from applying anything twice.
         let mut after = 0i64;
+        let mut at_head = false;
         loop {
             let waiting = self.outbox_page(after, PUSH_BATCH)?;
             if waiting.is_empty() {
-                return Ok(());
+                return Ok(at_head);
             }
             // Requests stay well under the server's size limit: as many transactions as fit in
             // PUSH_BYTES (a single larger transaction goes alone; it cannot be split).
@@ -318,21 +330,34 @@ impl Store {
                 .map(|c| c.fields.len())
                 .sum();
             let sent: Vec<i64> = changesets.iter().map(|c| c.client_seq).collect();
+            let cursor = self.cursor()?;
             let response = transport.push(&PushRequest {
                 client_id,
                 changesets,
+                after: Some(cursor),
                 extra: Default::default(),
             })?;
-            self.acknowledge(&sent, &response.acks, report)?;
+            // Only forward, and only from where this push was sent.
+            let moved_to = response.cursor.filter(|c| c.seq > cursor.seq);
+            self.acknowledge(
+                &sent,
+                &response.acks,
+                moved_to.map(|to| (cursor, to)),
+                report,
+            )?;
+            at_head = moved_to.is_some_and(|to| response.head == Some(to.seq));
             report.pushed_fields += fields;
         }
     }
 
-    /// Removes acknowledged entries from the outbox and marks refused ones, in one transaction.
+    /// Removes acknowledged entries from the outbox and marks refused ones, in one transaction;
+    /// moves the cursor `(from, to)` in it when the server said that only these writes lie
+    /// between (and the cursor still stands at `from`).
     fn acknowledge(
         &mut self,
         sent: &[i64],
         acks: &[PushAck],
+        moved: Option<(Cursor, Cursor)>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         for ack in acks {
@@ -367,6 +392,18 @@ impl Store {
                     });
                 }
             }
+        }
+        if let Some((from, to)) = moved {
+            tx.execute(
+                "UPDATE sync_state SET cursor_seq = ?1, cursor_tx = ?2
+                 WHERE id = 1 AND cursor_seq = ?3 AND cursor_tx IS ?4",
+                (
+                    to.seq,
+                    to.tx.map(|t| t.to_string()),
+                    from.seq,
+                    from.tx.map(|t| t.to_string()),
+                ),
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -541,6 +578,7 @@ impl Store {
                         tx_id: Uuid::now_v7(),
                         changes: records,
                     }],
+                    after: None,
                     extra: Default::default(),
                 })?;
                 for ack in response.acks {
