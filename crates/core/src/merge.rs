@@ -68,12 +68,14 @@ impl Store {
     }
 
     /// [`Store::merge_with`] with an optional first download into an empty store
-    /// ([`FirstDownload`]): records not seen before in it are inserted without being looked up.
+    /// ([`FirstDownload`]): records not seen before in it are inserted without being looked up,
+    /// as the rows `fresh` holds for them when they were prepared beforehand ([`prepare_fresh`],
+    /// aligned with `changes`).
     pub(crate) fn merge_into(
         &mut self,
         changes: &[RecordChange],
         log_conflicts: bool,
-        first_download: Option<&mut FirstDownload>,
+        first_download: Option<(&mut FirstDownload, Vec<Option<Fresh>>)>,
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<MergeReport> {
         // Changes arrive per field in the order the server last changed them, so a child can come
@@ -91,14 +93,14 @@ impl Store {
         &mut self,
         changes: &[RecordChange],
         log_conflicts: bool,
-        mut first_download: Option<&mut FirstDownload>,
+        mut first_download: Option<(&mut FirstDownload, Vec<Option<Fresh>>)>,
         also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<MergeReport> {
         let mut report = MergeReport::default();
-        let mut ordered: Vec<(Entity, &RecordChange)> = Vec::with_capacity(changes.len());
-        for change in changes {
+        let mut ordered: Vec<(Entity, usize)> = Vec::with_capacity(changes.len());
+        for (at, change) in changes.iter().enumerate() {
             match change.entity.parse::<Entity>() {
-                Ok(entity) => ordered.push((entity, change)),
+                Ok(entity) => ordered.push((entity, at)),
                 Err(_) => report.unknown_records += 1,
             }
         }
@@ -108,20 +110,40 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut max_seen: Option<Hlc> = None;
         let mut docs = crate::search_index::SearchDocs::default();
-        for (entity, change) in ordered {
+        for (entity, at) in ordered {
+            let change = &changes[at];
             for stamped in change.fields.values() {
                 max_seen = max_seen.max(Some(stamped.hlc));
             }
-            merge_record(
-                &tx,
-                entity,
-                change,
-                &now,
-                log_conflicts,
-                &mut report,
-                &mut docs,
-                first_download.as_deref_mut(),
-            )?;
+            // In a first download into an empty store, a record not met before in it cannot be
+            // there yet: it is inserted as it comes, without a look-up.
+            let new_here = match first_download.as_mut() {
+                Some((download, fresh)) => download.seen.insert(change.id).then(|| {
+                    fresh
+                        .get_mut(at)
+                        .and_then(Option::take)
+                        .unwrap_or_else(|| Fresh::new(entity, change))
+                }),
+                None => None,
+            };
+            match new_here {
+                Some(fresh) => {
+                    let local_seq = row::insert_params(&tx, entity, fresh.params)?;
+                    if let Some(doc) = fresh.doc {
+                        docs.add_new(entity, local_seq, doc);
+                    }
+                    report.fields_applied += fresh.applied;
+                }
+                None => merge_record(
+                    &tx,
+                    entity,
+                    change,
+                    &now,
+                    log_conflicts,
+                    &mut report,
+                    &mut docs,
+                )?,
+            }
         }
         if let Some(seen) = max_seen {
             self.clock.observe(seen);
@@ -162,7 +184,6 @@ impl Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn merge_record(
     tx: &rusqlite::Transaction<'_>,
     entity: Entity,
@@ -171,31 +192,11 @@ fn merge_record(
     log_conflicts: bool,
     report: &mut MergeReport,
     docs: &mut crate::search_index::SearchDocs,
-    first_download: Option<&mut FirstDownload>,
 ) -> Result<()> {
     let log = log_conflicts.then_some(now);
-    // In a first download into an empty store, a record not met before in it cannot exist yet.
-    let known = match first_download {
-        Some(download) => !download.seen.insert(change.id),
-        None => true,
-    };
-    let existing = if known {
-        row::read(tx, entity, change.id)?
-    } else {
-        None
-    };
+    let existing = row::read(tx, entity, change.id)?;
     let is_new = existing.is_none();
-    let mut row = existing.unwrap_or_else(|| StoredRow {
-        local_seq: 0,
-        deleted: false,
-        fields: entity
-            .fields()
-            .iter()
-            .map(|f| (f.name.to_owned(), Value::Null))
-            .collect::<Map<_, _>>(),
-        clocks: BTreeMap::new(),
-        extra: BTreeMap::new(),
-    });
+    let mut row = existing.unwrap_or_else(|| empty_row(entity));
     let mut changed: Vec<&'static str> = Vec::new();
     let mut bookkeeping_changed = false;
     for (name, incoming) in &change.fields {
@@ -279,6 +280,74 @@ fn merge_record(
         docs.touch(entity, &row, false, touched);
     }
     Ok(())
+}
+
+/// A row of an entity with every field empty and nothing stamped.
+fn empty_row(entity: Entity) -> StoredRow {
+    StoredRow {
+        local_seq: 0,
+        deleted: false,
+        fields: entity
+            .fields()
+            .iter()
+            .map(|f| (f.name.to_owned(), Value::Null))
+            .collect::<Map<_, _>>(),
+        clocks: BTreeMap::new(),
+        extra: BTreeMap::new(),
+    }
+}
+
+/// A record that is not in the store yet, made ready for its `INSERT`: what [`merge_record`]
+/// makes of it when nothing is there (every field taken; a value this version cannot read kept
+/// aside), its search document, and how many fields it applies. Made without the store, so a
+/// pull makes the next page's while the store applies this one.
+pub(crate) struct Fresh {
+    params: Vec<rusqlite::types::Value>,
+    doc: Option<crate::search_index::Doc>,
+    applied: usize,
+}
+
+impl Fresh {
+    fn new(entity: Entity, change: &RecordChange) -> Fresh {
+        let mut row = empty_row(entity);
+        let mut applied = 0;
+        for (name, incoming) in &change.fields {
+            if name == DELETED_FIELD {
+                row.deleted = incoming.value.as_bool().unwrap_or(false);
+                row.clocks.insert(name.clone(), incoming.hlc);
+                applied += 1;
+            } else if let Some(field) = entity.field(name) {
+                match values::normalise(field.kind, &incoming.value, None) {
+                    Ok(value) => {
+                        row.fields.insert(field.name.to_owned(), value);
+                        row.clocks.insert(name.clone(), incoming.hlc);
+                        applied += 1;
+                    }
+                    Err(_) => keep_extra(&mut row, name, incoming),
+                }
+            } else {
+                keep_extra(&mut row, name, incoming);
+                applied += 1;
+            }
+        }
+        Fresh {
+            doc: crate::search_index::new_document(entity, &row),
+            params: row::insert_values(entity, change.id, &row),
+            applied,
+        }
+    }
+}
+
+/// The rows of a page's records as if none were in the store yet, aligned with `changes`
+/// (none for an entity this version does not know).
+pub(crate) fn prepare_fresh(changes: &[RecordChange]) -> Vec<Option<Fresh>> {
+    changes
+        .iter()
+        .map(|change| {
+            let entity = change.entity.parse::<Entity>().ok()?;
+            Some(Fresh::new(entity, change))
+        })
+        .collect()
 }
 
 /// A first download into an empty store: the records it has written so far. One not among

@@ -111,6 +111,15 @@ pub(crate) fn is_live(conn: &Connection, entity: Entity, id: &str) -> Result<boo
 
 /// Inserts a new row and returns its `local_seq`.
 pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRow) -> Result<i64> {
+    insert_params(conn, entity, insert_values(entity, id, row))
+}
+
+/// The values of a new row's `INSERT`, in the order of its columns.
+pub(crate) fn insert_values(
+    entity: Entity,
+    id: Uuid,
+    row: &StoredRow,
+) -> Vec<rusqlite::types::Value> {
     let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(entity.fields().len() + 4);
     params.push(id.to_string().into());
     params.push(i64::from(row.deleted).into());
@@ -120,6 +129,15 @@ pub(crate) fn insert(conn: &Connection, entity: Entity, id: Uuid, row: &StoredRo
         let value = row.fields.get(field.name).unwrap_or(&Value::Null);
         params.push(values::to_sql(value));
     }
+    params
+}
+
+/// Inserts a new row from [`insert_values`]; returns its `local_seq`.
+pub(crate) fn insert_params(
+    conn: &Connection,
+    entity: Entity,
+    params: Vec<rusqlite::types::Value>,
+) -> Result<i64> {
     conn.prepare_cached(insert_sql(entity))?
         .execute(rusqlite::params_from_iter(params))?;
     Ok(conn.last_insert_rowid())

@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 /// A search document: its title and its body.
-type Doc = (String, String);
+pub(crate) type Doc = (String, String);
 
 #[derive(Default)]
 pub(crate) struct SearchDocs {
@@ -42,7 +42,25 @@ fn text(row: &StoredRow, field: &str) -> Option<String> {
     }
 }
 
+/// The document of a record written for the first time: none when the entity is not searched
+/// or the record is deleted (what [`SearchDocs::touch`] does with a new record).
+pub(crate) fn new_document(entity: Entity, row: &StoredRow) -> Option<Doc> {
+    let (title, body) = entity.search_columns()?;
+    if row.deleted {
+        return None;
+    }
+    let body: Vec<String> = body.iter().filter_map(|f| text(row, f)).collect();
+    Some((text(row, title).unwrap_or_default(), body.join(" ")))
+}
+
 impl SearchDocs {
+    /// Notes the document of a record inserted in this transaction ([`new_document`]).
+    pub(crate) fn add_new(&mut self, entity: Entity, local_seq: i64, doc: Doc) {
+        let rowid = doc_rowid(entity, local_seq);
+        self.at.insert(rowid, self.docs.len());
+        self.docs.push((rowid, Some(doc), true));
+    }
+
     /// Notes the record's document after a write. `changed` names the fields written (`None`:
     /// a new record, or `deleted` changed): nothing happens unless a searched field changed.
     pub(crate) fn touch(
@@ -61,10 +79,7 @@ impl SearchDocs {
             }
         }
         let rowid = doc_rowid(entity, row.local_seq);
-        let doc = (!row.deleted).then(|| {
-            let body: Vec<String> = body.iter().filter_map(|f| text(row, f)).collect();
-            (text(row, title).unwrap_or_default(), body.join(" "))
-        });
+        let doc = new_document(entity, row);
         match self.at.get(&rowid) {
             Some(&i) => {
                 let was_new = self.docs[i].2;

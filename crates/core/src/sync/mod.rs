@@ -23,7 +23,7 @@ pub mod scheduler;
 pub mod worker;
 
 use crate::error::Error;
-use crate::merge::{log_conflict, FirstDownload};
+use crate::merge::{log_conflict, prepare_fresh, FirstDownload, Fresh};
 use crate::row;
 use crate::schema::Entity;
 use crate::store::Store;
@@ -476,11 +476,15 @@ impl Store {
         mut first_download: Option<FirstDownload>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let (pages, arriving) = std::sync::mpsc::sync_channel::<PullResponse>(1);
+        // In a first download, this thread also makes each record's row ready for its INSERT.
+        let prepare = first_download.is_some();
+        let (pages, arriving) =
+            std::sync::mpsc::sync_channel::<(PullResponse, Vec<Option<Fresh>>)>(1);
         std::thread::scope(|scope| {
             let applier = scope.spawn(move || -> Result<(), SyncError> {
-                for page in arriving {
-                    self.apply_page(page, first_download.as_mut(), report)?;
+                for (page, fresh) in arriving {
+                    let download = first_download.as_mut().map(|d| (d, fresh));
+                    self.apply_page(page, download, report)?;
                 }
                 Ok(())
             });
@@ -498,8 +502,13 @@ impl Store {
                 }
                 cursor = page.cursor;
                 let more = page.more;
+                let fresh = if prepare {
+                    prepare_fresh(&page.records)
+                } else {
+                    Vec::new()
+                };
                 // A closed channel: the applier stopped on an error, which it returns.
-                if pages.send(page).is_err() || !more {
+                if pages.send((page, fresh)).is_err() || !more {
                     break Ok(());
                 }
             };
@@ -517,7 +526,7 @@ impl Store {
     fn apply_page(
         &mut self,
         page: PullResponse,
-        first_download: Option<&mut FirstDownload>,
+        first_download: Option<(&mut FirstDownload, Vec<Option<Fresh>>)>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         report.pulled_records += page.records.len();
