@@ -464,8 +464,11 @@ const TX_OF: &str = "SELECT tx_id FROM server_tx WHERE tenant_id = $1 AND seq = 
 /// The sequence of the `$3`-th field after the cursor: where a page of that many fields ends.
 const PAGE_END: &str =
     "SELECT seq FROM field WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1 OFFSET $3";
+/// In the order of `field_seq` only: the records builder groups a record's fields wherever they
+/// come, and sorting a page's rows by their text columns as well took most of the query's time
+/// (about 100 ms per 160,000 fields).
 const PAGE_FIELDS: &str = "SELECT entity, record_id, field, value, hlc FROM field
-     WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq, entity, record_id, field";
+     WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq";
 const PAGE_CONFLICTS: &str =
     "SELECT entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc, received_at_ms
      FROM conflict WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq";
