@@ -345,13 +345,27 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
     gz.write_all(&json).expect("gzip");
     let wire = gz.finish().expect("gzip").len();
     let t = Instant::now();
-    let report = sync(&mut a, &url, &token);
+    let push_times = Arc::new(Mutex::new(Vec::new()));
+    let report = {
+        let inner = HttpTransport::new(&url, &token, Duration::from_secs(600)).expect("transport");
+        let mut timed = Timed {
+            inner,
+            times: push_times.clone(),
+        };
+        a.sync_round(&url, &mut timed).expect("sync")
+    };
     let secs = t.elapsed().as_secs_f64();
     println!(
         "push of {} changes ({} local transactions): {secs:.2} s = {:.0} changes/s (goal ≥ 5,000/s)",
         report.pushed_fields, report.pushed_transactions, report.pushed_fields as f64 / secs
     );
     figure(kind, "push_per_second", report.pushed_fields as f64 / secs);
+    let requests = push_times.lock().map(|t| t.clone()).unwrap_or_default();
+    println!(
+        "  of which waiting for the server's answers: {:.2} s ({} requests)",
+        requests.iter().map(Duration::as_secs_f64).sum::<f64>(),
+        requests.len()
+    );
     println!(
         "bytes per field change on the wire: {:.1} gzip ({:.1} as JSON)",
         wire as f64 / n_changes as f64,
