@@ -142,6 +142,16 @@ impl PostgresStorage {
             Some(options) => format!("{options} {generic}"),
             None => generic.to_owned(),
         });
+        // Reads walk the indexes in their order (a pull page is a range of `field_seq`). Before
+        // PostgreSQL has statistics for a table just filled (autovacuum analyses it within a
+        // minute or so), its planner chose bitmap scans with a sort instead: 124 ms instead of
+        // 3 ms for a page's end, and a first download of 100,000 records 3.3 s instead of 2.6 s.
+        let mut read_config = config.clone();
+        let index_order = "-c enable_bitmapscan=off";
+        read_config.options(&match config.get_options() {
+            Some(options) => format!("{options} {index_order}"),
+            None => index_order.to_owned(),
+        });
         let pool = |config: &tokio_postgres::Config, size: usize| {
             let manager = Manager::from_config(
                 config.clone(),
@@ -156,7 +166,7 @@ impl PostgresStorage {
                 .map_err(|e| ServerError::Config(e.to_string()))
         };
         let (pool, push_pool) = (
-            pool(&config, READ_CONNECTIONS)?,
+            pool(&read_config, READ_CONNECTIONS)?,
             pool(&push_config, PUSH_CONNECTIONS)?,
         );
         let client = pool
