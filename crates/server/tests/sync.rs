@@ -740,6 +740,12 @@ fn a_push_with_nothing_between_moves_the_cursor_without_a_pull_and_otherwise_pul
         .store
         .create(Entity::Contact, fields(json!({"name": "Els Bakker"})))
         .unwrap();
+    let edit = |laptop: &mut Laptop, changes: Value| {
+        laptop
+            .store
+            .update(Entity::Contact, els, fields(changes))
+            .unwrap();
+    };
     // Nothing on the server but what A sends: the push's answer moves A's cursor.
     let round = a.sync(&server.url).unwrap();
     assert!(round.pull_skipped, "{round:?}");
@@ -748,17 +754,9 @@ fn a_push_with_nothing_between_moves_the_cursor_without_a_pull_and_otherwise_pul
     assert_eq!(b.export(), a.export());
 
     // B's change comes between A's cursor and A's next push: A pulls it.
-    b.store
-        .update(
-            Entity::Contact,
-            els,
-            fields(json!({"phone": "072-5123456"})),
-        )
-        .unwrap();
+    edit(&mut b, json!({"phone": "072-5123456"}));
     b.sync(&server.url).unwrap();
-    a.store
-        .update(Entity::Contact, els, fields(json!({"notes": "Secretaris"})))
-        .unwrap();
+    edit(&mut a, json!({"notes": "Secretaris"}));
     let round = a.sync(&server.url).unwrap();
     assert!(!round.pull_skipped, "{round:?}");
     assert_eq!(
@@ -771,17 +769,9 @@ fn a_push_with_nothing_between_moves_the_cursor_without_a_pull_and_otherwise_pul
 
     // The same field edited on both, A first: A's write loses on the server, and A pulls the
     // value that won.
-    a.store
-        .update(
-            Entity::Contact,
-            els,
-            fields(json!({"notes": "Penningmeester"})),
-        )
-        .unwrap();
+    edit(&mut a, json!({"notes": "Penningmeester"}));
     std::thread::sleep(std::time::Duration::from_millis(2));
-    b.store
-        .update(Entity::Contact, els, fields(json!({"notes": "Voorzitter"})))
-        .unwrap();
+    edit(&mut b, json!({"notes": "Voorzitter"}));
     b.sync(&server.url).unwrap();
     let round = a.sync(&server.url).unwrap();
     assert!(!round.pull_skipped, "{round:?}");
