@@ -127,13 +127,7 @@ impl Store {
                 None => None,
             };
             match new_here {
-                Some(fresh) => {
-                    let local_seq = row::insert_params(&tx, entity, fresh.params)?;
-                    if let Some(doc) = fresh.doc {
-                        docs.add_new(entity, local_seq, doc);
-                    }
-                    report.fields_applied += fresh.applied;
-                }
+                Some(fresh) => fresh.insert(&tx, entity, &mut report, &mut docs)?,
                 None => merge_record(
                     &tx,
                     entity,
@@ -194,9 +188,10 @@ fn merge_record(
     docs: &mut crate::search_index::SearchDocs,
 ) -> Result<()> {
     let log = log_conflicts.then_some(now);
-    let existing = row::read(tx, entity, change.id)?;
-    let is_new = existing.is_none();
-    let mut row = existing.unwrap_or_else(|| empty_row(entity));
+    // A record not here yet takes every field as it comes (nothing to decide against).
+    let Some(mut row) = row::read(tx, entity, change.id)? else {
+        return Fresh::new(entity, change).insert(tx, entity, report, docs);
+    };
     let mut changed: Vec<&'static str> = Vec::new();
     let mut bookkeeping_changed = false;
     for (name, incoming) in &change.fields {
@@ -271,10 +266,7 @@ fn merge_record(
         }
     }
     let deleted_changed = change.fields.contains_key(DELETED_FIELD) && bookkeeping_changed;
-    if is_new {
-        row.local_seq = row::insert(tx, entity, change.id, &row)?;
-        docs.touch(entity, &row, true, None);
-    } else if bookkeeping_changed || !changed.is_empty() {
+    if bookkeeping_changed || !changed.is_empty() {
         row::update(tx, entity, change.id, &row, &changed)?;
         let touched = (!deleted_changed).then_some(changed.as_slice());
         docs.touch(entity, &row, false, touched);
@@ -297,10 +289,10 @@ fn empty_row(entity: Entity) -> StoredRow {
     }
 }
 
-/// A record that is not in the store yet, made ready for its `INSERT`: what [`merge_record`]
-/// makes of it when nothing is there (every field taken; a value this version cannot read kept
-/// aside), its search document, and how many fields it applies. Made without the store, so a
-/// pull makes the next page's while the store applies this one.
+/// A record that is not in the store yet, made ready for its `INSERT`: every field taken (a
+/// value this version cannot read kept aside, as [`merge_record`] does), its search document,
+/// and how many fields it applies. The one way a merge writes a new record; made without the
+/// store, so a pull makes the next page's while the store applies this one.
 pub(crate) struct Fresh {
     params: Vec<rusqlite::types::Value>,
     doc: Option<crate::search_index::Doc>,
@@ -335,6 +327,22 @@ impl Fresh {
             params: row::insert_values(entity, change.id, &row),
             applied,
         }
+    }
+
+    /// Inserts the row and notes its search document.
+    fn insert(
+        self,
+        tx: &rusqlite::Transaction<'_>,
+        entity: Entity,
+        report: &mut MergeReport,
+        docs: &mut crate::search_index::SearchDocs,
+    ) -> Result<()> {
+        let local_seq = row::insert_params(tx, entity, self.params)?;
+        if let Some(doc) = self.doc {
+            docs.add_new(entity, local_seq, doc);
+        }
+        report.fields_applied += self.applied;
+        Ok(())
     }
 }
 
