@@ -23,6 +23,16 @@ APP_PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev li
 # What the end-to-end test adds: a virtual screen and WebKit's WebDriver.
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
 
+# The test suite's store key (the raw key in .cargo/config.toml, which cargo gives to what it
+# runs): the test scripts give it to the CLI and the app they start themselves, which no keyring
+# answers for on a test machine. Never used by scripts/start: there the store's key is in the OS
+# keyring, or the window asks for a passphrase.
+use_test_store_key() {
+  WIJKWERK_PASSPHRASE="$(sed -n 's/^WIJKWERK_PASSPHRASE = "\(.*\)"$/\1/p' "$ROOT/.cargo/config.toml")"
+  [[ -n "$WIJKWERK_PASSPHRASE" ]] || { echo "no WIJKWERK_PASSPHRASE in .cargo/config.toml" >&2; exit 1; }
+  export WIJKWERK_PASSPHRASE
+}
+
 section() {
   printf '\n==== %s ====\n' "$*"
 }

@@ -3,7 +3,7 @@
 //! (through `ts-rs`). The generated file is `ui/src/lib/bindings.ts`; a test fails when it is not
 //! what this code generates, and `scripts/bindings` writes it anew.
 
-use crate::commands::{AppStatus, WriteRequest, Written};
+use crate::commands::{AppStatus, PassphraseWanted, WriteRequest, Written};
 use crate::error::IpcError;
 use crate::settings::Language;
 use crate::sync::{ConflictView, SyncPhase, SyncProgress, SyncSettings, SyncState, TokenStorage};
@@ -140,6 +140,7 @@ pub fn generate() -> String {
     for declaration in [
         decl::<IpcError>(&cfg),
         decl::<Language>(&cfg),
+        decl::<PassphraseWanted>(&cfg),
         decl::<AppStatus>(&cfg),
         decl::<WriteRequest>(&cfg),
         decl::<Written>(&cfg),

@@ -93,6 +93,19 @@ pub struct AppStatus {
     pub today: String,
     /// The open store holds the demo municipality (which never syncs).
     pub demo: bool,
+    /// The store waits for a passphrase: none yet (`new`: one is chosen now) or one to type
+    /// (`existing`); `None` when it is open or fails for another reason.
+    pub passphrase: Option<PassphraseWanted>,
+}
+
+/// Which passphrase the window asks for when no keyring holds the store's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PassphraseWanted {
+    /// No store yet and no keyring: a new passphrase, typed twice.
+    New,
+    /// An encrypted store whose key is not in the keyring, or a passphrase that did not fit.
+    Existing,
 }
 
 pub fn status(state: &AppState) -> AppStatus {
@@ -107,7 +120,55 @@ pub fn status(state: &AppState) -> AppStatus {
             .store
             .as_ref()
             .is_ok_and(|store| store.is_demo().unwrap_or(false)),
+        passphrase: folder
+            .store
+            .as_ref()
+            .err()
+            .and_then(|error| match error.code.as_str() {
+                "no_keyring" | "key_missing" | "wrong_key" | "wrong_passphrase" => {
+                    Some(if crate::data_folder::has_store(&folder.data_folder) {
+                        PassphraseWanted::Existing
+                    } else {
+                        PassphraseWanted::New
+                    })
+                }
+                _ => None,
+            }),
     }
+}
+
+/// Opens the data folder's store with the passphrase the user typed (where no keyring holds its
+/// key), or makes a new store with it. A passphrase that does not fit leaves the window asking,
+/// with the reason.
+#[tauri::command(async)]
+pub fn unlock_store(state: State<'_, AppState>, passphrase: String) -> Result<AppStatus, IpcError> {
+    if passphrase.is_empty() {
+        return Err(IpcError::new(
+            "bad_request",
+            crate::error::text("no_passphrase"),
+        ));
+    }
+    let dir = state.folder().data_folder.clone();
+    let new =
+        state.with_settings(|s| crate::data_folder::NewStore::for_server(s.server.as_deref()));
+    let unlock = wijkwerk_core::store_key::Unlock::passphrase(passphrase);
+    let opened =
+        crate::data_folder::open_or_create_with(&dir, new, &unlock).map_err(IpcError::from);
+    let failed = opened.as_ref().err().cloned();
+    {
+        let mut folder = state.folder();
+        if folder.store.is_ok() {
+            // Opened already (a second click): keep what is open.
+            drop(folder);
+            return Ok(status(&state));
+        }
+        folder.store = opened;
+    }
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    crate::sync::folder_changed(&state);
+    Ok(status(&state))
 }
 
 /// One change asked for by the front end; a batch of them is one transaction.

@@ -16,6 +16,7 @@ use crate::error::IpcError;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use wijkwerk_core::store::DATA_FILE;
+use wijkwerk_core::store_key::Unlock;
 use wijkwerk_core::Store;
 
 /// The environment variable that names the data folder.
@@ -91,15 +92,32 @@ impl NewStore {
     }
 }
 
-/// Opens the store in `dir`; where there is none yet, creates it as `new` says.
+/// Opens the store in `dir`; where there is none yet, creates it as `new` says. Its key comes
+/// from the OS keyring (or `WIJKWERK_PASSPHRASE`): [`Unlock::from_environment`].
 pub fn open_or_create(dir: &Path, new: NewStore) -> wijkwerk_core::Result<Store> {
+    open_or_create_with(dir, new, &Unlock::from_environment())
+}
+
+/// Whether `dir` holds a store already (also one halfway through its encryption).
+pub fn has_store(dir: &Path) -> bool {
+    let mut plain = dir.join(DATA_FILE).into_os_string();
+    plain.push(".plain");
+    dir.join(DATA_FILE).exists() || Path::new(&plain).exists()
+}
+
+/// [`open_or_create`] with this key source (a passphrase the user typed).
+pub fn open_or_create_with(
+    dir: &Path,
+    new: NewStore,
+    unlock: &Unlock,
+) -> wijkwerk_core::Result<Store> {
     let file = dir.join(DATA_FILE);
-    if file.exists() {
+    if has_store(dir) {
         // An instance closed a moment ago may still hold the store; a second one running keeps
         // it, and then the message says the data file is in use.
-        return Store::open_when_free(dir, std::time::Duration::from_secs(5));
+        return Store::open_when_free_with(dir, std::time::Duration::from_secs(5), unlock);
     }
-    let mut store = Store::init(dir)?;
+    let mut store = Store::init_with(dir, unlock)?;
     if new == NewStore::Empty {
         return Ok(store);
     }

@@ -61,6 +61,7 @@ fn english() -> bool {
 pub fn text(key: &str) -> &'static str {
     let (nl, en) = match key {
         "no_folder" => ("Geef een map op.", "Give a folder."),
+        "no_passphrase" => ("Typ het wachtwoord.", "Type the passphrase."),
         "settings_not_saved" => (
             "De instellingen konden niet worden bewaard",
             "The settings could not be saved",
@@ -262,6 +263,36 @@ fn dutch(error: &Error) -> String {
         Error::Locked { path } => format!(
             "Het gegevensbestand {} is in gebruik door een ander programma (staat Wijkwerk al \
              open?). Sluit dat programma en start Wijkwerk opnieuw.",
+            path.display()
+        ),
+        Error::NoKeyring { path } => format!(
+            "Wijkwerk versleutelt zijn gegevens en bewaart de sleutel in de sleutelbos van de \
+             computer, maar er antwoordt geen sleutelbos (er draait er geen, of hij is \
+             vergrendeld). Geef een wachtwoord voor de gegevens in {}. Het wordt nergens \
+             opgeslagen: u geeft het bij elke start.",
+            path.display()
+        ),
+        Error::KeyMissing { path } => format!(
+            "De sleutelbos van deze computer heeft geen sleutel voor het gegevensbestand {}. \
+             Is het gekopieerd van een andere computer, of is het met een wachtwoord gemaakt? \
+             Geef het wachtwoord. Het bestand is niet veranderd.",
+            path.display()
+        ),
+        Error::WrongKey { path } => format!(
+            "De sleutel in de sleutelbos past niet op het gegevensbestand {}. Het bestand is \
+             niet veranderd. Geef het wachtwoord als het daarmee gemaakt is, of neem contact op \
+             met de servicedesk.",
+            path.display()
+        ),
+        Error::WrongPassphrase { path } => format!(
+            "Dit wachtwoord opent het gegevensbestand {} niet. Het bestand is niet veranderd; \
+             probeer het opnieuw.",
+            path.display()
+        ),
+        Error::EncryptionFailed { path, detail } => format!(
+            "Het gegevensbestand {} kon niet worden versleuteld ({detail}). Het oorspronkelijke \
+             bestand is niet veranderd. Controleer of er genoeg vrije schijfruimte is en start \
+             Wijkwerk opnieuw.",
             path.display()
         ),
         Error::NetworkFolder { path } => format!(

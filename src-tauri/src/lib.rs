@@ -79,6 +79,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::set_language,
             commands::open_data_folder,
             commands::open_server_folder,
+            commands::unlock_store,
             sync::sync_state,
             sync::sync_now,
             sync::sync_settings,

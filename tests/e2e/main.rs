@@ -75,6 +75,59 @@ fn check_accessibility(window: &Session<'_>, screen: &str, found: &mut Vec<Strin
     found.extend(violations);
 }
 
+/// A laptop where no keyring answers: the first start asks for a new passphrase (twice, at least
+/// 12 characters) and makes the demo store with it, encrypted; the next start asks for it again,
+/// refuses a wrong one with the reason, and opens with the right one.
+#[test]
+#[ignore = "needs the release app (WIJKWERK_APP), tauri-driver and xvfb-run: run by scripts/test"]
+fn without_a_keyring_the_app_asks_for_a_passphrase_and_the_store_is_encrypted() {
+    let app = app_binary();
+    let scratch = tempfile::tempdir().expect("a temporary folder");
+    let data = scratch.path().join("data");
+    let passphrase = "Dorpshuis de Schulp 1927";
+
+    let driver = Driver::start_without_keyring(&data);
+    let window = driver.session(&app);
+    window.wait_for_text_containing(
+        "[data-testid=store-problem]",
+        "sleutelbos",
+        Duration::from_secs(60),
+    );
+    window.wait_for_text_containing("h2", "Kies een wachtwoord", WAIT);
+    window.type_into("[data-testid=passphrase]", "kort");
+    window.click("[data-testid=passphrase-submit]");
+    window.wait_for_text_containing("#passphrase-error", "minstens 12 tekens", WAIT);
+    window.type_into("[data-testid=passphrase]", passphrase);
+    window.type_into("[data-testid=passphrase-again]", passphrase);
+    window.click("[data-testid=passphrase-submit]");
+    window.wait_for_text("h1", "Vandaag", Duration::from_secs(60));
+    window.wait_for_text_containing("[data-testid=demo-notice]", "voorbeeldgemeente", WAIT);
+    let overdue = window.text("[data-testid=overdue-count]");
+    window.quit();
+    driver.stop();
+
+    let file = data.join(wijkwerk_core::store::DATA_FILE);
+    let bytes = std::fs::read(&file).expect("the store was made");
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "the store is not plain SQLite"
+    );
+
+    let driver = Driver::start_without_keyring(&data);
+    let window = driver.session(&app);
+    window.wait_for_text_containing("h2", "Wachtwoord voor de gegevens", Duration::from_secs(60));
+    assert!(!window.exists("[data-testid=passphrase-again]"));
+    window.type_into("[data-testid=passphrase]", "Dorpshuis de Schulp 1928");
+    window.click("[data-testid=passphrase-submit]");
+    window.wait_for_text_containing("#passphrase-error", "opent het gegevensbestand", WAIT);
+    window.type_into("[data-testid=passphrase]", passphrase);
+    window.click("[data-testid=passphrase-submit]");
+    window.wait_for_text("h1", "Vandaag", Duration::from_secs(60));
+    window.wait_for_text("[data-testid=overdue-count]", &overdue, WAIT);
+    window.quit();
+    driver.stop();
+}
+
 #[test]
 #[ignore = "needs the release app (WIJKWERK_APP), tauri-driver and xvfb-run: run by scripts/test"]
 fn a_coordinators_evening_in_the_real_app() {

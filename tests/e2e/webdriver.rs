@@ -45,10 +45,28 @@ impl Driver {
 
     /// Like [`Driver::start`], with more environment for the app (`WIJKWERK_EXPORT_DIR`).
     pub fn start_with(data_folder: &Path, env: &[(&str, &Path)]) -> Driver {
+        Driver::launch(data_folder, env, true)
+    }
+
+    /// Like [`Driver::start`] on a laptop where no keyring answers: without the test suite's
+    /// store key (`WIJKWERK_PASSPHRASE`) and with no D-Bus session to find a Secret Service on,
+    /// so that the app asks for a passphrase as it would there.
+    pub fn start_without_keyring(data_folder: &Path) -> Driver {
+        Driver::launch(data_folder, &[], false)
+    }
+
+    fn launch(data_folder: &Path, env: &[(&str, &Path)], test_key: bool) -> Driver {
         let settings = data_folder.with_extension("settings.json");
         use std::os::unix::process::CommandExt;
         let (port, native_port) = (free_port(), free_port());
-        let child = Command::new("xvfb-run")
+        let mut command = Command::new("xvfb-run");
+        if !test_key {
+            command.env_remove("WIJKWERK_PASSPHRASE").env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/wijkwerk-no-bus",
+            );
+        }
+        let child = command
             .args(["--auto-servernum", "--server-args=-screen 0 1280x1024x24"])
             .arg("tauri-driver")
             .args(["--port", &port.to_string()])

@@ -12,7 +12,7 @@ mod reports;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use uuid::Uuid;
@@ -538,6 +538,59 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens the store with its key from the keyring (or `WIJKWERK_PASSPHRASE`); where the keyring
+/// has none for it and the command runs at a terminal, asks for the passphrase.
+fn open_store(data: &Path) -> Result<Store, CliError> {
+    match Store::open(data) {
+        Err(
+            error @ (wijkwerk_core::Error::NoKeyring { .. }
+            | wijkwerk_core::Error::KeyMissing { .. }
+            | wijkwerk_core::Error::WrongKey { .. }),
+        ) => match ask_passphrase(&error, false) {
+            Some(unlock) => Ok(Store::open_with(data, &unlock)?),
+            None => Err(error.into()),
+        },
+        other => Ok(other?),
+    }
+}
+
+/// Creates the store; where no keyring answers and the command runs at a terminal, asks for a
+/// new passphrase (twice).
+fn init_store(data: &Path) -> Result<Store, CliError> {
+    match Store::init(data) {
+        Err(error @ wijkwerk_core::Error::NoKeyring { .. }) => match ask_passphrase(&error, true) {
+            Some(unlock) => Ok(Store::init_with(data, &unlock)?),
+            None => Err(error.into()),
+        },
+        other => Ok(other?),
+    }
+}
+
+/// The passphrase typed at the terminal (without echo); `None` when there is no terminal or
+/// nothing was typed (the error then goes out as JSON, as every error does).
+fn ask_passphrase(
+    why: &wijkwerk_core::Error,
+    new: bool,
+) -> Option<wijkwerk_core::store_key::Unlock> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprintln!("wijkwerk: {why}");
+    let passphrase = rpassword::prompt_password("Passphrase: ").ok()?;
+    if passphrase.is_empty() {
+        return None;
+    }
+    if new {
+        let again = rpassword::prompt_password("Passphrase again: ").ok()?;
+        if again != passphrase {
+            eprintln!("wijkwerk: the two passphrases differ; nothing was made");
+            return None;
+        }
+    }
+    Some(wijkwerk_core::store_key::Unlock::passphrase(passphrase))
+}
+
 fn run(cli: Cli) -> Result<Output, CliError> {
     let data = cli
         .data
@@ -548,7 +601,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             Some(d) => date(d)?,
             None => wijkwerk_core::today(),
         };
-        let mut store = Store::init(&data)?;
+        let mut store = init_store(&data)?;
         let demo_summary = if *demo {
             match wijkwerk_core::demo::load_demo(&mut store, reference) {
                 Ok(summary) => Some(to_value(summary)),
@@ -583,7 +636,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
         json,
     } = cli.command
     {
-        let store = Store::open(&data)?;
+        let store = open_store(&data)?;
         return watch::run(
             store,
             watch::Options {
@@ -596,7 +649,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             },
         );
     }
-    let mut store = Store::open(&data)?;
+    let mut store = open_store(&data)?;
     let store = &mut store;
     let value = match cli.command {
         Command::Init { .. } => unreachable_init(),

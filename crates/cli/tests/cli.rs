@@ -289,8 +289,11 @@ fn a_store_from_a_newer_version_is_refused_with_a_message() {
     ok(data, &["init"]);
     let file = data.join("wijkwerk.sqlite3");
     {
-        // What a newer Wijkwerk would have left behind.
+        // What a newer Wijkwerk would have left behind (the store opened with the test suite's
+        // key from `.cargo/config.toml`).
         let conn = rusqlite::Connection::open(&file).unwrap();
+        let key = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV).unwrap();
+        conn.pragma_update(None, "key", key).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }

@@ -46,6 +46,29 @@ pub enum Error {
     Locked { path: PathBuf },
 
     #[error(
+        "no keyring answered for the data file {path} (none runs, or it is locked): \
+         give the passphrase (WIJKWERK_PASSPHRASE for the command line)"
+    )]
+    NoKeyring { path: PathBuf },
+
+    #[error(
+        "the keyring of this computer holds no key for the data file {path} (was it copied from \
+         another computer, or made with a passphrase?): give its passphrase; it was left untouched"
+    )]
+    KeyMissing { path: PathBuf },
+
+    #[error("the key in the keyring does not open the data file {path}; it was left untouched")]
+    WrongKey { path: PathBuf },
+
+    #[error("the passphrase does not open the data file {path}; it was left untouched")]
+    WrongPassphrase { path: PathBuf },
+
+    #[error(
+        "the data file {path} could not be encrypted ({detail}); the original was left as it was"
+    )]
+    EncryptionFailed { path: PathBuf, detail: String },
+
+    #[error(
         "the data folder {path} is on a network drive; the store must be on this computer \
          (SQLite cannot share its log over the network): choose a local folder"
     )]
@@ -162,6 +185,11 @@ impl Error {
             Error::NotADatabase { .. } => "not_a_database",
             Error::Corrupt { .. } => "corrupt_store",
             Error::Locked { .. } => "locked_store",
+            Error::NoKeyring { .. } => "no_keyring",
+            Error::KeyMissing { .. } => "key_missing",
+            Error::WrongKey { .. } => "wrong_key",
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::EncryptionFailed { .. } => "encryption_failed",
             Error::NetworkFolder { .. } => "network_folder",
             Error::NoStore { .. } => "no_store",
             Error::StoreExists { .. } => "store_exists",

@@ -43,6 +43,7 @@ pub mod schema;
 pub mod search;
 mod search_index;
 pub mod store;
+pub mod store_key;
 pub mod sync;
 pub mod values;
 pub mod visits;

@@ -8,9 +8,12 @@
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::store_key::{self, NewKey, Unlock, SALT_LEN};
+use crate::sync::credentials::SecretAnswer;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// The migrations, in order; the store's version is the number applied.
 const MIGRATIONS: &[&str] = &[
@@ -53,25 +56,40 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store in `data_dir`; it must exist.
+    /// Opens the store in `data_dir`; it must exist. Unlocked as [`Unlock::from_environment`]
+    /// says: the OS keyring, or the passphrase in `WIJKWERK_PASSPHRASE`.
     pub fn open(data_dir: &Path) -> Result<Store> {
+        Store::open_with(data_dir, &Unlock::from_environment())
+    }
+
+    /// Opens the store in `data_dir` (it must exist) with this key source.
+    pub fn open_with(data_dir: &Path, unlock: &Unlock) -> Result<Store> {
         crate::data_folder::check_local(data_dir)?;
         let path = data_dir.join(DATA_FILE);
-        if !path.exists() {
+        if !path.exists() && !sibling(&path, PLAIN_SUFFIX).exists() {
             return Err(Error::NoStore {
                 path: data_dir.to_path_buf(),
             });
         }
-        Store::open_file(&path)
+        Store::open_file_with(&path, unlock)
     }
 
     /// Opens the store in `data_dir` like [`Store::open`], waiting up to `patience` while another
     /// process still has it open ([`Error::Locked`]): an app closed a moment ago may still be
     /// writing its last transaction when it is started again.
     pub fn open_when_free(data_dir: &Path, patience: Duration) -> Result<Store> {
+        Store::open_when_free_with(data_dir, patience, &Unlock::from_environment())
+    }
+
+    /// [`Store::open_when_free`] with this key source.
+    pub fn open_when_free_with(
+        data_dir: &Path,
+        patience: Duration,
+        unlock: &Unlock,
+    ) -> Result<Store> {
         let deadline = std::time::Instant::now() + patience;
         loop {
-            match Store::open(data_dir) {
+            match Store::open_with(data_dir, unlock) {
                 Err(Error::Locked { .. }) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -80,28 +98,67 @@ impl Store {
         }
     }
 
-    /// Creates a new, empty store in `data_dir` (creating the folder if needed).
+    /// Creates a new, empty store in `data_dir` (creating the folder if needed), with its key in
+    /// the OS keyring or from `WIJKWERK_PASSPHRASE` ([`Unlock::from_environment`]).
     pub fn init(data_dir: &Path) -> Result<Store> {
+        Store::init_with(data_dir, &Unlock::from_environment())
+    }
+
+    /// [`Store::init`] with this key source.
+    pub fn init_with(data_dir: &Path, unlock: &Unlock) -> Result<Store> {
         crate::data_folder::check_local(data_dir)?;
         std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
             path: data_dir.to_path_buf(),
             source,
         })?;
         let path = data_dir.join(DATA_FILE);
-        if path.exists() {
+        if path.exists() || sibling(&path, PLAIN_SUFFIX).exists() {
             return Err(Error::StoreExists { path });
         }
-        Store::open_file(&path)
+        Store::open_file_with(&path, unlock)
     }
 
-    /// Opens (or creates) the store at exactly this file path.
+    /// Opens (or creates) the store at exactly this file path, unlocked as
+    /// [`Unlock::from_environment`] says.
     pub fn open_file(path: &Path) -> Result<Store> {
+        Store::open_file_with(path, &Unlock::from_environment())
+    }
+
+    /// Opens (or creates) the store at exactly this file path with this key source. A plain
+    /// (unencrypted) store from an earlier version is encrypted first, in place and safely
+    /// ([`store_key`](crate::store_key) and `encrypt_plain_store`).
+    pub fn open_file_with(path: &Path, unlock: &Unlock) -> Result<Store> {
         let process_lock = ProcessLock::take(path)?;
-        if path.exists() {
-            inspect_read_only(path)?;
-        }
-        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
-        configure(&conn).map_err(|e| classify(path, e))?;
+        finish_interrupted_encryption(path)?;
+        let key = match file_kind(path)? {
+            FileKind::New => new_store_key(path, unlock)?,
+            FileKind::Plain => {
+                inspect_read_only(path, None, unlock)?;
+                let key = new_store_key(path, unlock)?;
+                if let Err(error) = encrypt_plain_store(path, &key) {
+                    key.forget(unlock);
+                    return Err(error);
+                }
+                key
+            }
+            FileKind::Encrypted { salt } => {
+                let key = existing_store_key(path, &salt, unlock)?;
+                inspect_read_only(path, Some(&key), unlock)?;
+                key
+            }
+        };
+        let conn = match open_keyed(path, &key) {
+            Ok(conn) => conn,
+            Err(error) => {
+                if key.is_new {
+                    // A new store that could not be made: nothing in it, so neither it nor its key
+                    // may stay behind (the next start would find a file without a key).
+                    key.forget(unlock);
+                    remove_store_files(path);
+                }
+                return Err(classify_locked(path, error, unlock));
+            }
+        };
         let mut store = Store {
             conn,
             clock: Clock::placeholder(),
@@ -196,41 +253,204 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Looks at an existing file without changing it: is it SQLite, is its schema readable, and is
-/// its version one this build knows?
-fn inspect_read_only(path: &Path) -> Result<()> {
+/// Opens the store file with its key and the store's settings.
+fn open_keyed(path: &Path, key: &StoreKey) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    key.apply(&conn)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// What kind of file is at the store's place.
+enum FileKind {
+    /// None, or an empty one: a new store.
+    New,
+    /// A plain SQLite database: a store from before encryption (or not a store at all; the
+    /// read-only inspection tells).
+    Plain,
+    /// Whole pages that are not plain SQLite: SQLCipher's, beginning with their salt.
+    Encrypted { salt: [u8; SALT_LEN] },
+}
+
+/// The smallest page SQLite (and so SQLCipher) writes; an encrypted file is whole pages.
+const MIN_PAGE: u64 = 512;
+
+fn file_kind(path: &Path) -> Result<FileKind> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = match std::fs::metadata(path) {
+        Ok(metadata) => metadata.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileKind::New),
+        Err(e) => return Err(io(e)),
+    };
+    if len == 0 {
+        return Ok(FileKind::New);
+    }
+    let mut header = [0u8; SALT_LEN];
+    {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        if file.read_exact(&mut header).is_err() {
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    if &header == b"SQLite format 3\0" {
+        return Ok(FileKind::Plain);
+    }
+    if len < MIN_PAGE || len % MIN_PAGE != 0 {
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(FileKind::Encrypted { salt: header })
+}
+
+/// The key a store is opened with, and where it is kept.
+struct StoreKey {
+    /// What `PRAGMA key` gets.
+    value: Zeroizing<String>,
+    /// The keyring account it is kept under (`None`: a passphrase).
+    account: Option<String>,
+    /// Made just now (for a new store or a conversion), so forgotten when that fails.
+    is_new: bool,
+}
+
+impl StoreKey {
+    fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
+        conn.pragma_update(None, "key", &*self.value)
+    }
+
+    /// Removes a key made just now from the keyring again.
+    fn forget(&self, unlock: &Unlock) {
+        if let (Unlock::Keyring(vault), Some(account), true) = (unlock, &self.account, self.is_new)
+        {
+            vault.delete(account);
+        }
+    }
+}
+
+/// A key for a store about to be made (or converted): random and kept in the keyring first, or
+/// the passphrase.
+fn new_store_key(path: &Path, unlock: &Unlock) -> Result<StoreKey> {
+    match unlock {
+        Unlock::Passphrase(passphrase) => Ok(StoreKey {
+            value: passphrase.clone(),
+            account: None,
+            is_new: true,
+        }),
+        Unlock::Keyring(vault) => {
+            let key = NewKey::random();
+            let account = store_key::key_account(&key.salt);
+            if !vault.set(&account, &key.key_hex) {
+                return Err(Error::NoKeyring {
+                    path: path.to_path_buf(),
+                });
+            }
+            // Read back: a keyring that says yes and keeps nothing would lose the store at the
+            // next start.
+            match vault.get(&account) {
+                SecretAnswer::Found(kept) if kept == *key.key_hex => {}
+                _ => {
+                    vault.delete(&account);
+                    return Err(Error::NoKeyring {
+                        path: path.to_path_buf(),
+                    });
+                }
+            }
+            Ok(StoreKey {
+                value: key.pragma_value(),
+                account: Some(account),
+                is_new: true,
+            })
+        }
+    }
+}
+
+/// The key of an existing encrypted store: from the keyring under its salt, or the passphrase.
+fn existing_store_key(path: &Path, salt: &[u8], unlock: &Unlock) -> Result<StoreKey> {
+    match unlock {
+        Unlock::Passphrase(passphrase) => Ok(StoreKey {
+            value: passphrase.clone(),
+            account: None,
+            is_new: false,
+        }),
+        Unlock::Keyring(vault) => {
+            let account = store_key::key_account(salt);
+            match vault.get(&account) {
+                SecretAnswer::Found(key_hex) if store_key::is_key_hex(&key_hex) => Ok(StoreKey {
+                    value: store_key::raw_key_value(&key_hex, salt),
+                    account: Some(account),
+                    is_new: false,
+                }),
+                SecretAnswer::Found(_) => Err(Error::WrongKey {
+                    path: path.to_path_buf(),
+                }),
+                SecretAnswer::Empty => Err(Error::KeyMissing {
+                    path: path.to_path_buf(),
+                }),
+                SecretAnswer::Unavailable => Err(Error::NoKeyring {
+                    path: path.to_path_buf(),
+                }),
+            }
+        }
+    }
+}
+
+/// [`classify`], where "not a database" on a file that was recognised as encrypted means the key
+/// does not fit it.
+fn classify_locked(path: &Path, error: rusqlite::Error, unlock: &Unlock) -> Error {
+    match classify(path, error) {
+        Error::NotADatabase { path } => match unlock {
+            Unlock::Passphrase(_) => Error::WrongPassphrase { path },
+            Unlock::Keyring(_) => Error::WrongKey { path },
+        },
+        other => other,
+    }
+}
+
+/// Looks at an existing file without changing it: is its schema readable (with `key` when it
+/// is encrypted; a plain file must be SQLite), and is its version one this build knows?
+fn inspect_read_only(path: &Path, key: Option<&StoreKey>, unlock: &Unlock) -> Result<()> {
     let len = std::fs::metadata(path)
         .map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })?
         .len();
-    if len == 0 {
-        return Ok(());
-    }
-    let mut header = [0u8; 16];
-    {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0" {
-            return Err(Error::NotADatabase {
-                path: path.to_path_buf(),
-            });
-        }
-    }
+    let classify = |e| match key {
+        Some(_) => classify_locked(path, e, unlock),
+        None => classify(path, e),
+    };
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| classify(path, e))?;
+    .map_err(classify)?;
+    if let Some(key) = key {
+        key.apply(&conn).map_err(classify)?;
+    }
     conn.busy_timeout(Duration::from_secs(5))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
+    // Reading the whole schema touches the first pages; a damaged file, or a key that does not
+    // fit, fails here.
+    let _: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(classify)?;
+    // The key fitted page 1; a page that fails SQLCipher's check further on is damage.
+    let classify = |e: rusqlite::Error| match classify(e) {
+        Error::WrongKey { path } | Error::WrongPassphrase { path } => Error::Corrupt {
+            path,
+            detail: "a page does not pass its integrity check".to_owned(),
+        },
+        other => other,
+    };
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
+        .map_err(classify)?;
     if version > STORE_VERSION {
         return Err(Error::NewerStore {
             path: path.to_path_buf(),
@@ -238,17 +458,13 @@ fn inspect_read_only(path: &Path) -> Result<()> {
             supported: STORE_VERSION,
         });
     }
-    // Reading the whole schema touches the first pages; a damaged file fails here.
-    let _: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(|e| classify(path, e))?;
     if version > 0 {
         if len > FULL_CHECK_MAX_BYTES {
             return Ok(());
         }
         let check: String = conn
             .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-            .map_err(|e| classify(path, e))?;
+            .map_err(classify)?;
         if check != "ok" {
             return Err(Error::Corrupt {
                 path: path.to_path_buf(),
@@ -262,7 +478,7 @@ fn inspect_read_only(path: &Path) -> Result<()> {
                 [],
                 |r| r.get(0),
             )
-            .map_err(|e| classify(path, e))?;
+            .map_err(classify)?;
         if tables > 0 {
             return Err(Error::NotADatabase {
                 path: path.to_path_buf(),
@@ -270,6 +486,234 @@ fn inspect_read_only(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The suffix of the encrypted copy while a plain store is converted.
+const ENCRYPTING_SUFFIX: &str = ".encrypting";
+/// The suffix the plain store has between the swap and its removal.
+const PLAIN_SUFFIX: &str = ".plain";
+
+/// `path` with `suffix` added to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Encrypts a plain store in place: an encrypted copy beside it (SQLCipher's
+/// `sqlcipher_export`), verified (integrity, version, the rows of every table), then swapped in
+/// by two renames, and the plain file overwritten and removed. When anything fails before the
+/// swap, the original is as it was and the copy is removed; a crash at any point is finished or
+/// undone by [`finish_interrupted_encryption`] at the next start.
+fn encrypt_plain_store(path: &Path, key: &StoreKey) -> Result<()> {
+    let encrypting = sibling(path, ENCRYPTING_SUFFIX);
+    let failed = |detail: String| Error::EncryptionFailed {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let result = (|| -> Result<()> {
+        remove_file_if_there(&encrypting)?;
+        let (version, counts) = export_encrypted(path, &encrypting, key)
+            .map_err(|e| failed(format!("the encrypted copy could not be made: {e}")))?;
+        verify_encrypted(&encrypting, key, version, &counts)?;
+        // Everything of the plain store must be in its main file now: a WAL left behind would
+        // hold rows the copy lacks.
+        for suffix in ["-wal", "-journal"] {
+            let leftover = sibling(path, suffix);
+            if std::fs::metadata(&leftover).is_ok_and(|m| m.len() > 0) {
+                return Err(failed(format!(
+                    "{} still holds changes; close every other program using the store",
+                    leftover.display()
+                )));
+            }
+        }
+        sync_file(&encrypting)?;
+        Ok(())
+    })();
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&encrypting);
+        return Err(error);
+    }
+    let plain = sibling(path, PLAIN_SUFFIX);
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io { path: p, source }
+    };
+    std::fs::rename(path, &plain).map_err(io(path))?;
+    if let Err(source) = std::fs::rename(&encrypting, path) {
+        // Put the original back; the next start tries again.
+        let _ = std::fs::rename(&plain, path);
+        let _ = std::fs::remove_file(&encrypting);
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    sync_folder(path);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
+    }
+    wipe_and_remove(&plain)
+}
+
+/// Copies the plain store at `path` into a new encrypted file; returns its version and the rows
+/// per table.
+fn export_encrypted(
+    path: &Path,
+    encrypted: &Path,
+    key: &StoreKey,
+) -> rusqlite::Result<(i64, Vec<(String, i64)>)> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // Moves whatever the WAL holds into the main file and empties the WAL.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let counts = table_counts(&conn)?;
+    conn.execute(
+        "ATTACH DATABASE ?1 AS encrypted KEY ?2",
+        rusqlite::params![encrypted.to_string_lossy(), &*key.value],
+    )?;
+    conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+    conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version}"))?;
+    conn.execute_batch("DETACH DATABASE encrypted")?;
+    Ok((version, counts))
+}
+
+/// Opens the encrypted copy with its key and compares it with what was exported.
+fn verify_encrypted(
+    encrypted: &Path,
+    key: &StoreKey,
+    version: i64,
+    counts: &[(String, i64)],
+) -> Result<()> {
+    let failed = |detail: String| Error::EncryptionFailed {
+        path: encrypted.to_path_buf(),
+        detail,
+    };
+    let conn = Connection::open_with_flags(encrypted, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|conn| key.apply(&conn).map(|_| conn))
+        .map_err(|e| failed(format!("the encrypted copy does not open: {e}")))?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| failed(format!("the encrypted copy cannot be checked: {e}")))?;
+    if check != "ok" {
+        return Err(failed(format!("the encrypted copy is damaged: {check}")));
+    }
+    let copied_version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| failed(e.to_string()))?;
+    let copied = table_counts(&conn).map_err(|e| failed(e.to_string()))?;
+    if copied_version != version || copied != counts {
+        return Err(failed(
+            "the encrypted copy does not hold the same rows as the original".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every ordinary table and its number of rows, by name.
+fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    names
+        .into_iter()
+        .map(|name| {
+            let count: i64 = conn.query_row(
+                &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((name, count))
+        })
+        .collect()
+}
+
+/// After a crash in a conversion: a plain store beside an encrypted one is the swap's leftover
+/// (removed); a plain store alone was moved aside just before the swap (put back, converted
+/// again); an encrypted copy that was never swapped in is removed.
+fn finish_interrupted_encryption(path: &Path) -> Result<()> {
+    let plain = sibling(path, PLAIN_SUFFIX);
+    if plain.exists() {
+        if path.exists() {
+            wipe_and_remove(&plain)?;
+        } else {
+            std::fs::rename(&plain, path).map_err(|source| Error::Io {
+                path: plain.clone(),
+                source,
+            })?;
+        }
+    }
+    remove_file_if_there(&sibling(path, ENCRYPTING_SUFFIX))
+}
+
+fn remove_file_if_there(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The files of a store that could not be made.
+fn remove_store_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
+    }
+}
+
+/// Overwrites a file with zeros, flushes that to the disk and removes it: the plain store's
+/// bytes do not stay in the data folder's free space for anyone who reads the disk's blocks
+/// (on an SSD the drive may still keep old blocks: docs/security.md).
+fn wipe_and_remove(path: &Path) -> Result<()> {
+    use std::io::Write;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            file.write_all(&zeros[..n]).map_err(io)?;
+            left -= n as u64;
+        }
+        file.sync_all().map_err(io)?;
+    }
+    std::fs::remove_file(path).map_err(io)
+}
+
+fn sync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Makes the renames in the store's folder durable (Unix; Windows has no handle on a folder to
+/// flush, and NTFS logs renames).
+fn sync_folder(path: &Path) {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent() {
+        let _ = std::fs::File::open(folder).and_then(|f| f.sync_all());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// One process per store: a second instance of the app, or the CLI while the app has the store

@@ -12,6 +12,15 @@ fn store_with_data(dir: &Path) {
     drop(store);
 }
 
+/// The store file opened with SQLite itself, with the test suite's key (`.cargo/config.toml`), to
+/// change it behind the store's back.
+fn keyed(file: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(file).unwrap();
+    let key = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV).unwrap();
+    conn.pragma_update(None, "key", key).unwrap();
+    conn
+}
+
 fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
@@ -45,7 +54,7 @@ fn a_store_from_a_newer_version_is_refused_and_untouched() {
     store_with_data(dir.path());
     let file = dir.path().join(DATA_FILE);
     {
-        let conn = rusqlite::Connection::open(&file).unwrap();
+        let conn = keyed(&file);
         conn.pragma_update(None, "user_version", STORE_VERSION + 1)
             .unwrap();
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
@@ -79,7 +88,7 @@ fn a_damaged_store_is_refused_and_untouched() {
     let file = dir.path().join(DATA_FILE);
     {
         // Fold the WAL into the main file so the damage below hits real data.
-        let conn = rusqlite::Connection::open(&file).unwrap();
+        let conn = keyed(&file);
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let mut damaged = bytes(&file);
@@ -103,7 +112,7 @@ fn a_clipped_store_is_refused_and_untouched() {
     store_with_data(dir.path());
     let file = dir.path().join(DATA_FILE);
     {
-        let conn = rusqlite::Connection::open(&file).unwrap();
+        let conn = keyed(&file);
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let whole = bytes(&file);

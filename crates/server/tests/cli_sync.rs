@@ -373,7 +373,7 @@ fn first_page_then_hold() -> Vec<Trap> {
 /// the transaction that applies the page. Returns false when the page was applied before a probe
 /// saw the lock (the process is killed then too, waiting for the second page).
 fn sync_killed_inside_write(gate: &Gate, data: &Path, token: &str) -> bool {
-    let probe = rusqlite::Connection::open(store_file(data)).unwrap();
+    let probe = common::open_store_file(&store_file(data), rusqlite::OpenFlags::default());
     probe.busy_timeout(Duration::ZERO).unwrap();
     gate.arm(first_page_then_hold());
     let mut child = spawn_sync(gate, data, token);
@@ -416,7 +416,7 @@ fn stored_cursor(probe: &rusqlite::Connection) -> i64 {
 /// from the first page's arrival until it is applied (its cursor committed: the second page is
 /// asked for while the first is applied), then kills the process.
 fn time_to_apply_first_page(gate: &Gate, data: &Path, token: &str) -> Duration {
-    let probe = rusqlite::Connection::open(store_file(data)).unwrap();
+    let probe = common::open_store_file(&store_file(data), rusqlite::OpenFlags::default());
     gate.arm(first_page_then_hold());
     let mut child = spawn_sync(gate, data, token);
     assert!(matches!(gate.wait_sprung(), Stop::AfterAnswer));

@@ -15,6 +15,16 @@ export const nl = {
     'Wijkwerk is de werkplek van wijkcoördinatoren en gebiedsregisseurs: contacten, vergaderingen, kernbezoeken en actiepunten, ook zonder verbinding.',
   'settings.version': 'Versie {version}',
   'settings.problem_title': 'Wijkwerk kan de gegevens niet openen',
+  'settings.locked_title': 'Wachtwoord voor de gegevens',
+  'settings.new_passphrase_title': 'Kies een wachtwoord voor de gegevens',
+  'settings.new_passphrase_help':
+    'Wijkwerk versleutelt alles wat het op deze laptop bewaart. Er is geen sleutelbos om de sleutel in te bewaren, dus beschermt een wachtwoord de gegevens. Kies er een van minstens 12 tekens. Wie het wachtwoord vergeet, kan de gegevens op deze laptop niet meer openen; wat al met de server is gedeeld, komt bij een nieuwe start weer binnen.',
+  'settings.passphrase': 'Wachtwoord',
+  'settings.passphrase_again': 'Nog een keer',
+  'settings.passphrase_short': 'Kies een wachtwoord van minstens 12 tekens.',
+  'settings.passphrase_differs': 'De twee wachtwoorden zijn niet gelijk.',
+  'settings.unlock': 'Openen',
+  'settings.create_with_passphrase': 'Gegevens maken',
 };
 
 export const en: typeof nl = {
@@ -32,4 +42,14 @@ export const en: typeof nl = {
     'Wijkwerk is the workplace of area coordinators: contacts, meetings, core visits and action points, also without a connection.',
   'settings.version': 'Version {version}',
   'settings.problem_title': 'Wijkwerk cannot open the data',
+  'settings.locked_title': 'Passphrase for the data',
+  'settings.new_passphrase_title': 'Choose a passphrase for the data',
+  'settings.new_passphrase_help':
+    'Wijkwerk encrypts everything it keeps on this laptop. There is no keyring to keep the key in, so a passphrase protects the data. Choose one of at least 12 characters. Whoever forgets the passphrase cannot open the data on this laptop again; what was shared with the server comes back in on a new start.',
+  'settings.passphrase': 'Passphrase',
+  'settings.passphrase_again': 'Once more',
+  'settings.passphrase_short': 'Choose a passphrase of at least 12 characters.',
+  'settings.passphrase_differs': 'The two passphrases differ.',
+  'settings.unlock': 'Open',
+  'settings.create_with_passphrase': 'Create the data',
 };

@@ -316,6 +316,7 @@ message: string,
  */
 field: string | null, };
 export type Language = "nl" | "en";
+export type PassphraseWanted = "new" | "existing";
 export type AppStatus = { data_folder: string, 
 /**
  * Why the store could not be opened; `None` when it is open.
@@ -328,7 +329,12 @@ today: string,
 /**
  * The open store holds the demo municipality (which never syncs).
  */
-demo: boolean, };
+demo: boolean, 
+/**
+ * The store waits for a passphrase: none yet (`new`: one is chosen now) or one to type
+ * (`existing`); `None` when it is open or fails for another reason.
+ */
+passphrase: PassphraseWanted | null, };
 export type WriteRequest = { "op": "create", entity: string, 
 /**
  * An id made by the front end (so that later changes in the same batch can refer to

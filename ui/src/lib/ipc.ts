@@ -168,6 +168,8 @@ export const setLanguage = (language: Language) =>
 
 /** Opens another data folder (a new one gets the demo); the new status. */
 export const openDataFolder = (path: string) => call<AppStatus>('open_data_folder', { path });
+/** Opens (or makes) the store with the passphrase typed where no keyring holds its key. */
+export const unlockStore = (passphrase: string) => call<AppStatus>('unlock_store', { passphrase });
 
 /** Opens (or makes, empty) the folder for the server's data beside the demo's. */
 export const openServerFolder = () => call<AppStatus>('open_server_folder');

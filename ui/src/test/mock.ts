@@ -10,6 +10,7 @@ export const status: AppStatus = {
   version: '0.1.0',
   today: '2026-01-14',
   demo: false,
+  passphrase: null,
 };
 
 export interface Call {

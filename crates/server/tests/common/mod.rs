@@ -147,12 +147,18 @@ pub fn server_head(url: &str, token: &str) -> i64 {
 
 /// How many local transactions a store has ever put in its outbox (the outbox sequence is
 /// AUTOINCREMENT, so this counts entries already acknowledged and removed too).
+/// A laptop's store file opened with SQLite itself, beside the store, with the test suite's key
+/// (the store is encrypted: `.cargo/config.toml` gives every test `WIJKWERK_PASSPHRASE`).
+pub fn open_store_file(store_file: &Path, flags: rusqlite::OpenFlags) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_with_flags(store_file, flags).expect("the store opens");
+    let key = std::env::var("WIJKWERK_PASSPHRASE").expect("the test suite's store key");
+    conn.pragma_update(None, "key", key)
+        .expect("the store takes its key");
+    conn
+}
+
 pub fn outbox_transactions_ever(store_file: &Path) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        store_file,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the store opens read-only");
+    let conn = open_store_file(store_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
     conn.query_row(
         "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)",
         [],
