@@ -10,6 +10,9 @@
 //! - [`sync`]: the background sync with the municipal server, its settings and conflicts;
 //! - [`lists`]: contacts, boards and organisations exported, a board as a mailing list;
 //! - [`bindings`]: the TypeScript types of the front end, generated from the Rust ones.
+//! - `csp`: a watch on the Content Security Policy's refusals (read by the end-to-end tests);
+//!   `capabilities` (tests only): the window's capabilities are exactly what the UI uses, and the
+//!   policy stays strict.
 //!
 //! Invariant: the app never fails to show a window because of its data. A store that cannot be
 //! opened (newer version, not a database, damaged, locked) becomes a Dutch message in the window.
@@ -17,6 +20,7 @@
 pub mod bindings;
 pub mod calendar;
 pub mod commands;
+mod csp;
 pub mod data_folder;
 pub mod error;
 pub mod import;
@@ -24,6 +28,9 @@ pub mod lists;
 pub mod reports;
 pub mod settings;
 pub mod sync;
+
+#[cfg(test)]
+mod capabilities;
 
 pub use error::IpcError;
 
@@ -49,6 +56,7 @@ pub fn run() -> Result<(), tauri::Error> {
         }
     };
     tauri::Builder::default()
+        .plugin(csp::watch())
         .manage(state)
         .manage(import::OpenList::default())
         .setup(|app| {

@@ -128,6 +128,44 @@ fn without_a_keyring_the_app_asks_for_a_passphrase_and_the_store_is_encrypted() 
     driver.stop();
 }
 
+/// The Content Security Policy refuses what the app never needs, a style attribute in markup and
+/// an image from elsewhere, and the app's watch sees both: so the check every `quit` makes (no
+/// refusal while the test used the app) can fail. The probe and what it caused are then removed.
+fn csp_refuses_inline_and_remote(window: &Session<'_>) {
+    assert_eq!(window.csp_violations(), Vec::<String>::new());
+    window.script(
+        "const probe = document.createElement('div');
+         probe.id = 'csp-probe';
+         probe.innerHTML = '<p style=\"color: red\">probe</p>'
+           + '<img src=\"https://example.org/probe.png\" alt=\"\">';
+         document.body.append(probe);
+         return true;",
+        json!([]),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = window.csp_violations();
+    while seen.len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        seen = window.csp_violations();
+    }
+    println!("e2e: the policy refused the probe: {seen:?}");
+    assert!(
+        seen.iter().any(|v| v.starts_with("style-src")),
+        "a style attribute in markup was not refused: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|v| v.starts_with("img-src") && v.contains("example.org")),
+        "an image from elsewhere was not refused: {seen:?}"
+    );
+    window.script(
+        "document.getElementById('csp-probe').remove();
+         window.__WIJKWERK_CSP_VIOLATIONS__.length = 0;
+         return true;",
+        json!([]),
+    );
+}
+
 #[test]
 #[ignore = "needs the release app (WIJKWERK_APP), tauri-driver and xvfb-run: run by scripts/test"]
 fn a_coordinators_evening_in_the_real_app() {
@@ -306,6 +344,7 @@ fn a_coordinators_evening_in_the_real_app() {
         shown_minutes.as_str().unwrap_or_default().contains(minutes),
         "the minutes after a restart: {shown_minutes}"
     );
+    csp_refuses_inline_and_remote(&window);
     window.quit();
     driver.stop();
 

@@ -494,9 +494,44 @@ impl Session<'_> {
         std::fs::write(file, png).expect("screenshot file");
     }
 
-    /// Ends the session, which closes the app.
+    /// What the Content Security Policy refused in this window so far, one line each (kept by
+    /// the app's watch, `src-tauri/src/csp.rs`; panics when the watch is not there).
+    pub fn csp_violations(&self) -> Vec<String> {
+        let seen = self.script(
+            "const seen = window.__WIJKWERK_CSP_VIOLATIONS__;
+             return Array.isArray(seen) ? seen : null;",
+            json!([]),
+        );
+        let seen = seen.as_array().unwrap_or_else(|| {
+            panic!("the app's CSP watch is missing (window.__WIJKWERK_CSP_VIOLATIONS__)")
+        });
+        seen.iter()
+            .map(|v| {
+                format!(
+                    "{} refused {} ({}:{}) {}",
+                    v["directive"].as_str().unwrap_or_default(),
+                    v["blocked"]
+                        .as_str()
+                        .filter(|b| !b.is_empty())
+                        .unwrap_or("inline"),
+                    v["source"].as_str().unwrap_or_default(),
+                    v["line"],
+                    v["sample"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Ends the session, which closes the app; first fails when the Content Security Policy
+    /// refused anything while the test used the app.
     pub fn quit(mut self) {
+        let violations = self.csp_violations();
         self.delete();
+        assert!(
+            violations.is_empty(),
+            "the Content Security Policy refused what the app needed:\n{}",
+            violations.join("\n")
+        );
     }
 
     fn delete(&mut self) {
