@@ -17,7 +17,7 @@ use wijkwerk_core::{Entity, Store};
 
 mod support;
 
-use support::{generate, obj, report, scale};
+use support::{encryption, generate, obj, raw_connection, report, scale, unlock};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scale = scale();
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_actions = (200_000.0 * scale) as usize;
     let n_orgs = (2_000.0 * scale).max(10.0) as usize;
     let today: jiff::civil::Date = "2026-11-24".parse()?;
-    println!("Wijkwerk store benchmark (scale {scale})");
+    println!("Wijkwerk store benchmark (scale {scale}), {}", encryption());
     let temp = tempfile::tempdir()?;
     // WIJKWERK_BENCH_DIR keeps the generated store for a look afterwards.
     let dir_path = std::env::var_os("WIJKWERK_BENCH_DIR")
@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         generate(dir, n_contacts, n_meetings, n_actions, n_orgs, today)?
     };
-    let mut store = Store::open(dir)?;
+    let mut store = Store::open_with(dir, &unlock())?;
     println!("(outbox holds {} transactions)", store.outbox_len()?);
 
     // A write through the one door vs a plain insert of the same row.
@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         door.push(t.elapsed());
     }
     let door = report("write: one door (contact, own transaction)", door);
-    let plain_conn = rusqlite::Connection::open(&file)?;
+    let plain_conn = raw_connection(&file)?;
     plain_conn.pragma_update(None, "synchronous", "NORMAL")?;
     let mut plain = Vec::with_capacity(rounds);
     for i in 0..rounds {
@@ -169,7 +169,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn existing_contacts(dir: &std::path::Path) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
-    let store = Store::open(dir)?;
+    let store = Store::open_with(dir, &unlock())?;
     let mut ids = Vec::new();
     let mut after = None;
     loop {

@@ -129,8 +129,20 @@ impl Store {
     /// ([`store_key`](crate::store_key) and `encrypt_plain_store`).
     pub fn open_file_with(path: &Path, unlock: &Unlock) -> Result<Store> {
         let process_lock = ProcessLock::take(path)?;
+        if let Unlock::Passphrase(passphrase) = unlock {
+            if passphrase.is_empty() {
+                // SQLCipher would take an empty key as "no encryption".
+                return Err(Error::BadRequest("the passphrase is empty".into()));
+            }
+        }
         finish_interrupted_encryption(path)?;
         let key = match file_kind(path)? {
+            #[cfg(feature = "unencrypted-for-benchmarks")]
+            FileKind::New | FileKind::Plain if matches!(unlock, Unlock::Unencrypted) => StoreKey {
+                value: Zeroizing::new(String::new()),
+                account: None,
+                is_new: false,
+            },
             FileKind::New => new_store_key(path, unlock)?,
             FileKind::Plain => {
                 inspect_read_only(path, None, unlock)?;
@@ -321,6 +333,10 @@ struct StoreKey {
 
 impl StoreKey {
     fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
+        if self.value.is_empty() {
+            // Only `Unlock::Unencrypted` (benchmarks); passphrases are never empty.
+            return Ok(());
+        }
         conn.pragma_update(None, "key", &*self.value)
     }
 
@@ -337,6 +353,10 @@ impl StoreKey {
 /// the passphrase.
 fn new_store_key(path: &Path, unlock: &Unlock) -> Result<StoreKey> {
     match unlock {
+        #[cfg(feature = "unencrypted-for-benchmarks")]
+        Unlock::Unencrypted => Err(Error::BadRequest(
+            "an unencrypted store is only for the store benchmark".into(),
+        )),
         Unlock::Passphrase(passphrase) => Ok(StoreKey {
             value: passphrase.clone(),
             account: None,
@@ -373,6 +393,10 @@ fn new_store_key(path: &Path, unlock: &Unlock) -> Result<StoreKey> {
 /// The key of an existing encrypted store: from the keyring under its salt, or the passphrase.
 fn existing_store_key(path: &Path, salt: &[u8], unlock: &Unlock) -> Result<StoreKey> {
     match unlock {
+        #[cfg(feature = "unencrypted-for-benchmarks")]
+        Unlock::Unencrypted => Err(Error::KeyMissing {
+            path: path.to_path_buf(),
+        }),
         Unlock::Passphrase(passphrase) => Ok(StoreKey {
             value: passphrase.clone(),
             account: None,
@@ -407,6 +431,8 @@ fn classify_locked(path: &Path, error: rusqlite::Error, unlock: &Unlock) -> Erro
         Error::NotADatabase { path } => match unlock {
             Unlock::Passphrase(_) => Error::WrongPassphrase { path },
             Unlock::Keyring(_) => Error::WrongKey { path },
+            #[cfg(feature = "unencrypted-for-benchmarks")]
+            Unlock::Unencrypted => Error::NotADatabase { path },
         },
         other => other,
     }

@@ -137,8 +137,12 @@ pub enum Unlock {
     /// With the key kept for this store in a keyring (made with the store).
     Keyring(Arc<dyn KeyVault>),
     /// With a passphrase the user typed (or `x'<64 hex digits>'`, a raw key, as SQLCipher reads
-    /// it: the test suite's way).
+    /// it: the test suite's way). Never empty: SQLCipher reads an empty key as "no encryption".
     Passphrase(Zeroizing<String>),
+    /// Not encrypted at all: only in builds with the feature `unencrypted-for-benchmarks`, for
+    /// the store benchmark's figures without encryption. The app and the CLI never have it.
+    #[cfg(feature = "unencrypted-for-benchmarks")]
+    Unencrypted,
 }
 
 impl std::fmt::Debug for Unlock {
@@ -146,6 +150,8 @@ impl std::fmt::Debug for Unlock {
         match self {
             Unlock::Keyring(_) => f.write_str("Unlock::Keyring"),
             Unlock::Passphrase(_) => f.write_str("Unlock::Passphrase(…)"),
+            #[cfg(feature = "unencrypted-for-benchmarks")]
+            Unlock::Unencrypted => f.write_str("Unlock::Unencrypted"),
         }
     }
 }

@@ -149,6 +149,37 @@ pub fn areas(store: &mut Store) -> Result<Vec<Uuid>, Box<dyn std::error::Error>>
     Ok(wijken)
 }
 
+/// How the benchmarks open their stores: encrypted (SQLCipher, with the raw key cargo gives
+/// through `WIJKWERK_PASSPHRASE`: a random key from the keyring is the same, no derivation), or,
+/// built with `--features unencrypted-for-benchmarks`, plain, for the figures without encryption.
+pub fn unlock() -> wijkwerk_core::store_key::Unlock {
+    #[cfg(feature = "unencrypted-for-benchmarks")]
+    return wijkwerk_core::store_key::Unlock::Unencrypted;
+    #[cfg(not(feature = "unencrypted-for-benchmarks"))]
+    wijkwerk_core::store_key::Unlock::from_environment()
+}
+
+/// What the figures were measured on.
+pub fn encryption() -> &'static str {
+    if cfg!(feature = "unencrypted-for-benchmarks") {
+        "plain SQLite (unencrypted-for-benchmarks)"
+    } else {
+        "encrypted (SQLCipher, AES-256, raw key)"
+    }
+}
+
+/// The store file opened with SQLite itself (and its key, when encrypted).
+#[allow(dead_code)]
+pub fn raw_connection(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(file)?;
+    if !cfg!(feature = "unencrypted-for-benchmarks") {
+        if let Ok(key) = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV) {
+            conn.pragma_update(None, "key", key)?;
+        }
+    }
+    Ok(conn)
+}
+
 pub fn generate(
     dir: &std::path::Path,
     n_contacts: usize,
@@ -158,7 +189,7 @@ pub fn generate(
     today: jiff::civil::Date,
 ) -> Result<Vec<Uuid>, Box<dyn std::error::Error>> {
     println!("generating: {n_contacts} contacts, {n_meetings} meetings, {n_actions} action points");
-    let mut store = Store::init(dir)?;
+    let mut store = Store::init_with(dir, &unlock())?;
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(373);
 
@@ -315,7 +346,7 @@ pub fn generate(
     drop(store);
     let file = dir.join(wijkwerk_core::store::DATA_FILE);
     {
-        let conn = rusqlite::Connection::open(&file)?;
+        let conn = raw_connection(&file)?;
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
     let size = std::fs::metadata(&file)?.len();
