@@ -122,8 +122,6 @@ pub enum Invalid {
     AdoptedOnRequired,
     #[error("is required when the legal basis is consent (toestemming)")]
     ConsentDateRequired,
-    #[error("lies in the future")]
-    InFuture,
     #[error("cannot be filled in or undone: the person was anonymised on {on}")]
     Anonymised { on: String },
     #[error("must be the {field} of the commitment it pays against")]

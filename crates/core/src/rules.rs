@@ -371,7 +371,7 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
     Ok(())
 }
 
-/// A contact's personal-data rules: consent needs its date (never in the future), and an
+/// A contact's personal-data rules: consent needs its date, and an
 /// anonymised person stays anonymised: no personal field filled in again, the mark not taken
 /// away (a form still open from before the anonymisation is refused, not saved over it). The
 /// merge does not check rules: what another laptop wrote is reported by the retention review.
@@ -380,9 +380,6 @@ fn check_contact(ctx: &Context<'_>, id: Uuid, fields: &Fields) -> Result<()> {
     let fail = |field: &str, reason: Invalid| Err(Error::invalid(Entity::Contact, field, reason));
     if text("legal_basis") == Some("toestemming") && text("consent_date").is_none() {
         return fail("consent_date", Invalid::ConsentDateRequired);
-    }
-    if text("consent_date").is_some_and(|d| d > ctx.today.to_string().as_str()) {
-        return fail("consent_date", Invalid::InFuture);
     }
     let stored: Option<String> = ctx
         .conn

@@ -477,3 +477,18 @@ fn an_edit_made_elsewhere_before_the_anonymisation_arrived_is_reported_and_clear
     );
     assert!(proposed(&laptop_a).is_empty());
 }
+
+#[test]
+fn people_imported_from_a_list_carry_the_file_as_their_source() {
+    let mut store = Store::in_memory().unwrap();
+    let list = "Naam;E-mail\r\nGerda Zeeman;gerda@example.nl\r\n";
+    let request = wijkwerk_core::import::ListImportRequest {
+        file_name: Some("leden-2026.csv".into()),
+        ..Default::default()
+    };
+    let report = store.import_list(list.as_bytes(), &request).unwrap();
+    let id: Uuid = report.imported[0].id.parse().unwrap();
+    let contact = store.get(Entity::Contact, id).unwrap();
+    assert_eq!(contact["source"], "import: leden-2026.csv");
+    assert_eq!(contact["legal_basis"], "publieke_taak");
+}
