@@ -104,12 +104,12 @@ pub struct Anonymised {
     pub organisers_cleared: usize,
     /// Records whose free text names the person: not changed (the text may need the name for
     /// its sense); for the coordinator to edit.
-    pub mentions: Vec<Mention>,
+    pub mentions: Vec<PersonMention>,
 }
 
 /// A record whose text names the person.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
-pub struct Mention {
+pub struct PersonMention {
     pub entity: String,
     pub id: String,
     pub title: String,
@@ -139,7 +139,7 @@ pub struct SubjectAccess {
     pub action_points: Vec<AccessActionPoint>,
     pub projects: Vec<AccessProject>,
     /// Other records whose text names the person.
-    pub mentions: Vec<Mention>,
+    pub mentions: Vec<PersonMention>,
     /// Values that lost a merge, of the contact and the records linking to the person.
     pub conflicts: Vec<Conflict>,
     /// Changes on this laptop not yet sent to the server that touch the person.
@@ -664,28 +664,38 @@ impl Store {
         }
         conflicts.sort_by_key(|c| c.seq);
 
+        // The outbox is searched for the ids as text in one scan; only the entries that hold
+        // one are read as changes.
         let mut pending_changes = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = self.outbox_page(after, 1000)?;
-            let Some((last, _)) = page.last() else { break };
-            after = *last;
-            for change in page.into_iter().flat_map(|(_, set)| {
+        let ids: Vec<&String> = linked.iter().take(500).collect();
+        let sql = format!(
+            "SELECT seq FROM outbox WHERE {} ORDER BY seq",
+            (1..=ids.len())
+                .map(|i| format!("instr(changes, ?{i}) > 0"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        );
+        let seqs: Vec<i64> = self
+            .conn
+            .prepare(&sql)?
+            .query_map(rusqlite::params_from_iter(ids.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for seq in seqs {
+            for (_, set) in self.outbox_page(seq - 1, 1)? {
                 let at = set.hlc.wall_ms;
-                set.changes.into_iter().map(move |c| (at, c))
-            }) {
-                let (at, change) = change;
-                if linked.contains(&change.id.to_string()) {
-                    pending_changes.push(PendingChange {
-                        recorded_at: instant_of(at),
-                        entity: change.entity,
-                        record_id: change.id.to_string(),
-                        fields: change
-                            .fields
-                            .into_iter()
-                            .map(|(k, v)| (k, v.value))
-                            .collect(),
-                    });
+                for change in set.changes {
+                    if linked.contains(&change.id.to_string()) {
+                        pending_changes.push(PendingChange {
+                            recorded_at: instant_of(at),
+                            entity: change.entity,
+                            record_id: change.id.to_string(),
+                            fields: change
+                                .fields
+                                .into_iter()
+                                .map(|(k, v)| (k, v.value))
+                                .collect(),
+                        });
+                    }
                 }
             }
         }
@@ -731,7 +741,11 @@ impl Store {
 
     /// Records (other than `except`) whose searched text holds `name` whole, case folded:
     /// found by the search index, then checked against the document's text.
-    pub fn mentions_of(&self, name: &str, except: Option<(Entity, Uuid)>) -> Result<Vec<Mention>> {
+    pub fn mentions_of(
+        &self,
+        name: &str,
+        except: Option<(Entity, Uuid)>,
+    ) -> Result<Vec<PersonMention>> {
         let Some(query) = crate::search::fts_query(name) else {
             return Ok(Vec::new());
         };
@@ -767,7 +781,7 @@ impl Store {
             if except.is_some_and(|(e, x)| e == entity && x.to_string() == id) {
                 continue;
             }
-            found.push(Mention {
+            found.push(PersonMention {
                 entity: entity.name().to_owned(),
                 id,
                 title,
