@@ -214,7 +214,7 @@ fn the_inzage_is_written_as_pdf_and_as_html_with_the_name_as_text() {
     documents::write_file(&html_path, html.as_bytes()).expect("written");
     let written = std::fs::read_to_string(&html_path).expect("read back");
     assert!(written.contains("Inzage #set text(red) *vet*"), "the name is missing");
-    assert!(written.contains("Dorpsraad Inzage") && written.contains("31-12-2024"));
+    assert!(written.contains("Dorpsraad Inzage") && written.contains("31 december 2024"));
     // The markup in the name is text: no tag of it, nothing loaded from elsewhere.
     assert!(!written.contains("<script>"));
     assert!(written.contains("&lt;script&gt;"));
