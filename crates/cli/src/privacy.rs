@@ -45,9 +45,9 @@ pub(crate) fn run(store: &mut Store, action: PrivacyAction) -> Result<Output, Cl
         PrivacyAction::Review { date } => Ok(Output::Json(to_value(
             store.retention_review(day_or_today(date.as_deref())?)?,
         ))),
-        PrivacyAction::Anonymise { id } => Ok(Output::Json(to_value(
-            store.anonymise_contact(uuid(&id)?)?,
-        ))),
+        PrivacyAction::Anonymise { id } => {
+            Ok(Output::Json(to_value(store.anonymise_contact(uuid(&id)?)?)))
+        }
         PrivacyAction::Access { id, format, out } => {
             let access = store.subject_access(uuid(&id)?, wijkwerk_core::today())?;
             let bytes = match format {

@@ -157,7 +157,13 @@ fn sections(a: &SubjectAccess) -> (Vec<[String; 2]>, Vec<Section>) {
         &["Datum", "Bezoek", "Antwoord"],
         a.visits
             .iter()
-            .map(|v| vec![dutch_date(&v.starts_at), v.title.clone(), v.response.clone()])
+            .map(|v| {
+                vec![
+                    dutch_date(&v.starts_at),
+                    v.title.clone(),
+                    v.response.clone(),
+                ]
+            })
             .collect(),
     ));
     let mut point_rows = Vec::new();

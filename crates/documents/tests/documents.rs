@@ -189,8 +189,10 @@ fn tricky_access() -> wijkwerk_core::privacy::SubjectAccess {
     demo.store
         .create(
             Entity::Role,
-            fields(serde_json::json!({"contact_id": person, "organisation_id": organisation,
-                "kind": "chair", "start_date": "2020-01-01", "end_date": "2024-12-31"})),
+            fields(
+                serde_json::json!({"contact_id": person, "organisation_id": organisation,
+                "kind": "chair", "start_date": "2020-01-01", "end_date": "2024-12-31"}),
+            ),
         )
         .expect("a role");
     demo.store
@@ -213,7 +215,10 @@ fn the_inzage_is_written_as_pdf_and_as_html_with_the_name_as_text() {
     let html_path = folder.path().join("inzage.html");
     documents::write_file(&html_path, html.as_bytes()).expect("written");
     let written = std::fs::read_to_string(&html_path).expect("read back");
-    assert!(written.contains("Inzage #set text(red) *vet*"), "the name is missing");
+    assert!(
+        written.contains("Inzage #set text(red) *vet*"),
+        "the name is missing"
+    );
     assert!(written.contains("Dorpsraad Inzage") && written.contains("31 december 2024"));
     // The markup in the name is text: no tag of it, nothing loaded from elsewhere.
     assert!(!written.contains("<script>"));
