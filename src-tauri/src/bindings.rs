@@ -48,6 +48,7 @@ const VALUE_LISTS: &[(&str, &[&str])] = &[
     ("AGREEMENT_STATUSES", schema::AGREEMENT_STATUSES),
     ("PARTICIPATION_STEPS", schema::PARTICIPATION_STEPS),
     ("PROJECT_STATUSES", schema::PROJECT_STATUSES),
+    ("LEGAL_BASES", schema::LEGAL_BASES),
 ];
 
 /// `meeting_status` → `MeetingStatus`; `agenda_item` → `AgendaItem`.
@@ -221,6 +222,11 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::report::CutList>(&cfg),
         decl::<crate::reports::ReportView>(&cfg),
         decl::<crate::reports::DocumentFile>(&cfg),
+        decl::<wijkwerk_core::privacy::RetentionReason>(&cfg),
+        decl::<wijkwerk_core::privacy::RetentionCandidate>(&cfg),
+        decl::<wijkwerk_core::privacy::RetentionReview>(&cfg),
+        decl::<wijkwerk_core::privacy::PersonMention>(&cfg),
+        decl::<wijkwerk_core::privacy::Anonymised>(&cfg),
         decl::<wijkwerk_core::import::mapping::Target>(&cfg),
         decl::<wijkwerk_core::import::draft::ListKind>(&cfg),
         decl::<wijkwerk_core::import::Resolution>(&cfg),

@@ -185,6 +185,15 @@ fn dutch_reason(reason: &Invalid) -> String {
         Invalid::AdoptedOnRequired => {
             "Vul de datum in waarop de overeenkomst is vastgesteld.".into()
         }
+        Invalid::ConsentDateRequired => {
+            "Vul de datum in waarop de persoon toestemming gaf.".into()
+        }
+        Invalid::Anonymised { on } => format!(
+            "Deze persoon is op {} geanonimiseerd; persoonsgegevens kunnen niet meer worden \
+             ingevuld en de anonimisering kan niet worden teruggedraaid. Sluit het formulier \
+             en open het contact opnieuw.",
+            dutch_date(on)
+        ),
         Invalid::NotTheCommitments { field } => format!(
             "Een betaling op een toekenning komt uit hetzelfde {}.",
             if *field == "werkkapitaal" {

@@ -233,3 +233,57 @@ pub fn agreement_page(state: State<'_, AppState>, id: String) -> Result<Agreemen
     let id = parse_id(&id)?;
     state.with_store(|s| s.agreement_page(id))
 }
+
+// -- personal data (AVG) ------------------------------------------------------------------
+
+/// The contacts proposed for anonymisation today ("Bewaartermijn verstreken").
+#[tauri::command(async)]
+pub fn retention_review(
+    state: State<'_, AppState>,
+) -> Result<wijkwerk_core::privacy::RetentionReview, IpcError> {
+    state.with_store(|s| s.retention_review(wijkwerk_core::today()))
+}
+
+/// Anonymises a contact (one write; synced like any other).
+#[tauri::command(async)]
+pub fn anonymise_contact(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<wijkwerk_core::privacy::Anonymised, IpcError> {
+    let id = parse_id(&id)?;
+    let done = state.with_store(|s| s.anonymise_contact(id))?;
+    crate::sync::poke();
+    Ok(done)
+}
+
+/// Everything held about a contact, as a PDF or HTML file in the downloads folder.
+#[tauri::command(async)]
+pub fn subject_access_document(
+    state: State<'_, AppState>,
+    id: String,
+    format: String,
+) -> Result<DocumentFile, IpcError> {
+    let id = parse_id(&id)?;
+    let access = state.with_store(|s| s.subject_access(id, wijkwerk_core::today()))?;
+    let stem = format!("inzage-{}", access.name);
+    match format.as_str() {
+        "pdf" => save(
+            &export_folder(),
+            &stem,
+            "pdf",
+            &wijkwerk_documents::access_pdf(&access)?,
+        ),
+        "html" => save(
+            &export_folder(),
+            &stem,
+            "html",
+            wijkwerk_documents::access_html(&access).as_bytes(),
+        ),
+        "json" => {
+            let text = serde_json::to_string_pretty(&access)
+                .map_err(|e| IpcError::new("stored_data", e.to_string()))?;
+            save(&export_folder(), &stem, "json", text.as_bytes())
+        }
+        other => Err(bad(format!("Onbekend formaat: {other}."))),
+    }
+}

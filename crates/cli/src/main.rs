@@ -7,6 +7,7 @@
 mod calendar;
 mod import;
 mod lists;
+mod privacy;
 mod reports;
 
 use clap::{Args, Parser, Subcommand};
@@ -235,6 +236,11 @@ enum Command {
     /// an area's organisations (--area), or the organisations (--organisations) as CSV for Dutch
     /// Excel, XLSX or vCard. To --out FILE (whole or not at all), or to standard output.
     ExportContacts(lists::ExportArgs),
+    /// Personal data (AVG): the retention review, anonymising a person, the inzage.
+    Privacy {
+        #[command(subcommand)]
+        action: privacy::PrivacyAction,
+    },
     /// The yearly overview for a kern's associations: projects and plans that touch it.
     KernOverview {
         #[arg(long, value_name = "ID")]
@@ -831,6 +837,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             format,
             out,
         } => return reports::kern_overview(store, &kern, year, format, out),
+        Command::Privacy { action } => return privacy::run(store, action),
         Command::Outbox => {
             let waiting = store.outbox(1000)?;
             Ok(json!({

@@ -165,6 +165,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(page);
     }
     report("contact page, contacts with a role", samples);
+
+    // The retention review (AVG): one scan of everyone's involvement; and one inzage.
+    let mut samples = Vec::new();
+    let mut proposed = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let review = store.retention_review(today)?;
+        samples.push(t.elapsed());
+        proposed = review.candidates.len();
+    }
+    println!("retention review: {proposed} contacts proposed");
+    report("retention review (whole store)", samples);
+    let mut samples = Vec::new();
+    for id in with_role.iter().take(100) {
+        let t = Instant::now();
+        let access = store.subject_access(*id, today)?;
+        samples.push(t.elapsed());
+        std::hint::black_box(access);
+    }
+    report("inzage of a contact with a role (no document)", samples);
     Ok(())
 }
 

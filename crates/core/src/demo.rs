@@ -253,6 +253,13 @@ struct AssetPersonDetails {
     email: Option<String>,
     phone: Option<String>,
     notes: Option<String>,
+    /// The legal basis (AVG), else by the first organisation: a partner's people
+    /// `gerechtvaardigd_belang`, everyone else `publieke_taak`.
+    legal_basis: Option<String>,
+    /// With `toestemming`: the day consent was given, in days from the reference.
+    consent_day: Option<i64>,
+    /// Where the data came from (else "eigen invoer").
+    source: Option<String>,
 }
 
 impl AssetPerson {
@@ -928,6 +935,9 @@ impl<'a> Builder<'a> {
         let asset = self.asset;
         // A person's e-mail domain is that of the first organisation they work for.
         let mut domains: HashMap<&str, &str> = HashMap::new();
+        // The legal basis follows from the first organisation too (docs/avg.md): partners'
+        // people are held on a legitimate interest, the rest for the public task.
+        let mut bases: HashMap<&str, &str> = HashMap::new();
         for org in &asset.organisations {
             for role in &org.roles {
                 let domain = org
@@ -935,6 +945,13 @@ impl<'a> Builder<'a> {
                     .as_deref()
                     .unwrap_or(&asset.resident_email_domain);
                 domains.entry(role.person.as_str()).or_insert(domain);
+                let basis = match org.kind.as_str() {
+                    "housing_corporation" | "welfare" | "care" | "other_partner" => {
+                        "gerechtvaardigd_belang"
+                    }
+                    _ => "publieke_taak",
+                };
+                bases.entry(role.person.as_str()).or_insert(basis);
             }
         }
         for person in &asset.people {
@@ -946,6 +963,22 @@ impl<'a> Builder<'a> {
                 AssetPerson::Name(_) => (None, None, None),
                 AssetPerson::Details(d) => (d.email.clone(), d.phone.clone(), d.notes.clone()),
             };
+            let (basis, consent_day, source) = match person {
+                AssetPerson::Name(_) => (None, None, None),
+                AssetPerson::Details(d) => (d.legal_basis.clone(), d.consent_day, d.source.clone()),
+            };
+            let basis = basis.unwrap_or_else(|| {
+                bases
+                    .get(name)
+                    .copied()
+                    .unwrap_or("publieke_taak")
+                    .to_owned()
+            });
+            let consent_date = match consent_day {
+                Some(offset) => Value::from(self.day(offset, None)?.to_string()),
+                None => Value::Null,
+            };
+            let source = source.unwrap_or_else(|| crate::privacy::SOURCE_OWN_ENTRY.to_owned());
             let email = email.unwrap_or_else(|| format!("{}@{domain}", email_local_part(name)));
             let id = self.push(
                 Entity::Contact,
@@ -955,6 +988,9 @@ impl<'a> Builder<'a> {
                     ("email", email.into()),
                     ("phone", opt(&phone)),
                     ("notes", opt(&notes)),
+                    ("legal_basis", basis.into()),
+                    ("consent_date", consent_date),
+                    ("source", source.into()),
                 ]),
             )?;
             self.people.insert(name, id);

@@ -143,6 +143,10 @@ pub enum Invalid {
     MilestonesOutside { date: String },
     #[error("is required once the agreement is adopted (vastgesteld)")]
     AdoptedOnRequired,
+    #[error("is required when the legal basis is consent (toestemming)")]
+    ConsentDateRequired,
+    #[error("cannot be filled in or undone: the person was anonymised on {on}")]
+    Anonymised { on: String },
     #[error("must be the {field} of the commitment it pays against")]
     NotTheCommitments { field: &'static str },
     #[error("{0}")]

@@ -34,6 +34,7 @@ pub mod money;
 pub mod normal_form;
 pub mod open_file;
 pub mod organisations;
+pub mod privacy;
 pub mod projects;
 pub mod records;
 pub mod report;

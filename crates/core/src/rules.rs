@@ -23,6 +23,10 @@ pub(crate) fn fill_defaults(ctx: &Context<'_>, entity: Entity, fields: &mut Fiel
             default("status", "planned".into());
         }
         Entity::Attendance => default("status", "invited".into()),
+        Entity::Contact => {
+            default("legal_basis", "publieke_taak".into());
+            default("source", crate::privacy::SOURCE_OWN_ENTRY.into());
+        }
         Entity::Invitee => default("response", "pending".into()),
         Entity::ActionPoint => {
             default("status", "open".into());
@@ -345,6 +349,7 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
                 }
             }
         }
+        Entity::Contact => check_contact(ctx, id, fields)?,
         Entity::Finding => {
             if let Some(stop_id) = text("stop_id") {
                 let stop_visit: Option<String> = ctx
@@ -362,6 +367,39 @@ pub(crate) fn check(ctx: &Context<'_>, entity: Entity, id: Uuid, fields: &Fields
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A contact's personal-data rules: consent needs its date, and an
+/// anonymised person stays anonymised: no personal field filled in again, the mark not taken
+/// away (a form still open from before the anonymisation is refused, not saved over it). The
+/// merge does not check rules: what another laptop wrote is reported by the retention review.
+fn check_contact(ctx: &Context<'_>, id: Uuid, fields: &Fields) -> Result<()> {
+    let text = |name: &str| fields.get(name).and_then(Value::as_str);
+    let fail = |field: &str, reason: Invalid| Err(Error::invalid(Entity::Contact, field, reason));
+    if text("legal_basis") == Some("toestemming") && text("consent_date").is_none() {
+        return fail("consent_date", Invalid::ConsentDateRequired);
+    }
+    let stored: Option<String> = ctx
+        .conn
+        .prepare_cached("SELECT anonymised_on FROM contact WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let on = text("anonymised_on").map(str::to_owned).or(stored.clone());
+    if let Some(on) = on {
+        if stored.is_some() && text("anonymised_on").is_none() {
+            return fail("anonymised_on", Invalid::Anonymised { on });
+        }
+        if text("name") != Some(crate::privacy::ANONYMOUS_NAME) {
+            return fail("name", Invalid::Anonymised { on });
+        }
+        for field in crate::privacy::PERSONAL_CONTACT_FIELDS {
+            if fields.get(*field).is_some_and(|v| !v.is_null()) {
+                return fail(field, Invalid::Anonymised { on });
+            }
+        }
     }
     Ok(())
 }

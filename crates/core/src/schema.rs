@@ -124,6 +124,14 @@ impl Entity {
                     // The school-holiday region of a municipality, for the visit planner
                     // (migration 002).
                     Field::opt("school_region", Enum(SCHOOL_REGIONS)),
+                    // A municipality's retention period for personal data: a contact whose
+                    // last role ended and who was involved in nothing since for this many days
+                    // is proposed for anonymisation (migration 007; empty: two years,
+                    // `privacy::DEFAULT_RETENTION_DAYS`). Read from the municipality only.
+                    Field::opt(
+                        "retention_days",
+                        Int(RETENTION_DAYS_MIN, RETENTION_DAYS_MAX),
+                    ),
                 ];
                 F
             }
@@ -152,6 +160,15 @@ impl Entity {
                     Field::opt("mobile", Phone),
                     Field::opt("postcode", Postcode),
                     Field::opt("city", Text(NAME_MAX)),
+                    // Personal data (AVG/GDPR, migration 007): the legal basis for holding the
+                    // person (empty reads as `publieke_taak`, see docs/avg.md), the day consent
+                    // was given (required with `toestemming`), where the data came from
+                    // ("eigen invoer", "import: leden.xlsx"), and the day the person was
+                    // anonymised (`privacy.rs`): from then on no personal field may be filled.
+                    Field::opt("legal_basis", Enum(LEGAL_BASES)),
+                    Field::opt("consent_date", Date),
+                    Field::opt("source", Text(LINE_MAX)),
+                    Field::opt("anonymised_on", Date),
                 ];
                 F
             }
@@ -533,6 +550,12 @@ pub const SHORT_MAX: usize = 50;
 pub const LINE_MAX: usize = 500;
 pub const TEXT_MAX: usize = 10_000;
 pub const LONG_TEXT_MAX: usize = 200_000;
+
+/// The legal bases (AVG art. 6) on which a contact's data is held.
+pub const LEGAL_BASES: &[&str] = &["publieke_taak", "gerechtvaardigd_belang", "toestemming"];
+/// The bounds of a municipality's retention period, in days (a month to a hundred years).
+pub const RETENTION_DAYS_MIN: i64 = 30;
+pub const RETENTION_DAYS_MAX: i64 = 36_500;
 
 pub const AREA_KINDS: &[&str] = &["municipality", "core", "district", "neighbourhood"];
 pub const ORGANISATION_KINDS: &[&str] = &[

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_lists.sql"),
     include_str!("../migrations/005_agreements.sql"),
     include_str!("../migrations/006_import.sql"),
+    include_str!("../migrations/007_privacy.sql"),
 ];
 
 /// The store version this build writes and understands.

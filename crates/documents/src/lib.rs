@@ -7,8 +7,10 @@
 //!
 //! - [`report_csv`], [`report_xlsx`], [`report_pdf`], [`report_charts`]: the yearly report;
 //! - [`agreement_pdf`]: a kernovereenkomst; [`kern_overview_pdf`]: "Jaaroverzicht";
+//! - [`access_pdf`], [`access_html`]: everything held about one person (AVG inzage);
 //! - [`write_file`]: writes a document atomically (temporary file, fsync, rename).
 
+mod access;
 mod charts;
 mod csv_report;
 mod dutch;
@@ -17,6 +19,7 @@ mod file;
 mod pdf;
 mod xlsx;
 
+pub use access::{access_html, access_pdf, legal_basis_label};
 pub use charts::{report_charts, Chart, CHART_FONT};
 pub use csv_report::report_csv;
 pub use dutch::{dutch_date, DEFINITIONS};

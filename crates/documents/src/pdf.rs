@@ -326,7 +326,7 @@ impl World for DocWorld {
 }
 
 /// Typesets `template` with `data` as `/data.json` and `files` beside it.
-fn compile(
+pub(crate) fn compile(
     template: &str,
     data: &Value,
     files: Vec<(String, Vec<u8>)>,

@@ -163,3 +163,65 @@ fn writing_over_an_existing_document_replaces_it_whole() {
         1
     );
 }
+
+/// The inzage of a person whose name is typst and HTML markup, with a role and a meeting.
+fn tricky_access() -> wijkwerk_core::privacy::SubjectAccess {
+    use wijkwerk_core::Entity;
+    let mut demo = demo();
+    let fields = |v: serde_json::Value| match v {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("an object"),
+    };
+    let person = demo
+        .store
+        .create(
+            Entity::Contact,
+            fields(serde_json::json!({"name": format!("Inzage {TRICKY}"), "notes": TRICKY})),
+        )
+        .expect("a contact");
+    let organisation = demo
+        .store
+        .create(
+            Entity::Organisation,
+            fields(serde_json::json!({"name": "Dorpsraad Inzage", "kind": "dorpsraad"})),
+        )
+        .expect("an organisation");
+    demo.store
+        .create(
+            Entity::Role,
+            fields(
+                serde_json::json!({"contact_id": person, "organisation_id": organisation,
+                "kind": "chair", "start_date": "2020-01-01", "end_date": "2024-12-31"}),
+            ),
+        )
+        .expect("a role");
+    demo.store
+        .subject_access(person, reference())
+        .expect("the inzage")
+}
+
+#[test]
+fn the_inzage_is_written_as_pdf_and_as_html_with_the_name_as_text() {
+    let access = tricky_access();
+    let folder = tempfile::tempdir().expect("a folder");
+
+    let pdf = documents::access_pdf(&access).expect("a PDF");
+    assert_pdf(&pdf, "the inzage");
+    let pdf_path = folder.path().join("inzage.pdf");
+    documents::write_file(&pdf_path, &pdf).expect("written");
+    assert_eq!(std::fs::read(&pdf_path).expect("read back"), pdf);
+
+    let html = documents::access_html(&access);
+    let html_path = folder.path().join("inzage.html");
+    documents::write_file(&html_path, html.as_bytes()).expect("written");
+    let written = std::fs::read_to_string(&html_path).expect("read back");
+    assert!(
+        written.contains("Inzage #set text(red) *vet*"),
+        "the name is missing"
+    );
+    assert!(written.contains("Dorpsraad Inzage") && written.contains("31 december 2024"));
+    // The markup in the name is text: no tag of it, nothing loaded from elsewhere.
+    assert!(!written.contains("<script>"));
+    assert!(written.contains("&lt;script&gt;"));
+    assert!(!written.contains("http://") && !written.contains("https://"));
+}

@@ -38,6 +38,8 @@ export const PARTICIPATION_STEPS = ['informeren', 'raadplegen', 'adviseren', 'co
 export type ParticipationStep = (typeof PARTICIPATION_STEPS)[number];
 export const PROJECT_STATUSES = ['idee', 'voorbereiding', 'uitvoering', 'afgerond', 'vervallen'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+export const LEGAL_BASES = ['publieke_taak', 'gerechtvaardigd_belang', 'toestemming'] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
 
 // Records as stored, one per entity. Instants are UTC (`...Z`), dates `YYYY-MM-DD`, times `HH:MM`.
 export interface AreaRecord {
@@ -49,6 +51,7 @@ export interface AreaRecord {
   inhabitants?: number | null;
   cbs_code?: string | null;
   school_region?: SchoolRegion | null;
+  retention_days?: number | null;
 }
 export interface OrganisationRecord {
   id: string;
@@ -73,6 +76,10 @@ export interface ContactRecord {
   mobile?: string | null;
   postcode?: string | null;
   city?: string | null;
+  legal_basis?: LegalBasis | null;
+  consent_date?: string | null;
+  source?: string | null;
+  anonymised_on?: string | null;
 }
 export interface RoleRecord {
   id: string;
@@ -964,6 +971,11 @@ export type ReportView = { report: YearReport, tables: Array<ReportTable>, chart
  */
 cut_lists: Array<CutList>, };
 export type DocumentFile = { path: string, bytes: number, };
+export type RetentionReason = "role_ended" | "no_role" | "data_returned";
+export type RetentionCandidate = { contact_id: string, name: string, reason: RetentionReason, last_role_end: string | null, last_involvement: string | null, deleted: boolean, };
+export type RetentionReview = { today: string, retention_days: number, cutoff: string, candidates: Array<RetentionCandidate>, };
+export type PersonMention = { entity: string, id: string, title: string, };
+export type Anonymised = { contact_id: string, anonymised_on: string, changed: boolean, role_titles_cleared: number, authors_cleared: number, organisers_cleared: number, mentions: Array<PersonMention>, };
 export type Target = "name" | "first_name" | "initials" | "infix" | "last_name" | "email" | "phone" | "mobile" | "street" | "house_number" | "postcode" | "city" | "notes" | "organisation" | "function" | "role_start" | "role_end" | "organisation_kind" | "area" | "website";
 export type ListKind = "contacts" | "organisations";
 export type Resolution = "skip" | "merge" | "add";

@@ -7,6 +7,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   ActionPointEvent,
+  Anonymised,
+  RetentionReview,
   AgreementPage,
   AgreementRow,
   BudgetOverview,
@@ -235,6 +237,13 @@ export const projectPage = (id: string) => call<ProjectPage>('project_page', { i
 /** A kern's yearly overview of projects and plans, as a PDF in the downloads folder. */
 export const kernOverviewDocument = (kernId: string, year: number) =>
   call<DocumentFile>('kern_overview_document', { kernId, year });
+
+// Personal data (AVG, src-tauri/src/reports.rs): the retention review, anonymising a person, and
+// the inzage written into the downloads folder.
+export const retentionReview = () => call<RetentionReview>('retention_review');
+export const anonymiseContact = (id: string) => call<Anonymised>('anonymise_contact', { id });
+export const subjectAccessDocument = (id: string, format: 'pdf' | 'html' | 'json') =>
+  call<DocumentFile>('subject_access_document', { id, format });
 
 /** The year's werkkapitaal per kernoverleg; null when none was set for the year. */
 export const budgetOverview = (year: number) => call<BudgetOverview | null>('budget_overview', { year });

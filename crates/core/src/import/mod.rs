@@ -577,12 +577,26 @@ impl Store {
         };
         let mut plan = self.import_plan(bytes, &every_row)?;
         let Assembled {
-            writes,
+            mut writes,
             mut report,
             log,
         } = self.assemble(&mut plan)?;
         if writes.is_empty() {
             return Ok(report);
+        }
+        // Where the people came from (AVG): "import: leden.xlsx", unless the list says.
+        let source = format!(
+            "import: {}",
+            request.file_name.as_deref().unwrap_or(&plan.source.kind)
+        );
+        for write in &mut writes {
+            if let (Entity::Contact, crate::write::Op::Create(fields)) =
+                (write.entity, &mut write.op)
+            {
+                fields
+                    .entry("source")
+                    .or_insert_with(|| Value::String(source.chars().take(500).collect()));
+            }
         }
         let batch_id = Uuid::now_v7();
         let summary = serde_json::json!({

@@ -71,7 +71,17 @@ describe('Contacten list', () => {
         op: 'create',
         entity: 'contact',
         id: null,
-        fields: { name: 'Fatima El Amrani', email: 'fatima@example.nl', phone: null, address: null, notes: null },
+        fields: {
+          name: 'Fatima El Amrani',
+          email: 'fatima@example.nl',
+          phone: null,
+          address: null,
+          notes: null,
+          // AVG: a new contact is held for the public task unless another basis is chosen.
+          legal_basis: 'publieke_taak',
+          consent_date: null,
+          source: null,
+        },
       },
     ]);
     expect(location.hash).toBe('#/contacten/c9');
