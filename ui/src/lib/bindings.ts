@@ -39,7 +39,7 @@ export type ParticipationStep = (typeof PARTICIPATION_STEPS)[number];
 export const PROJECT_STATUSES = ['idee', 'voorbereiding', 'uitvoering', 'afgerond', 'vervallen'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 export const LEGAL_BASES = ['publieke_taak', 'gerechtvaardigd_belang', 'toestemming'] as const;
-export type LegalBasis = (typeof LEGAL_BASES)[number];
+export type LegalBase = (typeof LEGAL_BASES)[number];
 
 // Records as stored, one per entity. Instants are UTC (`...Z`), dates `YYYY-MM-DD`, times `HH:MM`.
 export interface AreaRecord {
@@ -76,7 +76,7 @@ export interface ContactRecord {
   mobile?: string | null;
   postcode?: string | null;
   city?: string | null;
-  legal_basis?: LegalBasis | null;
+  legal_basis?: LegalBase | null;
   consent_date?: string | null;
   source?: string | null;
   anonymised_on?: string | null;
@@ -972,10 +972,53 @@ export type ReportView = { report: YearReport, tables: Array<ReportTable>, chart
 cut_lists: Array<CutList>, };
 export type DocumentFile = { path: string, bytes: number, };
 export type RetentionReason = "role_ended" | "no_role" | "data_returned";
-export type RetentionCandidate = { contact_id: string, name: string, reason: RetentionReason, last_role_end: string | null, last_involvement: string | null, deleted: boolean, };
-export type RetentionReview = { today: string, retention_days: number, cutoff: string, candidates: Array<RetentionCandidate>, };
+export type RetentionCandidate = { contact_id: string, name: string, reason: RetentionReason, 
+/**
+ * The end of the last role (`None`: no role).
+ */
+last_role_end: string | null, 
+/**
+ * The last day something involved the person: a role's end, a meeting, a visit, an
+ * action point (opened or a history entry), a project; for someone without a role also
+ * the record's last change. `None` when nothing ever did.
+ */
+last_involvement: string | null, 
+/**
+ * Whether the contact is deleted (a deleted contact's data is still held).
+ */
+deleted: boolean, };
+export type RetentionReview = { today: string, retention_days: number, 
+/**
+ * Involvement on or before this day is past the period.
+ */
+cutoff: string, 
+/**
+ * Oldest involvement first.
+ */
+candidates: Array<RetentionCandidate>, };
 export type PersonMention = { entity: string, id: string, title: string, };
-export type Anonymised = { contact_id: string, anonymised_on: string, changed: boolean, role_titles_cleared: number, authors_cleared: number, organisers_cleared: number, mentions: Array<PersonMention>, };
+export type Anonymised = { contact_id: string, anonymised_on: string, 
+/**
+ * Whether anything changed (false: it was anonymised already and nothing came back).
+ */
+changed: boolean, 
+/**
+ * Roles whose title was emptied (the roles and their dates stay).
+ */
+role_titles_cleared: number, 
+/**
+ * Action-point history entries whose author was the person's name.
+ */
+authors_cleared: number, 
+/**
+ * Meetings whose organiser address was the person's.
+ */
+organisers_cleared: number, 
+/**
+ * Records whose free text names the person: not changed (the text may need the name for
+ * its sense); for the coordinator to edit.
+ */
+mentions: Array<PersonMention>, };
 export type Target = "name" | "first_name" | "initials" | "infix" | "last_name" | "email" | "phone" | "mobile" | "street" | "house_number" | "postcode" | "city" | "notes" | "organisation" | "function" | "role_start" | "role_end" | "organisation_kind" | "area" | "website";
 export type ListKind = "contacts" | "organisations";
 export type Resolution = "skip" | "merge" | "add";
