@@ -84,8 +84,16 @@ CREATE TABLE IF NOT EXISTS conflict (
     received_at_ms BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
-ALTER TABLE token ADD COLUMN IF NOT EXISTS expires_at_ms BIGINT;
-ALTER TABLE token ADD COLUMN IF NOT EXISTS replaces TEXT;
+DO $$
+BEGIN
+    -- Only when missing: ALTER TABLE locks the table even when the column is there.
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'token'
+                     AND column_name = 'expires_at_ms') THEN
+        ALTER TABLE token ADD COLUMN expires_at_ms BIGINT;
+        ALTER TABLE token ADD COLUMN replaces TEXT;
+    END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS token_replaces ON token(replaces) WHERE replaces IS NOT NULL;
 CREATE INDEX IF NOT EXISTS token_user ON token(user_id);
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -103,7 +111,7 @@ CREATE TABLE IF NOT EXISTS audit_purge (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     cutoff_ms BIGINT NOT NULL
 );
-INSERT INTO audit_purge(id, cutoff_ms) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+INSERT INTO audit_purge(id, cutoff_ms) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM audit_purge);
 CREATE OR REPLACE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -124,18 +132,21 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'the audit log is append-only: its purge setting stays';
 END $$;
-DROP TRIGGER IF EXISTS audit_log_guard ON audit_log;
-CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_guard();
-DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log;
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard();
-DROP TRIGGER IF EXISTS audit_purge_guard ON audit_purge;
-CREATE TRIGGER audit_purge_guard BEFORE UPDATE OR DELETE ON audit_purge
-    FOR EACH ROW EXECUTE FUNCTION audit_purge_guard();
-DROP TRIGGER IF EXISTS audit_purge_no_truncate ON audit_purge;
-CREATE TRIGGER audit_purge_no_truncate BEFORE TRUNCATE ON audit_purge
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_purge_guard();
+DO $$
+BEGIN
+    -- Made once: dropping and making them again at every start would lock the tables a
+    -- running server writes (and deadlock with its purge).
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'audit_log_guard') THEN
+        CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION audit_log_guard();
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard();
+        CREATE TRIGGER audit_purge_guard BEFORE UPDATE OR DELETE ON audit_purge
+            FOR EACH ROW EXECUTE FUNCTION audit_purge_guard();
+        CREATE TRIGGER audit_purge_no_truncate BEFORE TRUNCATE ON audit_purge
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_purge_guard();
+    END IF;
+END $$;
 ";
 
 /// Appends audit events in the caller's transaction (one statement whatever their number).
