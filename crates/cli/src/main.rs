@@ -1157,6 +1157,7 @@ mod watch {
                         worker.stop();
                         return Err(CliError::Sync(match state.last_error_code.as_deref() {
                             Some("forbidden") => SyncError::Forbidden,
+                            Some("token_expired") => SyncError::TokenExpired,
                             _ => SyncError::Unauthorized,
                         }));
                     }
