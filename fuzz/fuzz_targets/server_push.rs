@@ -83,6 +83,7 @@ fuzz_target!(|data: &[u8]| {
         acks,
         cursor,
         head: Some(plan.head),
+        token_expires_at_ms: None,
         extra: Default::default(),
     };
     serde_json::to_vec(&answer).expect("an answer as JSON");

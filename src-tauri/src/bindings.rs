@@ -6,7 +6,9 @@
 use crate::commands::{AppStatus, PassphraseWanted, WriteRequest, Written};
 use crate::error::IpcError;
 use crate::settings::Language;
-use crate::sync::{ConflictView, SyncPhase, SyncProgress, SyncSettings, SyncState, TokenStorage};
+use crate::sync::{
+    ConflictView, SyncPhase, SyncProgress, SyncSettings, SyncState, TokenRenewed, TokenStorage,
+};
 use ts_rs::{Config, TS};
 use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary};
 use wijkwerk_core::areas::AreaNode;
@@ -176,6 +178,7 @@ pub fn generate() -> String {
         decl::<SyncState>(&cfg),
         decl::<TokenStorage>(&cfg),
         decl::<SyncSettings>(&cfg),
+        decl::<TokenRenewed>(&cfg),
         decl::<ConflictView>(&cfg),
         decl::<crate::calendar::CalendarExportRequest>(&cfg),
         decl::<crate::calendar::CalendarFile>(&cfg),

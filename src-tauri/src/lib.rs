@@ -92,6 +92,7 @@ pub fn run() -> Result<(), tauri::Error> {
             sync::sync_now,
             sync::sync_settings,
             sync::save_sync_settings,
+            sync::rotate_sync_token,
             sync::sync_conflicts,
             sync::keep_conflict_value,
             sync::dismiss_conflict,

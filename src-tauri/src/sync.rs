@@ -338,6 +338,95 @@ pub fn save_sync_settings(
     Ok(settings_view(&state))
 }
 
+/// When the new token from [`rotate_sync_token`] expires (UTC instant) and where it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TokenRenewed {
+    pub expires_at: String,
+    pub settings: SyncSettings,
+}
+
+/// "Nieuw token aanvragen": asks the server for a new token in place of the one kept, keeps it
+/// where the old one was (keyring or file), and gives it to the worker. The store and its
+/// waiting changes are not touched; they go out with the new token at the next round. When the
+/// answer is lost or the new token cannot be kept, the old token still works (the server keeps
+/// it valid until the new one is first used).
+#[tauri::command(async)]
+pub fn rotate_sync_token(state: State<'_, AppState>) -> Result<TokenRenewed, IpcError> {
+    use wijkwerk_core::sync::http::HttpTransport;
+    use wijkwerk_core::sync::{rotate_token, RotateError};
+    let (language, file) = state.with_settings(|s| (s.language, s.file().map(Path::to_path_buf)));
+    let refused = |message: String, code: &str| IpcError {
+        code: code.into(),
+        message,
+        field: None,
+    };
+    let config = config(&state).ok_or_else(|| {
+        refused(
+            words(language, "Stel eerst een server in.", "Set a server first."),
+            "invalid",
+        )
+    })?;
+    let tokens = TokenStore::for_settings(file.as_deref());
+    let token = tokens.load().0.ok_or_else(|| {
+        refused(
+            words(
+                language,
+                "Er is nog geen token bewaard; vul het token in dat je van de beheerder kreeg.",
+                "No token is kept yet; fill in the token the administrator gave you.",
+            ),
+            "no_token",
+        )
+    })?;
+    let authority = match &config.ca_file {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|e| refused(format!("{}: {e}", path.display()), "io"))?,
+        ),
+        None => None,
+    };
+    let mut transport = HttpTransport::with_authority(
+        &config.server,
+        &token,
+        std::time::Duration::from_secs(30),
+        authority.as_deref(),
+    )
+    .map_err(|e| refused(e.to_string(), e.code()))?;
+    let (new_token, rotated) = rotate_token(&mut transport, &tokens).map_err(|e| match e {
+        RotateError::Sync(e) => {
+            let message = match (e.code(), language) {
+                ("token_expired", Language::Nl) => "Je token is verlopen; vraag een nieuw token aan bij de beheerder van de gemeente.".to_owned(),
+                ("token_expired", Language::En) => "Your token has expired; ask the municipality's administrator for a new one.".to_owned(),
+                ("unauthorized", Language::Nl) => "De server kent dit token niet (meer); vraag een nieuw token aan bij de beheerder van de gemeente.".to_owned(),
+                ("unauthorized", Language::En) => "The server does not know this token (any more); ask the municipality's administrator for a new one.".to_owned(),
+                ("offline", Language::Nl) => format!("De server is niet bereikbaar; je huidige token blijft werken. ({e})"),
+                ("offline", Language::En) => format!("The server cannot be reached; your current token keeps working. ({e})"),
+                (_, Language::Nl) => format!("Er kon geen nieuw token worden aangevraagd; je huidige token blijft werken. ({e})"),
+                (_, Language::En) => format!("No new token could be had; your current token keeps working. ({e})"),
+            };
+            refused(message, e.code())
+        }
+        RotateError::NotKept(detail) => refused(
+            format!(
+                "{} ({detail})",
+                words(
+                    language,
+                    "Het nieuwe token kon niet worden bewaard; je huidige token blijft werken. Probeer het opnieuw",
+                    "The new token could not be kept; your current token keeps working. Try again"
+                )
+            ),
+            "io",
+        ),
+    })?;
+    match WORKER.get() {
+        // The new token from now on; a round paused on an expired token starts again.
+        Some(worker) => worker.settings_changed(Some(new_token)),
+        None => republish(),
+    }
+    Ok(TokenRenewed {
+        expires_at: rotated.expires_at,
+        settings: settings_view(&state),
+    })
+}
+
 /// The conflicts to review.
 #[tauri::command(async)]
 pub fn sync_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictView>, IpcError> {

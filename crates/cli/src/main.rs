@@ -138,16 +138,18 @@ enum Command {
     },
     /// One full sync round with the municipal server: push what waits, pull what is new.
     Sync {
+        #[command(subcommand)]
+        action: Option<SyncAction>,
         /// The server address, e.g. https://wijkwerk.bergen.nl (remembered after the first round).
-        #[arg(long)]
+        #[arg(long, global = true)]
         server: Option<String>,
-        #[arg(long, env = "WIJKWERK_TOKEN", hide_env_values = true)]
+        #[arg(long, env = "WIJKWERK_TOKEN", hide_env_values = true, global = true)]
         token: Option<String>,
         /// Seconds to wait for an answer.
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, global = true)]
         timeout: u64,
         /// Trust only this certificate authority (PEM), e.g. the municipality's own.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", global = true)]
         ca: Option<PathBuf>,
         /// The server is a training server: a store with the demo municipality may sync with it
         /// (from now on). Never for a municipality's own server.
@@ -419,6 +421,85 @@ enum ActionPointAction {
     },
 }
 
+#[derive(Subcommand)]
+enum SyncAction {
+    /// Asks the server for a new token in place of --token (before it expires). Prints it
+    /// (`token`) with its expiry, or with --save-to writes it to a file only you may read and
+    /// prints where. The store and its waiting changes are not touched: they go out with the new
+    /// token. The old token keeps working until the new one is first used, so a lost answer
+    /// never locks you out.
+    RotateToken {
+        /// Keep the new token in this file (made readable only by you) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        save_to: Option<PathBuf>,
+    },
+}
+
+/// `sync rotate-token`: a new token from the server, printed or kept in a file. Reads the store
+/// only for the server's address.
+fn rotate_token(
+    store: &mut Store,
+    server: Option<String>,
+    token: Option<String>,
+    timeout: u64,
+    ca: Option<PathBuf>,
+    save_to: Option<PathBuf>,
+) -> Result<Value, CliError> {
+    use wijkwerk_core::sync::credentials::TokenStore;
+    use wijkwerk_core::sync::{rotate_token, RotateError, Transport as _};
+    let server = match server.or(store.sync_status()?.server) {
+        Some(server) => server,
+        None => return Err(CliError::Usage("give --server URL".into())),
+    };
+    let token = token
+        .ok_or_else(|| CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into()))?;
+    let ca_pem = match &ca {
+        Some(path) => Some(std::fs::read(path).map_err(|source| CliError::Io {
+            path: path.display().to_string(),
+            source,
+        })?),
+        None => None,
+    };
+    let mut transport = HttpTransport::with_authority(
+        &server,
+        &token,
+        Duration::from_secs(timeout),
+        ca_pem.as_deref(),
+    )?;
+    let expires = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    match save_to {
+        Some(file) => {
+            let (_, rotated) = rotate_token(&mut transport, &TokenStore::file_only(file.clone()))
+                .map_err(|e| match e {
+                RotateError::Sync(e) => CliError::Sync(e),
+                RotateError::NotKept(e) => CliError::Io {
+                    path: file.display().to_string(),
+                    source: std::io::Error::other(format!(
+                        "{e}; the old token still works, try again"
+                    )),
+                },
+            })?;
+            Ok(json!({
+                "server": server,
+                "saved_to": file.display().to_string(),
+                "expires_at": rotated.expires_at,
+            }))
+        }
+        None => {
+            let rotation = transport.rotate_token()?;
+            Ok(json!({
+                "server": server,
+                "token": rotation.token,
+                "expires_at": expires(rotation.expires_at_ms),
+            }))
+        }
+    }
+}
+
 /// What went wrong in the CLI itself (around the core's own errors).
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -633,6 +714,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
         })));
     }
     if let Command::Sync {
+        action: None,
         server,
         token,
         timeout,
@@ -724,6 +806,14 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 Ok(json!({ "dismissed": seq }))
             }
         },
+        Command::Sync {
+            action: Some(SyncAction::RotateToken { save_to }),
+            server,
+            token,
+            timeout,
+            ca,
+            ..
+        } => rotate_token(store, server, token, timeout, ca, save_to),
         Command::Sync {
             server,
             token,
@@ -1127,6 +1217,7 @@ mod watch {
                         worker.stop();
                         return Err(CliError::Sync(match state.last_error_code.as_deref() {
                             Some("forbidden") => SyncError::Forbidden,
+                            Some("token_expired") => SyncError::TokenExpired,
                             _ => SyncError::Unauthorized,
                         }));
                     }

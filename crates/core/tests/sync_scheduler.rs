@@ -384,6 +384,7 @@ impl Transport for FakeTransport {
             acks,
             cursor: None,
             head: None,
+            token_expires_at_ms: None,
             extra: Default::default(),
         })
     }
@@ -406,6 +407,7 @@ impl Transport for FakeTransport {
             },
             more: false,
             head: state.seq,
+            token_expires_at_ms: None,
             extra: Default::default(),
         })
     }

@@ -9,6 +9,13 @@
 //! - `GET /v1/hello` → [`Hello`]
 //! - `POST /v1/push` [`PushRequest`] → [`PushResponse`]
 //! - `GET /v1/pull?after=SEQ&tx=TX&limit=N` → [`PullResponse`]
+//! - `POST /v1/token/rotate` (no body) → [`TokenRotation`]: a new token for the one signed in
+//!   with, which stays valid until the new one is first used (or it expires), so that an answer
+//!   lost on the way never locks the laptop out.
+//!
+//! A token expires: a request with an expired one is answered `401` with code `token_expired`
+//! (an unknown or revoked one: `unauthorized`). Push and pull answers say when the token used
+//! expires (`token_expires_at_ms`, absent from older servers), so the app can warn in time.
 
 use crate::{Hlc, RecordChange};
 use serde::{Deserialize, Serialize};
@@ -70,6 +77,10 @@ pub struct PushResponse {
     /// nothing newer was on the server and the client may leave out the pull of this round.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<i64>,
+    /// When the token the push was signed with expires (ms since the epoch). Absent from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at_ms: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -118,6 +129,20 @@ pub struct PullResponse {
     pub more: bool,
     /// The newest server transaction of the tenant.
     pub head: i64,
+    /// When the token the pull was signed with expires (ms since the epoch). Absent from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at_ms: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The answer to `POST /v1/token/rotate`: the new token (shown once) and when it expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRotation {
+    pub token: String,
+    /// When the new token expires (ms since the epoch).
+    pub expires_at_ms: i64,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -139,7 +164,7 @@ pub struct ServerConflict {
 /// The body of every error answer (4xx, 5xx).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable: `unauthorized`, `forbidden`, `unknown_cursor`, `clock_skew`, `too_large`,
+    /// Stable: `unauthorized`, `token_expired`, `forbidden`, `unknown_cursor`, `clock_skew`, `too_large`,
     /// `bad_request`, `unsupported_protocol`, `rate_limited`, `internal`.
     pub code: String,
     pub message: String,

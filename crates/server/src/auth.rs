@@ -1,5 +1,7 @@
-//! Tokens and sign-in: tokens are random, shown once, and stored only as SHA-256 hashes;
-//! repeated failed sign-ins from one address are slowed down.
+//! Tokens and sign-in: tokens are random, shown once, and stored only as SHA-256 hashes; each
+//! expires ([`DEFAULT_TOKEN_LIFETIME_DAYS`], the setting `token_lifetime_days`) and may be
+//! replaced from the app before then (`POST /v1/token/rotate`); repeated failed sign-ins from
+//! one address are slowed down.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -7,6 +9,21 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// How long a token is valid when the configuration does not say (days).
+pub const DEFAULT_TOKEN_LIFETIME_DAYS: u32 = 180;
+/// The longest lifetime the configuration may give (days): ten years.
+pub const MAX_TOKEN_LIFETIME_DAYS: u32 = 3650;
+
+/// When a token made at `now_ms` expires after `days`.
+pub fn expiry(now_ms: i64, days: u32) -> i64 {
+    now_ms.saturating_add(i64::from(days) * crate::audit::DAY_MS)
+}
+
+/// When a token made at `now_ms` expires with the default lifetime.
+pub fn default_expiry(now_ms: i64) -> i64 {
+    expiry(now_ms, DEFAULT_TOKEN_LIFETIME_DAYS)
+}
 
 /// A new token: `wk_` and 32 random bytes in URL-safe base64.
 pub fn new_token() -> String {

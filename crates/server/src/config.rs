@@ -2,7 +2,9 @@
 //!
 //! The file holds the same settings as the flags of `serve`, one key each (`db`, `listen`,
 //! `tls_cert`, `tls_key`, `max_clock_skew`); a flag given on the command line wins over the file.
-//! The admin commands read only `db` from it. An unknown key or a value of the wrong kind is
+//! Two keys have no flag: `audit_retention_days` (how long the audit log keeps its rows) and
+//! `token_lifetime_days` (how long a new token is valid). The admin commands read `db` from it,
+//! `user add` also `token_lifetime_days` and `audit purge` `audit_retention_days`. An unknown key or a value of the wrong kind is
 //! refused whole, with the file, the line and the key, before anything is opened. Relative
 //! paths in the file are read from the file's own folder.
 
@@ -51,6 +53,8 @@ struct Keys {
     tls_cert: Option<Spanned<PathBuf>>,
     tls_key: Option<Spanned<PathBuf>>,
     max_clock_skew: Option<Spanned<u64>>,
+    audit_retention_days: Option<Spanned<u32>>,
+    token_lifetime_days: Option<Spanned<u32>>,
 }
 
 /// A configuration file, read and checked.
@@ -78,7 +82,8 @@ impl ConfigFile {
             let message = e
                 .message()
                 .replace("unknown field", "unknown key")
-                .replace("expected u64", "expected a whole number of seconds");
+                .replace("expected u64", "expected a whole number of seconds")
+                .replace("expected u32", "expected a whole number of days");
             located(path, &text, at, message)
         })?;
         let file = ConfigFile {
@@ -91,7 +96,45 @@ impl ConfigFile {
                 return Err(file.error_at(db.span().start, "the database may not be empty"));
             }
         }
+        if let Some(days) = &file.keys.audit_retention_days {
+            if *days.get_ref() < crate::audit::MIN_RETENTION_DAYS {
+                return Err(file.error_at(
+                    days.span().start,
+                    &format!(
+                        "the audit log is kept at least {} days",
+                        crate::audit::MIN_RETENTION_DAYS
+                    ),
+                ));
+            }
+        }
+        if let Some(days) = &file.keys.token_lifetime_days {
+            if !(1..=crate::auth::MAX_TOKEN_LIFETIME_DAYS).contains(days.get_ref()) {
+                return Err(file.error_at(
+                    days.span().start,
+                    &format!(
+                        "a token lives 1 to {} days",
+                        crate::auth::MAX_TOKEN_LIFETIME_DAYS
+                    ),
+                ));
+            }
+        }
         Ok(file)
+    }
+
+    /// `audit_retention_days`, or the default.
+    pub fn audit_retention_days(&self) -> u32 {
+        self.keys
+            .audit_retention_days
+            .as_ref()
+            .map_or(crate::audit::DEFAULT_RETENTION_DAYS, |d| *d.get_ref())
+    }
+
+    /// `token_lifetime_days`, or the default.
+    pub fn token_lifetime_days(&self) -> u32 {
+        self.keys
+            .token_lifetime_days
+            .as_ref()
+            .map_or(crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS, |d| *d.get_ref())
     }
 
     pub fn path(&self) -> &Path {
@@ -169,6 +212,10 @@ pub struct ServeSettings {
     /// Certificate chain and key (PEM): HTTPS. `None`: plain HTTP.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub max_clock_skew: u64,
+    /// How long the audit log keeps its rows (days).
+    pub audit_retention_days: u32,
+    /// How long a token made by a rotation is valid (days).
+    pub token_lifetime_days: u32,
 }
 
 impl ServeSettings {
@@ -225,6 +272,14 @@ impl ServeSettings {
             listen,
             tls,
             max_clock_skew,
+            audit_retention_days: file.map_or(
+                crate::audit::DEFAULT_RETENTION_DAYS,
+                ConfigFile::audit_retention_days,
+            ),
+            token_lifetime_days: file.map_or(
+                crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS,
+                ConfigFile::token_lifetime_days,
+            ),
         })
     }
 }
@@ -245,13 +300,27 @@ fn no_database(file: Option<&ConfigFile>) -> String {
 
 /// The database of an admin command: `--db`, or else the `db` of `--config`.
 pub fn database(db: Option<String>, config: Option<&Path>) -> Result<String, ConfigError> {
-    if let Some(db) = db {
-        return Ok(db);
+    match db {
+        Some(db) => Ok(db),
+        None => admin_settings(None, config).map(|(db, _)| db),
     }
+}
+
+/// The database of an admin command (`--db`, or else the `db` of `--config`) and the file, when
+/// one was given (checked whole, also when `--db` wins), for its other keys.
+pub fn admin_settings(
+    db: Option<String>,
+    config: Option<&Path>,
+) -> Result<(String, Option<ConfigFile>), ConfigError> {
     let file = config.map(ConfigFile::load).transpose()?;
-    file.as_ref()
-        .and_then(ConfigFile::db)
-        .ok_or_else(|| ConfigError::Missing(no_database(file.as_ref())))
+    let db = match db {
+        Some(db) => db,
+        None => file
+            .as_ref()
+            .and_then(ConfigFile::db)
+            .ok_or_else(|| ConfigError::Missing(no_database(file.as_ref())))?,
+    };
+    Ok((db, file))
 }
 
 #[cfg(test)]
@@ -279,8 +348,38 @@ mod tests {
                     "/etc/wijkwerk/key.pem".into()
                 )),
                 max_clock_skew: 60,
+                audit_retention_days: crate::audit::DEFAULT_RETENTION_DAYS,
+                token_lifetime_days: crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS,
             }
         );
+    }
+
+    #[test]
+    fn retention_and_token_lifetime_are_read_and_checked() {
+        let file =
+            parse("db = \"a.db\"\naudit_retention_days = 730\ntoken_lifetime_days = 90\n").unwrap();
+        let settings = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap();
+        assert_eq!(
+            (settings.audit_retention_days, settings.token_lifetime_days),
+            (730, 90)
+        );
+        for (text, line, key) in [
+            ("audit_retention_days = 7\n", 1, "audit_retention_days"),
+            ("\ntoken_lifetime_days = 0\n", 2, "token_lifetime_days"),
+            ("token_lifetime_days = 100000\n", 1, "token_lifetime_days"),
+            (
+                "audit_retention_days = \"een jaar\"\n",
+                1,
+                "audit_retention_days",
+            ),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Key {
+                    line: l, key: k, ..
+                }) => assert_eq!((l, k.as_str()), (line, key), "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

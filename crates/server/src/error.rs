@@ -10,6 +10,8 @@ pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 pub enum ServerError {
     #[error("missing or unknown token")]
     Unauthorized,
+    #[error("the token has expired; ask for a new one")]
+    TokenExpired,
     #[error("this token may only read")]
     ReadOnly,
     #[error("too many failed sign-ins from this address; wait {0} seconds")]
@@ -51,7 +53,7 @@ pub enum ServerError {
 impl ServerError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ServerError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServerError::Unauthorized | ServerError::TokenExpired => StatusCode::UNAUTHORIZED,
             ServerError::ReadOnly => StatusCode::FORBIDDEN,
             ServerError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ServerError::UnknownCursor => StatusCode::CONFLICT,
@@ -69,6 +71,7 @@ impl ServerError {
     pub fn code(&self) -> &'static str {
         match self {
             ServerError::Unauthorized => "unauthorized",
+            ServerError::TokenExpired => "token_expired",
             ServerError::ReadOnly => "forbidden",
             ServerError::RateLimited(_) => "rate_limited",
             ServerError::UnknownCursor => "unknown_cursor",

@@ -1,10 +1,11 @@
 //! The HTTP API. Every answer to a refused request is a 4xx with an [`ErrorBody`] that says why,
 //! and a refused request changes nothing.
 
-use crate::auth::{token_hash, FailedSignIns};
+use crate::audit::{token_id, AuditBuffer, AuditEvent, AuditKind};
+use crate::auth::{new_token, token_hash, FailedSignIns};
 use crate::error::{Result, ServerError};
 use crate::feed::{FeedCache, FEED_ENTITIES};
-use crate::storage::{Principal, PushLimits, Role, Storage};
+use crate::storage::{Principal, PushLimits, Role, SignIn, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
@@ -21,7 +22,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{
-    Cursor, Hello, PullResponse, PushOutcome, PushRequest, PushResponse, PROTOCOL_HEADER,
+    Cursor, Hello, PullResponse, PushOutcome, PushRequest, PushResponse, TokenRotation,
+    PROTOCOL_HEADER,
 };
 use wijkwerk_protocol::PROTOCOL_VERSION;
 
@@ -39,18 +41,80 @@ pub struct AppState {
     pub max_skew_ms: u64,
     /// The calendar feeds made, kept until their tenant's sequence moves.
     pub feeds: FeedCache,
+    /// Audit events of requests, waiting for [`write_audit`] to write them.
+    pub audit: AuditBuffer,
+    /// How long a token made by a rotation is valid (days).
+    pub token_lifetime_days: u32,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
-    pub fn new(storage: Storage, max_skew_ms: u64) -> Arc<AppState> {
+    pub fn new(storage: Storage, max_skew_ms: u64, token_lifetime_days: u32) -> Arc<AppState> {
         Arc::new(AppState {
             storage,
             failures: FailedSignIns::default(),
             max_skew_ms,
             feeds: FeedCache::default(),
+            audit: AuditBuffer::default(),
+            token_lifetime_days,
             metrics: metrics_handle(),
         })
+    }
+
+    /// Writes the audit events waiting now (at shutdown, and by [`write_audit`]). Events that
+    /// could not be written wait for the next try.
+    pub async fn flush_audit(&self) -> Result<()> {
+        let events = self.audit.take();
+        if events.is_empty() {
+            return Ok(());
+        }
+        let n = events.len();
+        match self.storage.audit_batch(events.clone()).await {
+            Ok(()) => {
+                metrics::counter!("wijkwerk_audit_events_total").increment(n as u64);
+                Ok(())
+            }
+            Err(e) => {
+                self.audit.put_back(events);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// How often waiting audit events are written (and at once when many wait).
+const AUDIT_WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the audit log's retention purge runs while serving.
+const AUDIT_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The task that writes the requests' audit events in batches, and purges rows older than
+/// `retention_days` at once and then daily. Ends when the state is dropped.
+pub async fn write_audit(state: std::sync::Weak<AppState>, retention_days: u32) {
+    let mut last_purge: Option<Instant> = None;
+    loop {
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        if last_purge.is_none_or(|at| at.elapsed() >= AUDIT_PURGE_EVERY) {
+            match state.storage.audit_purge(retention_days).await {
+                Ok(deleted) => {
+                    last_purge = Some(Instant::now());
+                    tracing::info!(deleted, retention_days, "audit log purged");
+                }
+                Err(e) => {
+                    // Tried again in an hour.
+                    last_purge = Some(
+                        Instant::now() - AUDIT_PURGE_EVERY + std::time::Duration::from_secs(3600),
+                    );
+                    tracing::error!(error = %e, "the audit log's purge failed");
+                }
+            }
+        }
+        if let Err(e) = state.flush_audit().await {
+            tracing::error!(error = %e, waiting = state.audit.len(), "audit events could not be written; trying again");
+        }
+        let wake = async { state.audit.wake.notified().await };
+        let _ = tokio::time::timeout(AUDIT_WRITE_EVERY, wake).await;
     }
 }
 
@@ -105,6 +169,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/hello", get(hello))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/token/rotate", post(rotate_token))
         .route("/calendar/{file}", get(calendar_feed))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestDecompressionLayer::new())
@@ -152,12 +217,24 @@ async fn hello(State(state): State<Arc<AppState>>) -> Json<Hello> {
     })
 }
 
-/// Checks the protocol version and the token; slows down addresses that keep failing.
+/// Checks the protocol version and the token; slows down addresses that keep failing. A
+/// refusal is in the audit log with the address (never the token).
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> Result<Principal> {
+    authenticate_token(state, headers, peer)
+        .await
+        .map(|(principal, _)| principal)
+}
+
+/// [`authenticate`], also giving the hash of the token signed in with.
+async fn authenticate_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Principal, String)> {
     if let Some(version) = headers.get(PROTOCOL_HEADER) {
         let text = version.to_str().unwrap_or("?");
         if text.trim() != PROTOCOL_VERSION.to_string() {
@@ -174,24 +251,92 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let principal = match token {
+    let (hash, sign_in) = match token {
         Some(token) if !token.is_empty() && token.len() < 200 => {
-            state.storage.authenticate(&token_hash(token)).await?
+            let hash = token_hash(token);
+            let sign_in = state.storage.authenticate(&hash).await?;
+            (Some(hash), sign_in)
         }
-        _ => None,
+        _ => (None, SignIn::Unknown),
     };
-    match principal {
-        Some(p) => {
+    let failed = |reason: &str| {
+        state.failures.failed(peer.ip());
+        metrics::counter!("wijkwerk_auth_failures_total").increment(1);
+        tracing::warn!(peer = %peer.ip(), reason, "failed sign-in");
+    };
+    match (sign_in, hash) {
+        (SignIn::Valid(p), Some(hash)) => {
             state.failures.succeeded(peer.ip());
-            Ok(p)
+            Ok((p, hash))
         }
-        None => {
-            state.failures.failed(peer.ip());
-            metrics::counter!("wijkwerk_auth_failures_total").increment(1);
-            tracing::warn!(peer = %peer.ip(), "failed sign-in");
+        (SignIn::Expired(p), hash) => {
+            failed("expired token");
+            state.audit.record(
+                AuditEvent::new(AuditKind::TokenExpiredUse)
+                    .tenant(&p.tenant)
+                    .user(&p.user)
+                    .address(peer.ip())
+                    .detail("token", token_id(hash.as_deref().unwrap_or_default()))
+                    .detail("expired", crate::audit::timestamp_text(p.expires_at_ms)),
+            );
+            Err(ServerError::TokenExpired)
+        }
+        (SignIn::Revoked(p), hash) => {
+            failed("revoked token");
+            state.audit.record(
+                AuditEvent::new(AuditKind::SignInFailed)
+                    .tenant(&p.tenant)
+                    .user(&p.user)
+                    .address(peer.ip())
+                    .detail("reason", "revoked token")
+                    .detail("token", token_id(hash.as_deref().unwrap_or_default())),
+            );
+            Err(ServerError::Unauthorized)
+        }
+        (_, hash) => {
+            let reason = if hash.is_some() {
+                "unknown token"
+            } else {
+                "no token"
+            };
+            failed(reason);
+            state.audit.record(
+                AuditEvent::new(AuditKind::SignInFailed)
+                    .address(peer.ip())
+                    .detail("reason", reason),
+            );
             Err(ServerError::Unauthorized)
         }
     }
+}
+
+/// `POST /v1/token/rotate`: a new token for the one signed in with (see
+/// [`Storage::rotate_token`]: the old one stays valid until the new one is first used).
+async fn rotate_token(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<TokenRotation>> {
+    let (principal, old_hash) = authenticate_token(&state, &headers, peer).await?;
+    let token = new_token();
+    let expires_at_ms = crate::auth::expiry(crate::audit::now_ms(), state.token_lifetime_days);
+    state
+        .storage
+        .rotate_token(
+            &principal,
+            &old_hash,
+            &token_hash(&token),
+            expires_at_ms,
+            &peer.ip().to_string(),
+        )
+        .await?;
+    metrics::counter!("wijkwerk_token_rotations_total").increment(1);
+    tracing::info!(tenant = %principal.tenant, user = %principal.user, "token rotated");
+    Ok(Json(TokenRotation {
+        token,
+        expires_at_ms,
+        extra: Default::default(),
+    }))
 }
 
 async fn push(
@@ -214,6 +359,13 @@ async fn push(
     })?;
     let request = decode_push(&body)?;
     let changesets = request.changesets.len();
+    // Field changes, as the laptop counts them.
+    let changes: usize = request
+        .changesets
+        .iter()
+        .flat_map(|set| &set.changes)
+        .map(|change| change.fields.len())
+        .sum();
     let pushed = state
         .storage
         .push_after(
@@ -228,14 +380,36 @@ async fn push(
         )
         .await?;
     let acks = pushed.acks;
+    let (mut applied, mut duplicate, mut refused) = (0u64, 0u64, 0u64);
     for ack in &acks {
         let outcome = match &ack.outcome {
-            PushOutcome::Applied { .. } => "applied",
-            PushOutcome::Duplicate { .. } => "duplicate",
-            PushOutcome::Refused { .. } => "refused",
+            PushOutcome::Applied { .. } => {
+                applied += 1;
+                "applied"
+            }
+            PushOutcome::Duplicate { .. } => {
+                duplicate += 1;
+                "duplicate"
+            }
+            PushOutcome::Refused { .. } => {
+                refused += 1;
+                "refused"
+            }
         };
         metrics::counter!("wijkwerk_push_changesets_total", "outcome" => outcome).increment(1);
     }
+    state.audit.record(
+        AuditEvent::new(AuditKind::Push)
+            .tenant(&principal.tenant)
+            .user(&principal.user)
+            .address(peer.ip())
+            .detail("client", request.client_id.to_string())
+            .detail("changesets", changesets)
+            .detail("changes", changes)
+            .detail("applied", applied)
+            .detail("duplicate", duplicate)
+            .detail("refused", refused),
+    );
     metrics::histogram!("wijkwerk_push_seconds").record(started.elapsed().as_secs_f64());
     tracing::info!(
         tenant = %principal.tenant, user = %principal.user, client = %request.client_id,
@@ -245,6 +419,7 @@ async fn push(
         acks,
         cursor: pushed.cursor,
         head: Some(pushed.head),
+        token_expires_at_ms: Some(principal.expires_at_ms),
         extra: Default::default(),
     }))
 }
@@ -300,10 +475,20 @@ async fn pull(
     let principal = authenticate(&state, &headers, peer).await?;
     let Query(query) = query.map_err(|e| ServerError::BadRequest(e.body_text()))?;
     let (cursor, limit) = query.page();
-    let page = state
+    let mut page = state
         .storage
         .pull(principal.tenant_id, cursor, limit)
         .await?;
+    page.token_expires_at_ms = Some(principal.expires_at_ms);
+    state.audit.record(
+        AuditEvent::new(AuditKind::Pull)
+            .tenant(&principal.tenant)
+            .user(&principal.user)
+            .address(peer.ip())
+            .detail("after", cursor.seq)
+            .detail("to", page.cursor.seq)
+            .detail("records", page.records.len()),
+    );
     metrics::counter!("wijkwerk_pull_records_total").increment(page.records.len() as u64);
     metrics::histogram!("wijkwerk_pull_seconds").record(started.elapsed().as_secs_f64());
     Ok(Json(page))
@@ -323,11 +508,22 @@ async fn calendar_feed(
         return Err(ServerError::RateLimited(wait));
     }
     let token = file.strip_suffix(".ics").unwrap_or(&file);
-    let Some((tenant_id, tenant, head_seq)) = state.storage.feed_tenant(&token_hash(token)).await?
-    else {
+    let Some(owner) = state.storage.feed_tenant(&token_hash(token)).await? else {
         state.failures.failed(peer.ip());
+        state.audit.record(
+            AuditEvent::new(AuditKind::SignInFailed)
+                .address(peer.ip())
+                .detail("reason", "unknown calendar address"),
+        );
         return Err(ServerError::UnknownFeed);
     };
+    state.audit.record(
+        AuditEvent::new(AuditKind::FeedRead)
+            .tenant(&owner.tenant)
+            .user(&owner.user)
+            .address(peer.ip()),
+    );
+    let (tenant_id, tenant, head_seq) = (owner.tenant_id, owner.tenant, owner.head_seq);
     let now = jiff::Timestamp::now();
     let day = wijkwerk_calendar::feed::dutch_day(now);
     let name = crate::feed::calendar_name(&tenant);

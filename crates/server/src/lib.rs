@@ -5,7 +5,10 @@
 //!   [`postgres`] (production) behind it; the same test suite runs against both;
 //! - [`merge`]: the per-field decision (last writer wins, conflicts) shared by both;
 //! - [`http`]: the HTTP API (axum): hello, push, pull, health, metrics;
-//! - [`auth`]: tokens (stored as SHA-256 hashes) and slowing down repeated failures;
+//! - [`audit`]: the append-only audit log (reads, writes, sign-in failures, token and user
+//!   changes, erasures), written in batches off the hot path, purged after its retention;
+//! - [`auth`]: tokens (stored as SHA-256 hashes, with an expiry, rotated from the app) and
+//!   slowing down repeated failures;
 //! - [`config`]: the configuration file beside the flags;
 //! - [`backup`]: online backup and restore of the SQLite database (PostgreSQL uses its own
 //!   tools).
@@ -22,6 +25,7 @@
 //!   task per tenant and process (`storage::PushQueue`), each decided as if it came alone; the
 //!   lock above still orders the transactions of several processes.
 
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod config;

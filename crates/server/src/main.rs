@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wijkwerk_server::auth::{new_token, token_hash};
+use wijkwerk_server::audit::{self, AuditFilter, AuditKind};
+use wijkwerk_server::auth::{self as tokens, new_token, token_hash};
 use wijkwerk_server::backup::{self, BackupError};
 use wijkwerk_server::config::{self, ConfigFile, ServeFlags, ServeSettings};
 use wijkwerk_server::http::{router, AppState};
@@ -33,8 +34,9 @@ struct Cli {
 enum Command {
     /// Serves the sync API.
     Serve {
-        /// A configuration file (TOML) with the keys db, listen, tls_cert, tls_key and
-        /// max_clock_skew; a flag given here wins over the file.
+        /// A configuration file (TOML) with the keys db, listen, tls_cert, tls_key,
+        /// max_clock_skew, audit_retention_days and token_lifetime_days; a flag given here wins
+        /// over the file.
         #[arg(long)]
         config: Option<PathBuf>,
         /// An SQLite file path (embedded default) or a postgres:// URL.
@@ -92,6 +94,53 @@ enum Command {
         #[command(subcommand)]
         action: FeedAction,
     },
+    /// The audit log: who read or wrote which tenant's data and when, sign-in failures, token
+    /// and user changes, erasures (append-only; kept `audit_retention_days`).
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Shows the log's rows, newest first: time (Dutch), kind, tenant, user, address, detail.
+    List {
+        /// Only this tenant's rows.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only this user's rows.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only rows of this kind: pull, push, feed_read, sign_in_failed, token_expired_use,
+        /// token_added, token_revoked, token_rotated, user_added, tenant_added,
+        /// feed_token_added, feed_token_revoked, erasure, anonymisation, audit_purged.
+        #[arg(long)]
+        kind: Option<String>,
+        /// From this day (2026-03-12, from midnight Dutch time) or moment (RFC 3339) on.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Before this day (2026-03-12: up to midnight at its start) or moment.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Deletes the rows older than the retention (`audit_retention_days` of --config, or
+    /// --days; at least 30). `serve` does this at start and daily.
+    Purge {
+        /// The retention in days (wins over the configuration file).
+        #[arg(long)]
+        days: Option<u32>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// Where an admin command finds the database: `--db`, or the `db` key of `--config`.
@@ -108,6 +157,11 @@ struct DbArgs {
 impl DbArgs {
     fn resolve(self) -> Result<String, ServerError> {
         Ok(config::database(self.db, self.config.as_deref())?)
+    }
+
+    /// The database and the configuration file, when one was given (for its other keys).
+    fn resolve_with_file(self) -> Result<(String, Option<ConfigFile>), ServerError> {
+        Ok(config::admin_settings(self.db, self.config.as_deref())?)
     }
 }
 
@@ -154,6 +208,9 @@ enum UserAction {
         /// coordinator (reads and writes) or reader.
         #[arg(long, default_value = "coordinator")]
         role: String,
+        /// Days the token is valid [default: token_lifetime_days of --config, or 180].
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -251,18 +308,34 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                     tenant,
                     name,
                     role,
+                    expires_in_days,
                     db,
                 },
         } => {
             let role = Role::parse(&role)?;
-            let storage = Storage::open(&db.resolve()?).await?;
+            let (db, file) = db.resolve_with_file()?;
+            let days = expires_in_days.unwrap_or_else(|| {
+                file.as_ref().map_or(
+                    tokens::DEFAULT_TOKEN_LIFETIME_DAYS,
+                    ConfigFile::token_lifetime_days,
+                )
+            });
+            if !(1..=tokens::MAX_TOKEN_LIFETIME_DAYS).contains(&days) {
+                return Err(ServerError::BadRequest(format!(
+                    "--expires-in-days: a token lives 1 to {} days",
+                    tokens::MAX_TOKEN_LIFETIME_DAYS
+                )));
+            }
+            let storage = Storage::open(&db).await?;
             let token = new_token();
+            let expires = tokens::expiry(audit::now_ms(), days);
             storage
-                .add_user(&tenant, &name, role, &token_hash(&token))
+                .add_user(&tenant, &name, role, &token_hash(&token), expires)
                 .await?;
             println!(
-                "user {name:?} of {tenant:?} ({}); the token is shown once:",
-                role.as_str()
+                "user {name:?} of {tenant:?} ({}), valid until {} ({days} days); the token is shown once:",
+                role.as_str(),
+                audit::timestamp_text(expires)
             );
             println!("{token}");
             Ok(())
@@ -289,6 +362,72 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             println!("{n} calendar address(es) of {name:?} in {tenant:?} revoked");
             Ok(())
         }
+        Command::Audit {
+            action:
+                AuditAction::List {
+                    tenant,
+                    user,
+                    kind,
+                    since,
+                    until,
+                    limit,
+                    json,
+                    db,
+                },
+        } => {
+            let kind = match kind {
+                Some(text) => Some(AuditKind::parse(&text).ok_or_else(|| {
+                    ServerError::BadRequest(format!(
+                        "--kind {text:?} is not a kind of the audit log; one of: {}",
+                        audit::KINDS.map(AuditKind::as_str).join(", ")
+                    ))
+                })?),
+                None => None,
+            };
+            let moment = |flag: &str, text: Option<String>| {
+                text.map(|t| audit::parse_moment(&t))
+                    .transpose()
+                    .map_err(|e| ServerError::BadRequest(format!("--{flag}: {e}")))
+            };
+            let filter = AuditFilter {
+                tenant,
+                user,
+                kind,
+                since_ms: moment("since", since)?,
+                until_ms: moment("until", until)?,
+                limit,
+            };
+            let storage = Storage::open(&db.resolve()?).await?;
+            let rows = storage.audit_list(filter).await?;
+            if json {
+                let rows: Vec<serde_json::Value> = rows.iter().map(|r| r.to_json()).collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows)
+                        .map_err(|e| ServerError::StoredData(e.to_string()))?
+                );
+            } else {
+                for row in &rows {
+                    println!("{}", row.to_line());
+                }
+            }
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Purge { days, db },
+        } => {
+            let (db, file) = db.resolve_with_file()?;
+            let days = days.unwrap_or_else(|| {
+                file.as_ref().map_or(
+                    audit::DEFAULT_RETENTION_DAYS,
+                    ConfigFile::audit_retention_days,
+                )
+            });
+            let storage = Storage::open(&db).await?;
+            let deleted = storage.audit_purge(days).await?;
+            println!("{deleted} audit row(s) older than {days} days deleted");
+            Ok(())
+        }
         Command::Token {
             action: TokenAction::Revoke { tenant, name, db },
         } => {
@@ -306,6 +445,8 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         listen,
         tls,
         max_clock_skew,
+        audit_retention_days,
+        token_lifetime_days,
     } = settings;
     tracing_subscriber::fmt()
         .json()
@@ -321,8 +462,13 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         tracing::warn!(error = %e, "could not open every database connection in advance");
     }
     let kind = storage.kind();
-    let state = AppState::new(storage, max_clock_skew * 1000);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let state = AppState::new(storage, max_clock_skew * 1000, token_lifetime_days);
+    // The audit log's writer (requests' events in batches) and its daily purge.
+    tokio::spawn(wijkwerk_server::http::write_audit(
+        std::sync::Arc::downgrade(&state),
+        audit_retention_days,
+    ));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     match tls {
         Some((cert, key)) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
@@ -363,6 +509,10 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
                 .await
                 .map_err(|e| ServerError::Config(format!("serving on {local}: {e}")))?;
         }
+    }
+    // What the last requests did, before the process ends.
+    if let Err(e) = state.flush_audit().await {
+        tracing::error!(error = %e, lost = state.audit.len(), "audit events could not be written at shutdown");
     }
     tracing::info!("stopped");
     Ok(())

@@ -6,11 +6,12 @@
 //! once per connection, and pushes have connections of their own so they never wait behind
 //! pulls.
 
+use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, pushed, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
-    Pushed, RecordsBuilder, Role,
+    push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken, Principal, PushJob,
+    PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
@@ -83,7 +84,92 @@ CREATE TABLE IF NOT EXISTS conflict (
     received_at_ms BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+DO $$
+BEGIN
+    -- Only when missing: ALTER TABLE locks the table even when the column is there.
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'token'
+                     AND column_name = 'expires_at_ms') THEN
+        ALTER TABLE token ADD COLUMN expires_at_ms BIGINT;
+        ALTER TABLE token ADD COLUMN replaces TEXT;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS token_replaces ON token(replaces) WHERE replaces IS NOT NULL;
+CREATE INDEX IF NOT EXISTS token_user ON token(user_id);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id        BIGSERIAL PRIMARY KEY,
+    at_ms     BIGINT NOT NULL,
+    kind      TEXT NOT NULL,
+    tenant    TEXT,
+    user_name TEXT,
+    address   TEXT,
+    detail    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at_ms);
+CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log(tenant, at_ms);
+CREATE TABLE IF NOT EXISTS audit_purge (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    cutoff_ms BIGINT NOT NULL
+);
+INSERT INTO audit_purge(id, cutoff_ms) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM audit_purge);
+CREATE OR REPLACE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.at_ms < coalesce((SELECT cutoff_ms FROM audit_purge WHERE id = 1), 0) THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'the audit log is append-only: only the retention purge deletes rows, older than the retention';
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only: its rows are never changed or emptied';
+END $$;
+CREATE OR REPLACE FUNCTION audit_purge_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.cutoff_ms > extract(epoch FROM clock_timestamp()) * 1000 - 30 * 86400000.0 THEN
+            RAISE EXCEPTION 'the audit log is kept at least 30 days';
+        END IF;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only: its purge setting stays';
+END $$;
+DO $$
+BEGIN
+    -- Made once: dropping and making them again at every start would lock the tables a
+    -- running server writes (and deadlock with its purge).
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'audit_log_guard') THEN
+        CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION audit_log_guard();
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard();
+        CREATE TRIGGER audit_purge_guard BEFORE UPDATE OR DELETE ON audit_purge
+            FOR EACH ROW EXECUTE FUNCTION audit_purge_guard();
+        CREATE TRIGGER audit_purge_no_truncate BEFORE TRUNCATE ON audit_purge
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_purge_guard();
+    END IF;
+END $$;
 ";
+
+/// Appends audit events in the caller's transaction (one statement whatever their number).
+async fn insert_audit(
+    client: &impl deadpool_postgres::GenericClient,
+    events: &[AuditEvent],
+) -> Result<()> {
+    let at: Vec<i64> = events.iter().map(|e| e.at_ms).collect();
+    let kind: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let tenant: Vec<Option<&str>> = events.iter().map(|e| e.tenant.as_deref()).collect();
+    let user: Vec<Option<&str>> = events.iter().map(|e| e.user.as_deref()).collect();
+    let address: Vec<Option<&str>> = events.iter().map(|e| e.address.as_deref()).collect();
+    let detail: Vec<String> = events.iter().map(AuditEvent::detail_text).collect();
+    client
+        .execute(
+            "INSERT INTO audit_log(at_ms, kind, tenant, user_name, address, detail)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[])",
+            &[&at, &kind, &tenant, &user, &address, &detail],
+        )
+        .await?;
+    Ok(())
+}
 
 /// Serialises schema creation between server processes starting at the same time.
 const SCHEMA_LOCK: i64 = 0x5749_4a4b_5745_524b;
@@ -176,7 +262,17 @@ impl PostgresStorage {
         client
             .execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
             .await?;
-        let created = client.batch_execute(SCHEMA).await;
+        let created = match client.batch_execute(SCHEMA).await {
+            // Tokens from before expiries get theirs from now: an upgrade locks nobody out.
+            Ok(()) => client
+                .execute(
+                    "UPDATE token SET expires_at_ms = $1 WHERE expires_at_ms IS NULL",
+                    &[&crate::auth::default_expiry(now_ms())],
+                )
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
         client
             .execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])
             .await?;
@@ -227,19 +323,23 @@ impl PostgresStorage {
         Ok(())
     }
 
-    pub async fn add_tenant(&self, name: &str) -> Result<i64> {
-        let client = self.client().await?;
-        let row = client
+    pub async fn add_tenant(&self, name: &str, event: AuditEvent) -> Result<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
             .query_opt(
                 "INSERT INTO tenant(name, created_at_ms) VALUES ($1, $2)
                  ON CONFLICT (name) DO NOTHING RETURNING id",
                 &[&name, &now_ms()],
             )
             .await?;
-        match row {
-            Some(row) => Ok(row.get(0)),
-            None => Err(ServerError::TenantExists(name.to_owned())),
-        }
+        let id = match row {
+            Some(row) => row.get(0),
+            None => return Err(ServerError::TenantExists(name.to_owned())),
+        };
+        insert_audit(&tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn add_user(
@@ -247,7 +347,7 @@ impl PostgresStorage {
         tenant: &str,
         name: &str,
         role: Role,
-        token_hash: &str,
+        token: NewToken,
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -256,6 +356,13 @@ impl PostgresStorage {
             .await?
             .map(|r| r.get(0))
             .ok_or_else(|| ServerError::UnknownTenant(tenant.to_owned()))?;
+        let known = tx
+            .query_opt(
+                "SELECT 1 FROM app_user WHERE tenant_id = $1 AND name = $2",
+                &[&tenant_id, &name],
+            )
+            .await?
+            .is_some();
         let user_id: i64 = tx
             .query_one(
                 "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES ($1, $2, $3, $4)
@@ -265,17 +372,19 @@ impl PostgresStorage {
             .await?
             .get(0);
         tx.execute(
-            "INSERT INTO token(hash, user_id, created_at_ms) VALUES ($1, $2, $3)",
-            &[&token_hash, &user_id, &now_ms()],
+            "INSERT INTO token(hash, user_id, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4)",
+            &[&token.hash, &user_id, &now_ms(), &token.expires_at_ms],
         )
         .await?;
+        insert_audit(&tx, &user_events(tenant, name, role, &token, !known)).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
-        let client = self.client().await?;
-        let user_id: i64 = client
+    pub async fn revoke_tokens(&self, tenant: &str, name: &str, event: AuditEvent) -> Result<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let user_id: i64 = tx
             .query_opt(
                 "SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                  WHERE t.name = $1 AND u.name = $2",
@@ -284,30 +393,116 @@ impl PostgresStorage {
             .await?
             .map(|r| r.get(0))
             .ok_or_else(|| ServerError::UnknownUser(name.to_owned()))?;
-        Ok(client
+        let n = tx
             .execute(
                 "UPDATE token SET revoked_at_ms = $1 WHERE user_id = $2 AND revoked_at_ms IS NULL",
                 &[&now_ms(), &user_id],
             )
-            .await?)
+            .await?;
+        insert_audit(&tx, &[event.detail("count", n)]).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
-    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
+    /// The token with this hash, live or not.
+    pub async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(AUTHENTICATE).await?;
+        let statement = client.prepare_cached(TOKEN).await?;
         let row = client.query_opt(&statement, &[&token_hash]).await?;
-        Ok(row.map(|r| Principal {
-            tenant_id: r.get(0),
-            tenant: r.get(1),
-            user_id: r.get(2),
-            user: r.get(3),
-            role: Role::parse(r.get::<_, &str>(4)).unwrap_or(Role::Reader),
+        Ok(row.map(|r| TokenRow {
+            principal: Principal {
+                tenant_id: r.get(0),
+                tenant: r.get(1),
+                user_id: r.get(2),
+                user: r.get(3),
+                role: Role::parse(r.get::<_, &str>(4)).unwrap_or(Role::Reader),
+                expires_at_ms: r.get::<_, Option<i64>>(5).unwrap_or(0),
+            },
+            revoked_at_ms: r.get(6),
+            replaces: r.get(7),
         }))
     }
 
-    pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
-        let client = self.client().await?;
-        let row = client
+    /// The first use of a token made by a rotation: the token it replaced is revoked.
+    pub async fn finish_rotation(
+        &self,
+        new_hash: &str,
+        old_hash: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE token SET revoked_at_ms = $1 WHERE hash = $2 AND revoked_at_ms IS NULL",
+                &[&now_ms(), &old_hash],
+            )
+            .await?;
+        tx.execute(
+            "UPDATE token SET replaces = NULL WHERE hash = $1",
+            &[&new_hash],
+        )
+        .await?;
+        if n > 0 {
+            insert_audit(&tx, &[event]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A new token for the owner of the live token `old_hash` (see `Storage::rotate_token`).
+    pub async fn rotate_token(
+        &self,
+        old_hash: &str,
+        token: NewToken,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // The old token's row locked: two rotations from one token run one after the other.
+        let row = tx
+            .query_opt(
+                "SELECT user_id, expires_at_ms, revoked_at_ms FROM token WHERE hash = $1 FOR UPDATE",
+                &[&old_hash],
+            )
+            .await?
+            .ok_or(ServerError::Unauthorized)?;
+        let (user_id, expires, revoked): (i64, Option<i64>, Option<i64>) =
+            (row.get(0), row.get(1), row.get(2));
+        if revoked.is_some() {
+            return Err(ServerError::Unauthorized);
+        }
+        if expires.unwrap_or(0) <= now {
+            return Err(ServerError::TokenExpired);
+        }
+        let abandoned = tx
+            .execute(
+                "UPDATE token SET revoked_at_ms = $1 WHERE replaces = $2 AND revoked_at_ms IS NULL",
+                &[&now, &old_hash],
+            )
+            .await?;
+        tx.execute(
+            "INSERT INTO token(hash, user_id, created_at_ms, expires_at_ms, replaces)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&token.hash, &user_id, &now, &token.expires_at_ms, &old_hash],
+        )
+        .await?;
+        insert_audit(&tx, &[event.detail("unused_tokens_revoked", abandoned)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_feed_token(
+        &self,
+        tenant: &str,
+        name: &str,
+        token_hash: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
             .query_opt(
                 "SELECT t.id, u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                  WHERE t.name = $1 AND u.name = $2",
@@ -316,37 +511,128 @@ impl PostgresStorage {
             .await?
             .ok_or_else(|| ServerError::UnknownUser(name.to_owned()))?;
         let (tenant_id, user_id): (i64, i64) = (row.get(0), row.get(1));
-        client
-            .execute(
-                "INSERT INTO feed_token(hash, tenant_id, user_id, created_at_ms) VALUES ($1, $2, $3, $4)",
-                &[&token_hash, &tenant_id, &user_id, &now_ms()],
-            )
-            .await?;
+        tx.execute(
+            "INSERT INTO feed_token(hash, tenant_id, user_id, created_at_ms) VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &tenant_id, &user_id, &now_ms()],
+        )
+        .await?;
+        insert_audit(&tx, &[event]).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
-        let client = self.client().await?;
-        Ok(client
+    pub async fn revoke_feed_tokens(
+        &self,
+        tenant: &str,
+        name: &str,
+        event: AuditEvent,
+    ) -> Result<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
             .execute(
                 "UPDATE feed_token SET revoked_at_ms = $1 WHERE revoked_at_ms IS NULL AND user_id IN (
                      SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                      WHERE t.name = $2 AND u.name = $3)",
                 &[&now_ms(), &tenant, &name],
             )
-            .await?)
+            .await?;
+        insert_audit(&tx, &[event.detail("count", n)]).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<FeedOwner>> {
         let client = self.client().await?;
         Ok(client
             .query_opt(
-                "SELECT t.id, t.name, t.head_seq FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+                "SELECT t.id, t.name, t.head_seq, u.name FROM feed_token f
+                 JOIN tenant t ON t.id = f.tenant_id JOIN app_user u ON u.id = f.user_id
                  WHERE f.hash = $1 AND f.revoked_at_ms IS NULL",
                 &[&token_hash],
             )
             .await?
-            .map(|r| (r.get(0), r.get(1), r.get(2))))
+            .map(|r| FeedOwner {
+                tenant_id: r.get(0),
+                tenant: r.get(1),
+                head_seq: r.get(2),
+                user: r.get(3),
+            }))
+    }
+
+    /// Appends audit events in one transaction (one statement).
+    pub async fn audit_batch(&self, events: Vec<AuditEvent>) -> Result<()> {
+        let client = self.client().await?;
+        insert_audit(&client, &events).await
+    }
+
+    pub async fn audit_list(&self, filter: AuditFilter) -> Result<Vec<AuditRecord>> {
+        let client = self.client().await?;
+        let mut sql = String::from(
+            "SELECT id, at_ms, kind, tenant, user_name, address, detail FROM audit_log WHERE TRUE",
+        );
+        let mut params: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = Vec::new();
+        let mut condition =
+            |sql: &mut String,
+             column: &str,
+             value: Box<dyn tokio_postgres::types::ToSql + Sync + Send>| {
+                params.push(value);
+                sql.push_str(&format!(" AND {column} ${}", params.len()));
+            };
+        if let Some(tenant) = filter.tenant {
+            condition(&mut sql, "tenant =", Box::new(tenant));
+        }
+        if let Some(user) = filter.user {
+            condition(&mut sql, "user_name =", Box::new(user));
+        }
+        if let Some(kind) = filter.kind {
+            condition(&mut sql, "kind =", Box::new(kind.as_str().to_owned()));
+        }
+        if let Some(since) = filter.since_ms {
+            condition(&mut sql, "at_ms >=", Box::new(since));
+        }
+        if let Some(until) = filter.until_ms {
+            condition(&mut sql, "at_ms <", Box::new(until));
+        }
+        params.push(Box::new(filter.limit.min(i64::MAX as usize) as i64));
+        sql.push_str(&format!(
+            " ORDER BY at_ms DESC, id DESC LIMIT ${}",
+            params.len()
+        ));
+        let refs: Vec<Param> = params.iter().map(|p| &**p as Param).collect();
+        let rows = client.query(&sql, &refs).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditRecord {
+                id: r.get(0),
+                at_ms: r.get(1),
+                kind: r.get(2),
+                tenant: r.get(3),
+                user: r.get(4),
+                address: r.get(5),
+                detail: serde_json::from_str(r.get::<_, &str>(6))
+                    .unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    /// Deletes the audit rows older than `cutoff_ms`: the cutoff is set for this transaction
+    /// only (the delete trigger allows exactly those rows) and set back before it commits.
+    pub async fn audit_purge(&self, cutoff_ms: i64) -> Result<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "UPDATE audit_purge SET cutoff_ms = $1 WHERE id = 1",
+            &[&cutoff_ms],
+        )
+        .await?;
+        let n = tx
+            .execute("DELETE FROM audit_log WHERE at_ms < $1", &[&cutoff_ms])
+            .await?;
+        tx.execute("UPDATE audit_purge SET cutoff_ms = 0 WHERE id = 1", &[])
+            .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     pub async fn records(
@@ -460,15 +746,17 @@ impl PostgresStorage {
             cursor: next,
             more: end < head,
             head,
+            token_expires_at_ms: None,
             extra: Default::default(),
         })
     }
 }
 
-/// The principal of a live token.
-const AUTHENTICATE: &str = "SELECT t.id, t.name, u.id, u.name, u.role FROM token k
-     JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
-     WHERE k.hash = $1 AND k.revoked_at_ms IS NULL";
+/// A token, live or not, with its principal.
+const TOKEN: &str = "SELECT t.id, t.name, u.id, u.name, u.role, k.expires_at_ms, k.revoked_at_ms,
+            k.replaces
+     FROM token k JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
+     WHERE k.hash = $1";
 const HEAD: &str = "SELECT head_seq FROM tenant WHERE id = $1";
 const TX_OF: &str = "SELECT tx_id FROM server_tx WHERE tenant_id = $1 AND seq = $2";
 /// The sequence of the `$3`-th field after the cursor: where a page of that many fields ends.
@@ -483,14 +771,7 @@ const PAGE_CONFLICTS: &str =
     "SELECT entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc, received_at_ms
      FROM conflict WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq";
 /// Prepared on every read connection when the server starts.
-const READ_STATEMENTS: [&str; 6] = [
-    AUTHENTICATE,
-    HEAD,
-    TX_OF,
-    PAGE_END,
-    PAGE_FIELDS,
-    PAGE_CONFLICTS,
-];
+const READ_STATEMENTS: [&str; 6] = [TOKEN, HEAD, TX_OF, PAGE_END, PAGE_FIELDS, PAGE_CONFLICTS];
 /// Prepared on every push connection when the server starts.
 const PUSH_STATEMENTS: [&str; 4] = [LOCK_TENANT, APPLIED, CURRENT, WRITE];
 

@@ -1,11 +1,12 @@
 //! The embedded storage: one SQLite file (WAL). Writes go through one connection (SQLite has one
 //! writer anyway); reads use a small pool of their own connections.
 
+use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, pushed, Principal, PushJob, PushPlanner, PushQueue, PushTarget,
-    Pushed, RecordsBuilder, Role,
+    push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken, Principal, PushJob,
+    PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -80,7 +81,89 @@ CREATE TABLE IF NOT EXISTS conflict (
     received_at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms     INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    tenant    TEXT,
+    user_name TEXT,
+    address   TEXT,
+    detail    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at_ms);
+CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log(tenant, at_ms);
+CREATE TABLE IF NOT EXISTS audit_purge (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    cutoff_ms INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO audit_purge(id, cutoff_ms) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: its rows are never changed');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN old.at_ms >= coalesce((SELECT cutoff_ms FROM audit_purge WHERE id = 1), 0)
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: only the retention purge deletes rows, older than the retention');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_purge_at_least_30_days BEFORE UPDATE ON audit_purge
+WHEN new.cutoff_ms > (julianday('now') - 2440587.5) * 86400000.0 - 30 * 86400000.0
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is kept at least 30 days');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_purge_kept BEFORE DELETE ON audit_purge
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: its purge setting stays');
+END;
 ";
+
+/// Brings a database made by an older version up to this one, in one transaction: tokens got
+/// an expiry and the rotation's link to the token they replace. Tokens from before get their
+/// expiry from now ([`crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS`]), so nobody is locked out by
+/// an upgrade.
+fn migrate(c: &mut Connection) -> Result<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let has_expiry: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM pragma_table_info('token') WHERE name = 'expires_at_ms')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_expiry {
+        tx.execute_batch(
+            "ALTER TABLE token ADD COLUMN expires_at_ms INTEGER;
+             ALTER TABLE token ADD COLUMN replaces TEXT;",
+        )?;
+    }
+    tx.execute(
+        "UPDATE token SET expires_at_ms = ?1 WHERE expires_at_ms IS NULL",
+        [crate::auth::default_expiry(now_ms() as i64)],
+    )?;
+    tx.execute_batch(
+        "CREATE INDEX IF NOT EXISTS token_replaces ON token(replaces) WHERE replaces IS NOT NULL;
+         CREATE INDEX IF NOT EXISTS token_user ON token(user_id);",
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Appends audit events (inside the caller's transaction).
+fn insert_audit(c: &Connection, events: &[AuditEvent]) -> Result<()> {
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO audit_log(at_ms, kind, tenant, user_name, address, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in events {
+        stmt.execute((
+            e.at_ms,
+            e.kind.as_str(),
+            &e.tenant,
+            &e.user,
+            &e.address,
+            e.detail_text(),
+        ))?;
+    }
+    Ok(())
+}
 
 const READERS: usize = 4;
 
@@ -117,8 +200,9 @@ impl SqliteStorage {
         let path = path.to_path_buf();
         let open_path = path.clone();
         let (writer, readers) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let writer = connect(&open_path)?;
+            let mut writer = connect(&open_path)?;
             writer.execute_batch(SCHEMA)?;
+            migrate(&mut writer)?;
             let readers = (0..READERS)
                 .map(|_| connect(&open_path).map(Mutex::new))
                 .collect::<Result<Vec<_>>>()?;
@@ -173,10 +257,11 @@ impl SqliteStorage {
             .await
     }
 
-    pub async fn add_tenant(&self, name: &str) -> Result<i64> {
+    pub async fn add_tenant(&self, name: &str, event: AuditEvent) -> Result<i64> {
         let name = name.to_owned();
         self.write(move |c| {
-            let exists: bool = c.query_row(
+            let tx = c.transaction()?;
+            let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM tenant WHERE name = ?1)",
                 [&name],
                 |r| r.get(0),
@@ -184,11 +269,14 @@ impl SqliteStorage {
             if exists {
                 return Err(ServerError::TenantExists(name));
             }
-            c.execute(
+            tx.execute(
                 "INSERT INTO tenant(name, created_at_ms) VALUES (?1, ?2)",
                 (&name, now_ms() as i64),
             )?;
-            Ok(c.last_insert_rowid())
+            let id = tx.last_insert_rowid();
+            insert_audit(&tx, &[event])?;
+            tx.commit()?;
+            Ok(id)
         })
         .await
     }
@@ -198,10 +286,9 @@ impl SqliteStorage {
         tenant: &str,
         name: &str,
         role: Role,
-        token_hash: &str,
+        token: NewToken,
     ) -> Result<()> {
-        let (tenant, name, token_hash) =
-            (tenant.to_owned(), name.to_owned(), token_hash.to_owned());
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
         self.write(move |c| {
             let tx = c.transaction()?;
             let tenant_id: i64 = tx
@@ -209,7 +296,12 @@ impl SqliteStorage {
                     r.get(0)
                 })
                 .optional()?
-                .ok_or(ServerError::UnknownTenant(tenant))?;
+                .ok_or_else(|| ServerError::UnknownTenant(tenant.clone()))?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM app_user WHERE tenant_id = ?1 AND name = ?2)",
+                (tenant_id, &name),
+                |r| r.get(0),
+            )?;
             tx.execute(
                 "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(tenant_id, name) DO UPDATE SET role = excluded.role",
@@ -221,19 +313,21 @@ impl SqliteStorage {
                 |r| r.get(0),
             )?;
             tx.execute(
-                "INSERT INTO token(hash, user_id, created_at_ms) VALUES (?1, ?2, ?3)",
-                (&token_hash, user_id, now_ms() as i64),
+                "INSERT INTO token(hash, user_id, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
+                (&token.hash, user_id, now_ms() as i64, token.expires_at_ms),
             )?;
+            insert_audit(&tx, &user_events(&tenant, &name, role, &token, !known))?;
             tx.commit()?;
             Ok(())
         })
         .await
     }
 
-    pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+    pub async fn revoke_tokens(&self, tenant: &str, name: &str, event: AuditEvent) -> Result<u64> {
         let (tenant, name) = (tenant.to_owned(), name.to_owned());
         self.write(move |c| {
-            let user_id: i64 = c
+            let tx = c.transaction()?;
+            let user_id: i64 = tx
                 .query_row(
                     "SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                      WHERE t.name = ?1 AND u.name = ?2",
@@ -242,50 +336,145 @@ impl SqliteStorage {
                 )
                 .optional()?
                 .ok_or(ServerError::UnknownUser(name))?;
-            let n = c.execute(
+            let n = tx.execute(
                 "UPDATE token SET revoked_at_ms = ?1 WHERE user_id = ?2 AND revoked_at_ms IS NULL",
                 (now_ms() as i64, user_id),
-            )?;
-            Ok(n as u64)
+            )? as u64;
+            insert_audit(&tx, &[event.detail("count", n)])?;
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }
 
-    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
+    /// The token with this hash, live or not.
+    pub async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT t.id, t.name, u.id, u.name, u.role FROM token k
-                 JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
-                 WHERE k.hash = ?1 AND k.revoked_at_ms IS NULL",
-            )?
-            .query_row([&token_hash], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .optional()?
-            .map(|(tenant_id, tenant, user_id, user, role)| Principal {
-                tenant_id,
-                tenant,
-                user_id,
-                user,
-                role: Role::parse(&role).unwrap_or(Role::Reader),
-            }))
+            let row = c
+                .prepare_cached(
+                    "SELECT t.id, t.name, u.id, u.name, u.role, k.expires_at_ms, k.revoked_at_ms,
+                            k.replaces
+                     FROM token k
+                     JOIN app_user u ON u.id = k.user_id JOIN tenant t ON t.id = u.tenant_id
+                     WHERE k.hash = ?1",
+                )?
+                .query_row([&token_hash], |r| {
+                    Ok((
+                        (
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get::<_, String>(4)?,
+                        ),
+                        r.get::<_, Option<i64>>(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })
+                .optional()?;
+            Ok(row.map(
+                |((tenant_id, tenant, user_id, user, role), expires, revoked_at_ms, replaces)| {
+                    TokenRow {
+                        principal: Principal {
+                            tenant_id,
+                            tenant,
+                            user_id,
+                            user,
+                            role: Role::parse(&role).unwrap_or(Role::Reader),
+                            expires_at_ms: expires.unwrap_or(0),
+                        },
+                        revoked_at_ms,
+                        replaces,
+                    }
+                },
+            ))
+        })
+        .await
+    }
+
+    /// The first use of a token made by a rotation: the token it replaced is revoked.
+    pub async fn finish_rotation(
+        &self,
+        new_hash: &str,
+        old_hash: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let (new_hash, old_hash) = (new_hash.to_owned(), old_hash.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE token SET revoked_at_ms = ?1 WHERE hash = ?2 AND revoked_at_ms IS NULL",
+                (now_ms() as i64, &old_hash),
+            )?;
+            tx.execute(
+                "UPDATE token SET replaces = NULL WHERE hash = ?1",
+                [&new_hash],
+            )?;
+            if n > 0 {
+                insert_audit(&tx, &[event])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A new token for the owner of the live token `old_hash` (see `Storage::rotate_token`).
+    pub async fn rotate_token(
+        &self,
+        old_hash: &str,
+        token: NewToken,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let old_hash = old_hash.to_owned();
+        self.write(move |c| {
+            let now = now_ms() as i64;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (user_id, expires, revoked): (i64, Option<i64>, Option<i64>) = tx
+                .query_row(
+                    "SELECT user_id, expires_at_ms, revoked_at_ms FROM token WHERE hash = ?1",
+                    [&old_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .ok_or(ServerError::Unauthorized)?;
+            if revoked.is_some() {
+                return Err(ServerError::Unauthorized);
+            }
+            if expires.unwrap_or(0) <= now {
+                return Err(ServerError::TokenExpired);
+            }
+            let abandoned = tx.execute(
+                "UPDATE token SET revoked_at_ms = ?1 WHERE replaces = ?2 AND revoked_at_ms IS NULL",
+                (now, &old_hash),
+            )? as u64;
+            tx.execute(
+                "INSERT INTO token(hash, user_id, created_at_ms, expires_at_ms, replaces)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&token.hash, user_id, now, token.expires_at_ms, &old_hash),
+            )?;
+            insert_audit(&tx, &[event.detail("unused_tokens_revoked", abandoned)])?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
 
     /// Stores the hash of a new calendar feed token for a user.
-    pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
+    pub async fn add_feed_token(
+        &self,
+        tenant: &str,
+        name: &str,
+        token_hash: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
         let (tenant, name, token_hash) =
             (tenant.to_owned(), name.to_owned(), token_hash.to_owned());
         self.write(move |c| {
-            let (tenant_id, user_id): (i64, i64) = c
+            let tx = c.transaction()?;
+            let (tenant_id, user_id): (i64, i64) = tx
                 .query_row(
                     "SELECT t.id, u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                      WHERE t.name = ?1 AND u.name = ?2",
@@ -294,39 +483,130 @@ impl SqliteStorage {
                 )
                 .optional()?
                 .ok_or(ServerError::UnknownUser(name))?;
-            c.execute(
+            tx.execute(
                 "INSERT INTO feed_token(hash, tenant_id, user_id, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
                 (&token_hash, tenant_id, user_id, now_ms() as i64),
             )?;
+            insert_audit(&tx, &[event])?;
+            tx.commit()?;
             Ok(())
         })
         .await
     }
 
-    pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+    pub async fn revoke_feed_tokens(
+        &self,
+        tenant: &str,
+        name: &str,
+        event: AuditEvent,
+    ) -> Result<u64> {
         let (tenant, name) = (tenant.to_owned(), name.to_owned());
         self.write(move |c| {
-            Ok(c.execute(
+            let tx = c.transaction()?;
+            let n = tx.execute(
                 "UPDATE feed_token SET revoked_at_ms = ?1 WHERE revoked_at_ms IS NULL AND user_id IN (
                      SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
                      WHERE t.name = ?2 AND u.name = ?3)",
                 (now_ms() as i64, &tenant, &name),
-            )? as u64)
+            )? as u64;
+            insert_audit(&tx, &[event.detail("count", n)])?;
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }
 
-    /// The tenant (id, name, head sequence) of a live feed token.
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
+    /// The tenant of a live feed token, its head sequence and the token's user.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<FeedOwner>> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT t.id, t.name, t.head_seq FROM feed_token f JOIN tenant t ON t.id = f.tenant_id
+            Ok(c.prepare_cached(
+                "SELECT t.id, t.name, t.head_seq, u.name FROM feed_token f
+                 JOIN tenant t ON t.id = f.tenant_id JOIN app_user u ON u.id = f.user_id
                  WHERE f.hash = ?1 AND f.revoked_at_ms IS NULL",
-                [&token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            )?
+            .query_row([&token_hash], |r| {
+                Ok(FeedOwner {
+                    tenant_id: r.get(0)?,
+                    tenant: r.get(1)?,
+                    head_seq: r.get(2)?,
+                    user: r.get(3)?,
+                })
+            })
             .optional()?)
+        })
+        .await
+    }
+
+    /// Appends audit events in one transaction.
+    pub async fn audit_batch(&self, events: Vec<AuditEvent>) -> Result<()> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            insert_audit(&tx, &events)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn audit_list(&self, filter: AuditFilter) -> Result<Vec<AuditRecord>> {
+        self.read(move |c| {
+            let mut sql = String::from(
+                "SELECT id, at_ms, kind, tenant, user_name, address, detail FROM audit_log WHERE 1 = 1",
+            );
+            let mut params: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            let mut condition = |sql: &mut String, column: &str, value: Box<dyn rusqlite::ToSql>| {
+                params.push(value);
+                sql.push_str(&format!(" AND {column} ?{}", params.len()));
+            };
+            if let Some(tenant) = filter.tenant {
+                condition(&mut sql, "tenant =", Box::new(tenant));
+            }
+            if let Some(user) = filter.user {
+                condition(&mut sql, "user_name =", Box::new(user));
+            }
+            if let Some(kind) = filter.kind {
+                condition(&mut sql, "kind =", Box::new(kind.as_str()));
+            }
+            if let Some(since) = filter.since_ms {
+                condition(&mut sql, "at_ms >=", Box::new(since));
+            }
+            if let Some(until) = filter.until_ms {
+                condition(&mut sql, "at_ms <", Box::new(until));
+            }
+            params.push(Box::new(filter.limit.min(i64::MAX as usize) as i64));
+            sql.push_str(&format!(" ORDER BY at_ms DESC, id DESC LIMIT ?{}", params.len()));
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                Ok(AuditRecord {
+                    id: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    kind: r.get(2)?,
+                    tenant: r.get(3)?,
+                    user: r.get(4)?,
+                    address: r.get(5)?,
+                    detail: serde_json::from_str(&r.get::<_, String>(6)?)
+                        .unwrap_or(serde_json::Value::Null),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// Deletes the audit rows older than `cutoff_ms`: the cutoff is set for this transaction
+    /// only (the delete trigger allows exactly those rows) and set back before it commits.
+    pub async fn audit_purge(&self, cutoff_ms: i64) -> Result<u64> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE audit_purge SET cutoff_ms = ?1 WHERE id = 1",
+                [cutoff_ms],
+            )?;
+            let n = tx.execute("DELETE FROM audit_log WHERE at_ms < ?1", [cutoff_ms])? as u64;
+            tx.execute("UPDATE audit_purge SET cutoff_ms = 0 WHERE id = 1", [])?;
+            tx.commit()?;
+            Ok(n)
         })
         .await
     }
@@ -578,6 +858,7 @@ fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Res
         cursor,
         more: end < head,
         head,
+        token_expires_at_ms: None,
         extra: Default::default(),
     })
 }

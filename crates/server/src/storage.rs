@@ -2,6 +2,7 @@
 //! embedded default, for a pilot and for tests) and PostgreSQL (production) — and one test suite
 //! (`tests/storage.rs`) runs against both.
 
+use crate::audit::{token_id, AuditEvent, AuditFilter, AuditKind, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::postgres::PostgresStorage;
 use crate::sqlite::SqliteStorage;
@@ -18,6 +19,41 @@ pub struct Principal {
     pub user_id: i64,
     pub user: String,
     pub role: Role,
+    /// When the token signed in with expires (ms since the epoch).
+    pub expires_at_ms: i64,
+}
+
+/// A token as stored, found by its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub principal: Principal,
+    pub revoked_at_ms: Option<i64>,
+    /// The hash of the token this one replaced by a rotation, until this one is first used
+    /// (then the old one is revoked and this is cleared).
+    pub replaces: Option<String>,
+}
+
+/// What a token is worth now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// A live token.
+    Valid(Principal),
+    /// A token past its expiry: refused, with its own answer (`token_expired`).
+    Expired(Principal),
+    /// A revoked token: refused like an unknown one.
+    Revoked(Principal),
+    /// No such token.
+    Unknown,
+}
+
+impl SignIn {
+    /// The principal of a live token.
+    pub fn valid(self) -> Option<Principal> {
+        match self {
+            SignIn::Valid(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +81,24 @@ impl Role {
             ))),
         }
     }
+}
+
+/// A token to store: its hash and when it expires.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub hash: String,
+    pub expires_at_ms: i64,
+}
+
+/// Whose calendar a feed token opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedOwner {
+    pub tenant_id: i64,
+    pub tenant: String,
+    /// The tenant's head sequence when the token was looked up.
+    pub head_seq: i64,
+    /// The user the feed token was made for.
+    pub user: String,
 }
 
 /// Limits a push is checked against before anything is written.
@@ -84,40 +138,160 @@ impl Storage {
 
     pub async fn add_tenant(&self, name: &str) -> Result<i64> {
         check_name("tenant", name)?;
+        let event = AuditEvent::new(AuditKind::TenantAdded).tenant(name);
         match self {
-            Storage::Sqlite(s) => s.add_tenant(name).await,
-            Storage::Postgres(s) => s.add_tenant(name).await,
+            Storage::Sqlite(s) => s.add_tenant(name, event).await,
+            Storage::Postgres(s) => s.add_tenant(name, event).await,
         }
     }
 
-    /// Adds a user (or gives an existing one a new token) and stores the token's hash.
+    /// Adds a user (or gives an existing one a new token) and stores the token's hash, valid
+    /// until `expires_at_ms`. The audit log gets `user_added` (a new user) and `token_added`.
     pub async fn add_user(
         &self,
         tenant: &str,
         name: &str,
         role: Role,
         token_hash: &str,
+        expires_at_ms: i64,
     ) -> Result<()> {
         check_name("user", name)?;
+        let token = NewToken {
+            hash: token_hash.to_owned(),
+            expires_at_ms,
+        };
         match self {
-            Storage::Sqlite(s) => s.add_user(tenant, name, role, token_hash).await,
-            Storage::Postgres(s) => s.add_user(tenant, name, role, token_hash).await,
+            Storage::Sqlite(s) => s.add_user(tenant, name, role, token).await,
+            Storage::Postgres(s) => s.add_user(tenant, name, role, token).await,
         }
     }
 
-    /// Revokes every token of a user; returns how many were revoked.
+    /// Revokes every token of a user; returns how many were revoked (in the audit log as one
+    /// `token_revoked` with the count).
     pub async fn revoke_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let event = AuditEvent::new(AuditKind::TokenRevoked)
+            .tenant(tenant)
+            .user(name)
+            .detail("by", "admin");
         match self {
-            Storage::Sqlite(s) => s.revoke_tokens(tenant, name).await,
-            Storage::Postgres(s) => s.revoke_tokens(tenant, name).await,
+            Storage::Sqlite(s) => s.revoke_tokens(tenant, name, event).await,
+            Storage::Postgres(s) => s.revoke_tokens(tenant, name, event).await,
         }
     }
 
-    pub async fn authenticate(&self, token_hash: &str) -> Result<Option<Principal>> {
-        match self {
-            Storage::Sqlite(s) => s.authenticate(token_hash).await,
-            Storage::Postgres(s) => s.authenticate(token_hash).await,
+    /// What the token with this hash is worth now. The first use of a token made by a
+    /// rotation revokes the token it replaced (the laptop has the new one: the answer of the
+    /// rotation arrived).
+    pub async fn authenticate(&self, token_hash: &str) -> Result<SignIn> {
+        let row = match self {
+            Storage::Sqlite(s) => s.token(token_hash).await?,
+            Storage::Postgres(s) => s.token(token_hash).await?,
+        };
+        let Some(row) = row else {
+            return Ok(SignIn::Unknown);
+        };
+        if row.revoked_at_ms.is_some() {
+            return Ok(SignIn::Revoked(row.principal));
         }
+        if row.principal.expires_at_ms <= crate::audit::now_ms() {
+            return Ok(SignIn::Expired(row.principal));
+        }
+        if let Some(old) = row.replaces {
+            let event = AuditEvent::new(AuditKind::TokenRevoked)
+                .tenant(&row.principal.tenant)
+                .user(&row.principal.user)
+                .detail("token", token_id(&old))
+                .detail(
+                    "reason",
+                    "replaced by a rotation, whose new token is now in use",
+                )
+                .detail("new_token", token_id(token_hash));
+            match self {
+                Storage::Sqlite(s) => s.finish_rotation(token_hash, &old, event).await?,
+                Storage::Postgres(s) => s.finish_rotation(token_hash, &old, event).await?,
+            }
+        }
+        Ok(SignIn::Valid(row.principal))
+    }
+
+    /// Makes a new token for the owner of the live token `old_hash`, valid until
+    /// `expires_at_ms`. The old token stays valid until the new one is first used or it
+    /// expires itself, so that a laptop whose answer was lost still signs in; a new token made
+    /// earlier from the same old one and never used is revoked (a rotation tried again).
+    pub async fn rotate_token(
+        &self,
+        principal: &Principal,
+        old_hash: &str,
+        new_hash: &str,
+        expires_at_ms: i64,
+        address: &str,
+    ) -> Result<()> {
+        let event = AuditEvent::new(AuditKind::TokenRotated)
+            .tenant(&principal.tenant)
+            .user(&principal.user)
+            .address(address)
+            .detail("token", token_id(old_hash))
+            .detail("new_token", token_id(new_hash))
+            .detail("expires", crate::audit::timestamp_text(expires_at_ms));
+        let token = NewToken {
+            hash: new_hash.to_owned(),
+            expires_at_ms,
+        };
+        match self {
+            Storage::Sqlite(s) => s.rotate_token(old_hash, token, event).await,
+            Storage::Postgres(s) => s.rotate_token(old_hash, token, event).await,
+        }
+    }
+
+    /// Writes audit events now, in one transaction.
+    pub async fn audit_batch(&self, events: Vec<AuditEvent>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Storage::Sqlite(s) => s.audit_batch(events).await,
+            Storage::Postgres(s) => s.audit_batch(events).await,
+        }
+    }
+
+    /// Writes one audit event now: for the erasure, the anonymisation and whatever else must
+    /// be in the log before the caller goes on (`AuditEvent::erasure(...)`).
+    pub async fn audit(&self, event: AuditEvent) -> Result<()> {
+        self.audit_batch(vec![event]).await
+    }
+
+    /// The audit log's rows that pass the filter, newest first.
+    pub async fn audit_list(&self, filter: AuditFilter) -> Result<Vec<AuditRecord>> {
+        match self {
+            Storage::Sqlite(s) => s.audit_list(filter).await,
+            Storage::Postgres(s) => s.audit_list(filter).await,
+        }
+    }
+
+    /// Deletes the audit rows older than `retention_days` (at least
+    /// [`crate::audit::MIN_RETENTION_DAYS`]); records an `audit_purged` with the count. Returns
+    /// how many rows were deleted.
+    pub async fn audit_purge(&self, retention_days: u32) -> Result<u64> {
+        if retention_days < crate::audit::MIN_RETENTION_DAYS {
+            return Err(ServerError::BadRequest(format!(
+                "the audit log is kept at least {} days (asked: {retention_days})",
+                crate::audit::MIN_RETENTION_DAYS
+            )));
+        }
+        let now = crate::audit::now_ms();
+        let cutoff = now - i64::from(retention_days) * crate::audit::DAY_MS;
+        let deleted = match self {
+            Storage::Sqlite(s) => s.audit_purge(cutoff).await?,
+            Storage::Postgres(s) => s.audit_purge(cutoff).await?,
+        };
+        self.audit(
+            AuditEvent::new(AuditKind::AuditPurged)
+                .detail("deleted", deleted)
+                .detail("before", crate::audit::timestamp_text(cutoff))
+                .detail("retention_days", retention_days),
+        )
+        .await?;
+        Ok(deleted)
     }
 
     /// Applies changesets in one database transaction; one acknowledgement each. Pushes to one
@@ -175,23 +349,30 @@ impl Storage {
 
     /// Stores a calendar feed token (its hash) for a user.
     pub async fn add_feed_token(&self, tenant: &str, name: &str, token_hash: &str) -> Result<()> {
+        let event = AuditEvent::new(AuditKind::FeedTokenAdded)
+            .tenant(tenant)
+            .user(name)
+            .detail("token", token_id(token_hash));
         match self {
-            Storage::Sqlite(s) => s.add_feed_token(tenant, name, token_hash).await,
-            Storage::Postgres(s) => s.add_feed_token(tenant, name, token_hash).await,
+            Storage::Sqlite(s) => s.add_feed_token(tenant, name, token_hash, event).await,
+            Storage::Postgres(s) => s.add_feed_token(tenant, name, token_hash, event).await,
         }
     }
 
     /// Revokes every calendar feed token of a user.
     pub async fn revoke_feed_tokens(&self, tenant: &str, name: &str) -> Result<u64> {
+        let event = AuditEvent::new(AuditKind::FeedTokenRevoked)
+            .tenant(tenant)
+            .user(name);
         match self {
-            Storage::Sqlite(s) => s.revoke_feed_tokens(tenant, name).await,
-            Storage::Postgres(s) => s.revoke_feed_tokens(tenant, name).await,
+            Storage::Sqlite(s) => s.revoke_feed_tokens(tenant, name, event).await,
+            Storage::Postgres(s) => s.revoke_feed_tokens(tenant, name, event).await,
         }
     }
 
-    /// The tenant (id, name, head sequence) a live feed token belongs to. The head sequence is
-    /// read before any record, so a calendar built after it is at least that new.
-    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<(i64, String, i64)>> {
+    /// The tenant a live feed token belongs to. The head sequence is read before any record,
+    /// so a calendar built after it is at least that new.
+    pub async fn feed_tenant(&self, token_hash: &str) -> Result<Option<FeedOwner>> {
         match self {
             Storage::Sqlite(s) => s.feed_tenant(token_hash).await,
             Storage::Postgres(s) => s.feed_tenant(token_hash).await,
@@ -225,6 +406,36 @@ impl Storage {
             Storage::Postgres(s) => s.health().await,
         }
     }
+}
+
+/// What `user add` writes to the audit log: `user_added` for a new user, and `token_added`.
+pub(crate) fn user_events(
+    tenant: &str,
+    name: &str,
+    role: Role,
+    token: &NewToken,
+    new_user: bool,
+) -> Vec<AuditEvent> {
+    let mut events = Vec::new();
+    if new_user {
+        events.push(
+            AuditEvent::new(AuditKind::UserAdded)
+                .tenant(tenant)
+                .user(name)
+                .detail("role", role.as_str())
+                .detail("by", "admin"),
+        );
+    }
+    events.push(
+        AuditEvent::new(AuditKind::TokenAdded)
+            .tenant(tenant)
+            .user(name)
+            .detail("token", token_id(&token.hash))
+            .detail("role", role.as_str())
+            .detail("expires", crate::audit::timestamp_text(token.expires_at_ms))
+            .detail("by", "admin"),
+    );
+    events
 }
 
 fn check_name(what: &str, name: &str) -> Result<()> {

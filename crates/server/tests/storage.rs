@@ -367,10 +367,10 @@ async fn tenants_see_only_their_own_data_and_tokens_can_be_revoked() {
         );
         let hash = format!("hash-{}", Uuid::now_v7());
         storage
-            .add_user(&a_name, "anna", Role::Coordinator, &hash)
+            .add_user(&a_name, "anna", Role::Coordinator, &hash, i64::MAX)
             .await
             .unwrap();
-        let principal = storage.authenticate(&hash).await.unwrap().unwrap();
+        let principal = storage.authenticate(&hash).await.unwrap().valid().unwrap();
         assert_eq!(
             (principal.tenant_id, principal.role),
             (a, Role::Coordinator),
@@ -382,7 +382,7 @@ async fn tenants_see_only_their_own_data_and_tokens_can_be_revoked() {
             "{kind}"
         );
         assert!(
-            storage.authenticate(&hash).await.unwrap().is_none(),
+            storage.authenticate(&hash).await.unwrap().valid().is_none(),
             "{kind}"
         );
         assert!(
@@ -395,7 +395,7 @@ async fn tenants_see_only_their_own_data_and_tokens_can_be_revoked() {
         assert!(
             matches!(
                 storage
-                    .add_user("no-such-town", "x", Role::Reader, "h")
+                    .add_user("no-such-town", "x", Role::Reader, "h", i64::MAX)
                     .await,
                 Err(ServerError::UnknownTenant(_))
             ),

@@ -30,6 +30,8 @@ const base: SyncState = {
   next_attempt_at: null,
   progress: null,
   received: 0,
+  token_expires_at: null,
+  token_expires_soon: false,
 };
 
 /** An instant today at 21:47 in Amsterdam (UTC+1 in winter, +2 in summer). "Today" is
@@ -112,6 +114,20 @@ describe('SyncStatus', () => {
     cleanup();
     page = await statusLine({ phase: 'paused_auth', last_error_code: 'no_token' });
     expect(text(page, 'sync-status-text')).toBe('Geen token: gepauzeerd');
+  });
+
+  it('says an expired token paused sync, and warns before the token expires', async () => {
+    let page = await statusLine({ phase: 'paused_auth', last_error_code: 'token_expired' });
+    expect(text(page, 'sync-status-text')).toBe('Token verlopen: gepauzeerd');
+    expect(text(page, 'sync-token-expired')).toContain('vraag een nieuw token aan');
+    cleanup();
+    page = await statusLine({ token_expires_at: '2027-01-05T11:00:00Z', token_expires_soon: true });
+    const link = page.querySelector('[data-testid="sync-token-expires-soon"]');
+    expect(link?.textContent).toContain('Je token verloopt op');
+    expect(link?.getAttribute('href')).toBe('#/instellingen');
+    cleanup();
+    page = await statusLine({ token_expires_at: '2027-06-05T11:00:00Z', token_expires_soon: false });
+    expect(page.querySelector('[data-testid="sync-token-expires-soon"]')).toBeNull();
   });
 
   it('shows a failure with the reason on hover, and refused changes', async () => {

@@ -648,7 +648,17 @@ last_error_code: string | null,
 /**
  * When the next round is planned (UTC instant); `None` when none is (off, paused, running).
  */
-next_attempt_at: string | null, progress: SyncProgress | null, };
+next_attempt_at: string | null, progress: SyncProgress | null, 
+/**
+ * When the token expires, as the server last said (UTC instant; `None`: not known yet, or
+ * an older server).
+ */
+token_expires_at: string | null, 
+/**
+ * The token expires within [`super::TOKEN_WARN_DAYS`] days: ask for a new one
+ * (`rotate_token`).
+ */
+token_expires_soon: boolean, };
 export type TokenStorage = "keyring" | "file";
 export type SyncSettings = { server: string | null, has_token: boolean, token_storage: TokenStorage, 
 /**
@@ -659,6 +669,7 @@ warning: string | null,
  * The municipality's own certificate authority (a PEM file), when one is set.
  */
 ca_file: string | null, };
+export type TokenRenewed = { expires_at: string, settings: SyncSettings, };
 export type ConflictView = { seq: number, entity: string, record_id: string, 
 /**
  * The record's name or title, when it has one.

@@ -57,6 +57,7 @@ import type {
   SyncSettings,
   SyncState,
   TodayOverview,
+  TokenRenewed,
   VisitPage,
   WriteRequest,
   Written,
@@ -316,6 +317,13 @@ export const syncSettings = () => call<SyncSettings>('sync_settings');
  */
 export const saveSyncSettings = (server: string, token: string | null, caFile: string) =>
   call<SyncSettings>('save_sync_settings', { server, token, caFile });
+
+/**
+ * "Nieuw token aanvragen": a new token from the server in place of the one kept, kept where the
+ * old one was. Waiting changes are not touched; the old token keeps working until the new one is
+ * first used, so a failure here never locks the laptop out.
+ */
+export const rotateSyncToken = () => call<TokenRenewed>('rotate_sync_token');
 
 /** The conflicts to review, newest first. */
 export const syncConflicts = () => call<ConflictView[]>('sync_conflicts');

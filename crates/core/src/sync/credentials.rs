@@ -102,6 +102,19 @@ impl SecretStore for OsKeyring {
     }
 }
 
+/// No keyring: every token goes to the file.
+struct NoKeyring;
+
+impl SecretStore for NoKeyring {
+    fn get(&self) -> SecretAnswer {
+        SecretAnswer::Unavailable
+    }
+    fn set(&self, _secret: &str) -> bool {
+        false
+    }
+    fn delete(&self) {}
+}
+
 /// The token's two places: a keyring and the fallback file.
 pub struct TokenStore {
     keyring: Box<dyn SecretStore>,
@@ -120,6 +133,11 @@ impl TokenStore {
 
     pub fn new(keyring: Box<dyn SecretStore>, file: Option<PathBuf>) -> TokenStore {
         TokenStore { keyring, file }
+    }
+
+    /// A token kept only in `file` (no keyring): the command line's `--save-to`.
+    pub fn file_only(file: PathBuf) -> TokenStore {
+        TokenStore::new(Box::new(NoKeyring), Some(file))
     }
 
     /// The fallback file, if there is a folder for it.

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::time::Duration;
 use wijkwerk_protocol::wire::{
-    Cursor, ErrorBody, Hello, PullResponse, PushRequest, PushResponse, PROTOCOL_HEADER,
+    Cursor, ErrorBody, Hello, PullResponse, PushRequest, PushResponse, TokenRotation,
+    PROTOCOL_HEADER,
 };
 use wijkwerk_protocol::PROTOCOL_VERSION;
 
@@ -162,6 +163,7 @@ impl HttpTransport {
             ),
         };
         Err(match (status, code.as_str()) {
+            (401, "token_expired") => SyncError::TokenExpired,
             (401, _) => SyncError::Unauthorized,
             (403, _) => SyncError::Forbidden,
             (409, "unknown_cursor") => SyncError::UnknownCursor,
@@ -249,5 +251,18 @@ impl Transport for HttpTransport {
             request = request.query("tx", tx.to_string());
         }
         self.answer(request.call())
+    }
+
+    fn rotate_token(&mut self) -> Result<TokenRotation, SyncError> {
+        let post = self
+            .agent
+            .post(format!("{}/v1/token/rotate", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        let rotation: TokenRotation = self.answer(post.send_empty())?;
+        if rotation.token.trim().is_empty() {
+            return Err(SyncError::Garbage("the server sent an empty token".into()));
+        }
+        Ok(rotation)
     }
 }

@@ -33,6 +33,7 @@ use std::time::Instant;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{
     Cursor, Hello, PullResponse, PushAck, PushChangeSet, PushOutcome, PushRequest, PushResponse,
+    TokenRotation,
 };
 use wijkwerk_protocol::{RecordChange, StampedValue, DELETED_FIELD, PROTOCOL_VERSION};
 
@@ -50,6 +51,10 @@ pub enum SyncError {
     Offline(String),
     #[error("the server refused the sign-in (token unknown or revoked); sync is paused until you sign in again")]
     Unauthorized,
+    /// The token is past its expiry: the municipality's administrator gives a new one. Nothing
+    /// local is lost; sync is paused until a new token is set.
+    #[error("the token has expired; ask for a new one (sync is paused until it is set)")]
+    TokenExpired,
     #[error("this account may only read; local changes cannot be sent")]
     Forbidden,
     #[error("the server does not know where this laptop left off")]
@@ -81,6 +86,7 @@ impl SyncError {
         match self {
             SyncError::Offline(_) => "offline",
             SyncError::Unauthorized => "unauthorized",
+            SyncError::TokenExpired => "token_expired",
             SyncError::Forbidden => "forbidden",
             SyncError::UnknownCursor => "unknown_cursor",
             SyncError::Protocol(_) => "protocol",
@@ -110,6 +116,99 @@ pub trait Transport {
     fn hello(&mut self) -> Result<Hello, SyncError>;
     fn push(&mut self, request: &PushRequest) -> Result<PushResponse, SyncError>;
     fn pull(&mut self, cursor: Cursor, limit: usize) -> Result<PullResponse, SyncError>;
+    /// Asks the server for a new token in place of the one this transport signs in with
+    /// (`POST /v1/token/rotate`). The old token stays valid on the server until the new one is
+    /// first used, so an answer lost on the way locks nobody out.
+    fn rotate_token(&mut self) -> Result<TokenRotation, SyncError> {
+        Err(SyncError::Protocol(
+            "this connection cannot ask for a new token".into(),
+        ))
+    }
+}
+
+/// Within this many days of its expiry the app says that the token should be renewed.
+pub const TOKEN_WARN_DAYS: i64 = 14;
+
+/// Whether a token that expires at `expires_at_ms` should be renewed now (`now_ms`): it
+/// expires within [`TOKEN_WARN_DAYS`], or already did.
+pub fn token_expires_soon(expires_at_ms: i64, now_ms: i64) -> bool {
+    expires_at_ms.saturating_sub(now_ms) < TOKEN_WARN_DAYS * 86_400_000
+}
+
+/// A new token, kept: when it expires and where it is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotatedToken {
+    /// When the new token expires (UTC instant).
+    pub expires_at: String,
+    pub expires_at_ms: i64,
+    pub storage: credentials::TokenStorage,
+}
+
+/// Why a new token could not be had or kept.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// The server made a new token but it could not be kept here. The old token still works
+    /// (the server keeps it valid until the new one is first used): try again later.
+    #[error("the new token could not be kept ({0}); the old one still works, try again")]
+    NotKept(credentials::CredentialError),
+}
+
+/// Asks the server for a new token and keeps it where the old one was (the keyring, or the
+/// file). Touches neither the store nor its outbox: changes waiting to be sent go out with the
+/// new token at the next round. Whatever fails on the way, the laptop keeps a token that
+/// works: the old one stays valid on the server until the new one is first used, and the new
+/// one is used only once it is kept.
+pub fn rotate_token(
+    transport: &mut dyn Transport,
+    tokens: &credentials::TokenStore,
+) -> Result<(String, RotatedToken), RotateError> {
+    let rotation = transport.rotate_token()?;
+    let storage = tokens.save(&rotation.token).map_err(RotateError::NotKept)?;
+    let expires_at = jiff::Timestamp::from_millisecond(rotation.expires_at_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Ok((
+        rotation.token,
+        RotatedToken {
+            expires_at,
+            expires_at_ms: rotation.expires_at_ms,
+            storage,
+        },
+    ))
+}
+
+/// A transport that notes when the token expires, as the server's answers say.
+struct Watched<'a> {
+    inner: &'a mut dyn Transport,
+    token_expires_at_ms: Option<i64>,
+}
+
+impl Transport for Watched<'_> {
+    fn hello(&mut self) -> Result<Hello, SyncError> {
+        self.inner.hello()
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        let response = self.inner.push(request)?;
+        if response.token_expires_at_ms.is_some() {
+            self.token_expires_at_ms = response.token_expires_at_ms;
+        }
+        Ok(response)
+    }
+
+    fn pull(&mut self, cursor: Cursor, limit: usize) -> Result<PullResponse, SyncError> {
+        let response = self.inner.pull(cursor, limit)?;
+        if response.token_expires_at_ms.is_some() {
+            self.token_expires_at_ms = response.token_expires_at_ms;
+        }
+        Ok(response)
+    }
+
+    fn rotate_token(&mut self) -> Result<TokenRotation, SyncError> {
+        self.inner.rotate_token()
+    }
 }
 
 /// What one round did.
@@ -134,6 +233,9 @@ pub struct SyncReport {
     pub pull_skipped: bool,
     pub cursor: i64,
     pub millis: u64,
+    /// When the token expires, as the server said in this round (ms since the epoch; `None`
+    /// from older servers).
+    pub token_expires_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,6 +333,21 @@ impl Store {
 
     /// One full round: push everything waiting, pull everything new.
     pub fn sync_round(
+        &mut self,
+        server: &str,
+        transport: &mut dyn Transport,
+    ) -> Result<SyncReport, SyncError> {
+        let mut watched = Watched {
+            inner: transport,
+            token_expires_at_ms: None,
+        };
+        let mut report = self.run_round(server, &mut watched)?;
+        report.token_expires_at_ms = watched.token_expires_at_ms;
+        Ok(report)
+    }
+
+    /// The round itself (see [`Store::sync_round`]).
+    fn run_round(
         &mut self,
         server: &str,
         transport: &mut dyn Transport,

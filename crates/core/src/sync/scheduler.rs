@@ -86,9 +86,25 @@ pub struct SyncState {
     /// When the next round is planned (UTC instant); `None` when none is (off, paused, running).
     pub next_attempt_at: Option<String>,
     pub progress: Option<SyncProgress>,
+    /// When the token expires, as the server last said (UTC instant; `None`: not known yet, or
+    /// an older server).
+    pub token_expires_at: Option<String>,
+    /// The token expires within [`super::TOKEN_WARN_DAYS`] days: ask for a new one
+    /// (`rotate_token`).
+    pub token_expires_soon: bool,
 }
 
 impl SyncState {
+    /// Says when the token expires (ms since the epoch), seen at `now_ms`.
+    pub fn with_token_expiry(mut self, expires_at_ms: Option<i64>, now_ms: i64) -> SyncState {
+        self.token_expires_at = expires_at_ms
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map(|t| t.to_string());
+        self.token_expires_soon =
+            expires_at_ms.is_some_and(|ms| super::token_expires_soon(ms, now_ms));
+        self
+    }
+
     /// The state shown for `phase`, with the store's numbers (`status`; `None` when the store
     /// cannot be read). While all is well (idle, off, syncing) no failure is shown, whatever the
     /// store remembers of the last one.
@@ -117,6 +133,8 @@ impl SyncState {
             last_error_code: if quiet { None } else { last_error_code },
             next_attempt_at,
             progress: (phase == SyncPhase::Syncing).then(SyncProgress::default),
+            token_expires_at: None,
+            token_expires_soon: false,
         }
     }
 }
@@ -138,7 +156,7 @@ pub enum Outcome {
 /// What a failed round means for the schedule.
 pub fn classify(error: &SyncError) -> Outcome {
     match error.code() {
-        "unauthorized" | "forbidden" => Outcome::Auth,
+        "unauthorized" | "token_expired" | "forbidden" => Outcome::Auth,
         "offline" => Outcome::Offline,
         _ if error.is_transient() => Outcome::Transient,
         _ => Outcome::Failed,

@@ -169,6 +169,8 @@ struct Inner {
     last_error_code: Option<String>,
     /// Fields changed here by received records since the start (see [`SyncState::received`]).
     received: u64,
+    /// When the token expires, as the server said in the last round that completed.
+    token_expires_at_ms: Option<i64>,
     /// The last state published (progress is added to it while a round holds the store).
     last: Option<SyncState>,
     stopping: bool,
@@ -224,6 +226,7 @@ impl WorkerBuilder {
                     token: None,
                     last_error_code: None,
                     received: 0,
+                    token_expires_at_ms: None,
                     last: None,
                     stopping: false,
                     jitter: self.jitter,
@@ -303,6 +306,10 @@ impl SyncWorker {
         let configured = self.shared.host.config().is_some();
         {
             let mut inner = self.shared.lock();
+            if token.is_some() {
+                // A new token: its expiry is told by the next round.
+                inner.token_expires_at_ms = None;
+            }
             inner.token = token.map(Some);
             inner.last_error_code = None;
             let now = self.shared.clock.now();
@@ -490,7 +497,12 @@ impl Shared {
             (result, s.last_round_applied())
         });
         match result {
-            Ok((Ok(_), applied)) => Ok(applied),
+            Ok((Ok(report), applied)) => {
+                if report.token_expires_at_ms.is_some() {
+                    self.lock().token_expires_at_ms = report.token_expires_at_ms;
+                }
+                Ok(applied)
+            }
             // Pages applied before the failure changed what the host shows too.
             Ok((Err(error), applied)) => Err(failed_after(error, applied)),
             Err(unavailable) => Err((Outcome::Failed, Some(unavailable.code), 0)),
@@ -518,13 +530,14 @@ impl Shared {
         let status = on_store(&*self.host, |s| s.sync_status().ok())
             .ok()
             .flatten();
-        let (phase, next, code, received) = {
+        let (phase, next, code, received, token_expires_at_ms) = {
             let inner = self.lock();
             (
                 inner.schedule.phase(),
                 inner.schedule.next(),
                 inner.last_error_code.clone(),
                 inner.received,
+                inner.token_expires_at_ms,
             )
         };
         let next_attempt_at = next.and_then(|at| {
@@ -543,6 +556,7 @@ impl Shared {
             received,
             next_attempt_at,
         )
+        .with_token_expiry(token_expires_at_ms, self.clock.utc_now().as_millisecond())
     }
 
     fn publish(&self) {
