@@ -785,7 +785,9 @@ fn progress_is_reported_while_a_round_runs() {
             "last_error",
             "last_error_code",
             "next_attempt_at",
-            "progress"
+            "progress",
+            "token_expires_at",
+            "token_expires_soon"
         ]
     );
     assert_eq!(json["phase"], "idle");
