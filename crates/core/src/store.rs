@@ -724,7 +724,10 @@ fn wipe_and_remove(path: &Path) -> Result<()> {
 }
 
 fn sync_file(path: &Path) -> Result<()> {
-    std::fs::File::open(path)
+    // Opened for writing: Windows flushes only a handle with write access (FlushFileBuffers).
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
         .and_then(|file| file.sync_all())
         .map_err(|source| Error::Io {
             path: path.to_path_buf(),
