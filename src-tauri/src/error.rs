@@ -185,9 +185,7 @@ fn dutch_reason(reason: &Invalid) -> String {
         Invalid::AdoptedOnRequired => {
             "Vul de datum in waarop de overeenkomst is vastgesteld.".into()
         }
-        Invalid::ConsentDateRequired => {
-            "Vul de datum in waarop de persoon toestemming gaf.".into()
-        }
+        Invalid::ConsentDateRequired => "Vul de datum in waarop de persoon toestemming gaf.".into(),
         Invalid::Anonymised { on } => format!(
             "Deze persoon is op {} geanonimiseerd; persoonsgegevens kunnen niet meer worden \
              ingevuld en de anonimisering kan niet worden teruggedraaid. Sluit het formulier \
