@@ -10,10 +10,12 @@ use rusqlite::OptionalExtension;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// Fills the fields a new record gets when the caller leaves them out.
+/// Fills the fields a new record gets when the caller leaves them out (absent, null, or blank
+/// text, as a form sends a field left empty).
 pub(crate) fn fill_defaults(ctx: &Context<'_>, entity: Entity, fields: &mut Fields) -> Result<()> {
     let mut default = |name: &str, value: Value| {
-        if fields.get(name).is_none_or(Value::is_null) {
+        let left_out = |v: &Value| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
+        if fields.get(name).is_none_or(left_out) {
             fields.insert(name.to_owned(), value);
         }
     };

@@ -338,7 +338,10 @@ impl StoreKey {
             // Only `Unlock::Unencrypted` (benchmarks); passphrases are never empty.
             return Ok(());
         }
-        conn.pragma_update(None, "key", &*self.value)
+        conn.pragma_update(None, "key", &*self.value)?;
+        // A key that does not fit is the store's error to report (wrong_passphrase, wrong_key),
+        // not a line of SQLCipher's own on standard error.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE")
     }
 
     /// Removes a key made just now from the keyring again.

@@ -107,6 +107,16 @@ fn a_new_contact_gets_public_task_and_own_entry_unless_told() {
     let contact = store.get(Entity::Contact, id).unwrap();
     assert_eq!(contact["legal_basis"], "publieke_taak");
     assert_eq!(contact["source"], "eigen invoer");
+    // The app's form sends the fields left empty as empty text: the same defaults.
+    let from_the_form = store
+        .create(
+            Entity::Contact,
+            fields(json!({"name": "Els Visser", "legal_basis": "", "source": " "})),
+        )
+        .unwrap();
+    let contact = store.get(Entity::Contact, from_the_form).unwrap();
+    assert_eq!(contact["legal_basis"], "publieke_taak");
+    assert_eq!(contact["source"], "eigen invoer");
 }
 
 #[test]
