@@ -126,7 +126,7 @@ pub fn status(state: &AppState) -> AppStatus {
             .err()
             .and_then(|error| match error.code.as_str() {
                 "no_keyring" | "key_missing" | "wrong_key" | "wrong_passphrase" => {
-                    Some(if crate::data_folder::has_store(&folder.data_folder) {
+                    Some(if Store::exists_in(&folder.data_folder) {
                         PassphraseWanted::Existing
                     } else {
                         PassphraseWanted::New

@@ -98,13 +98,6 @@ pub fn open_or_create(dir: &Path, new: NewStore) -> wijkwerk_core::Result<Store>
     open_or_create_with(dir, new, &Unlock::from_environment())
 }
 
-/// Whether `dir` holds a store already (also one halfway through its encryption).
-pub fn has_store(dir: &Path) -> bool {
-    let mut plain = dir.join(DATA_FILE).into_os_string();
-    plain.push(".plain");
-    dir.join(DATA_FILE).exists() || Path::new(&plain).exists()
-}
-
 /// [`open_or_create`] with this key source (a passphrase the user typed).
 pub fn open_or_create_with(
     dir: &Path,
@@ -112,7 +105,7 @@ pub fn open_or_create_with(
     unlock: &Unlock,
 ) -> wijkwerk_core::Result<Store> {
     let file = dir.join(DATA_FILE);
-    if has_store(dir) {
+    if Store::exists_in(dir) {
         // An instance closed a moment ago may still hold the store; a second one running keeps
         // it, and then the message says the data file is in use.
         return Store::open_when_free_with(dir, std::time::Duration::from_secs(5), unlock);

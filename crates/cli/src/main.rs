@@ -435,6 +435,41 @@ enum SyncAction {
     },
 }
 
+/// The server (given, or the one the store last synced with) and a transport to it with the
+/// token and the certificate authority given: what `sync` and `sync rotate-token` share.
+fn sync_transport(
+    store: &Store,
+    server: Option<String>,
+    token: Option<String>,
+    timeout: u64,
+    ca: Option<PathBuf>,
+) -> Result<(String, HttpTransport), CliError> {
+    let server = match server.or(store.sync_status()?.server) {
+        Some(server) => server,
+        None => {
+            return Err(CliError::Usage(
+                "give --server URL for the first sync".into(),
+            ))
+        }
+    };
+    let token = token
+        .ok_or_else(|| CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into()))?;
+    let ca_pem = match &ca {
+        Some(path) => Some(std::fs::read(path).map_err(|source| CliError::Io {
+            path: path.display().to_string(),
+            source,
+        })?),
+        None => None,
+    };
+    let transport = HttpTransport::with_authority(
+        &server,
+        &token,
+        Duration::from_secs(timeout),
+        ca_pem.as_deref(),
+    )?;
+    Ok((server, transport))
+}
+
 /// `sync rotate-token`: a new token from the server, printed or kept in a file. Reads the store
 /// only for the server's address.
 fn rotate_token(
@@ -447,25 +482,7 @@ fn rotate_token(
 ) -> Result<Value, CliError> {
     use wijkwerk_core::sync::credentials::TokenStore;
     use wijkwerk_core::sync::{rotate_token, RotateError, Transport as _};
-    let server = match server.or(store.sync_status()?.server) {
-        Some(server) => server,
-        None => return Err(CliError::Usage("give --server URL".into())),
-    };
-    let token = token
-        .ok_or_else(|| CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into()))?;
-    let ca_pem = match &ca {
-        Some(path) => Some(std::fs::read(path).map_err(|source| CliError::Io {
-            path: path.display().to_string(),
-            source,
-        })?),
-        None => None,
-    };
-    let mut transport = HttpTransport::with_authority(
-        &server,
-        &token,
-        Duration::from_secs(timeout),
-        ca_pem.as_deref(),
-    )?;
+    let (server, mut transport) = sync_transport(store, server, token, timeout, ca)?;
     let expires = |ms: i64| {
         jiff::Timestamp::from_millisecond(ms)
             .map(|t| t.to_string())
@@ -825,30 +842,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             if allow_demo {
                 store.allow_demo_sync()?;
             }
-            let server = match server.or(store.sync_status()?.server) {
-                Some(server) => server,
-                None => {
-                    return Err(CliError::Usage(
-                        "give --server URL for the first sync".into(),
-                    ))
-                }
-            };
-            let token = token.ok_or_else(|| {
-                CliError::Usage("give --token TOKEN (or set WIJKWERK_TOKEN)".into())
-            })?;
-            let ca_pem = match &ca {
-                Some(path) => Some(std::fs::read(path).map_err(|source| CliError::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?),
-                None => None,
-            };
-            let mut transport = HttpTransport::with_authority(
-                &server,
-                &token,
-                Duration::from_secs(timeout),
-                ca_pem.as_deref(),
-            )?;
+            let (server, mut transport) = sync_transport(store, server, token, timeout, ca)?;
             match store.sync_round(&server, &mut transport) {
                 Ok(report) => Ok(
                     json!({ "server": server, "report": to_value(report), "status": to_value(store.sync_status()?) }),

@@ -151,30 +151,37 @@ impl Store {
 
     /// The conflict log, newest first.
     pub fn conflicts(&self, include_resolved: bool, limit: usize) -> Result<Vec<Conflict>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc,
-                    recorded_at, resolved
-             FROM conflict WHERE resolved = 0 OR ?1 ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map((include_resolved, limit as i64), |r| {
-            let json = |i: usize| -> rusqlite::Result<Value> {
-                let text: String = r.get(i)?;
-                Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-            };
-            Ok(Conflict {
-                seq: r.get(0)?,
-                entity: r.get(1)?,
-                record_id: r.get(2)?,
-                field: r.get(3)?,
-                lost_value: json(4)?,
-                lost_hlc: r.get(5)?,
-                won_value: json(6)?,
-                won_hlc: r.get(7)?,
-                recorded_at: r.get(8)?,
-                resolved: r.get::<_, i64>(9)? != 0,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {CONFLICT_COLUMNS} FROM conflict WHERE resolved = 0 OR ?1 ORDER BY seq DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map((include_resolved, limit as i64), Conflict::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The columns [`Conflict::from_row`] reads, in its order.
+pub(crate) const CONFLICT_COLUMNS: &str =
+    "seq, entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc, recorded_at, resolved";
+
+impl Conflict {
+    /// A row of `SELECT {CONFLICT_COLUMNS} FROM conflict`.
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conflict> {
+        let json = |i: usize| -> rusqlite::Result<Value> {
+            let text: String = r.get(i)?;
+            Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        };
+        Ok(Conflict {
+            seq: r.get(0)?,
+            entity: r.get(1)?,
+            record_id: r.get(2)?,
+            field: r.get(3)?,
+            lost_value: json(4)?,
+            lost_hlc: r.get(5)?,
+            won_value: json(6)?,
+            won_hlc: r.get(7)?,
+            recorded_at: r.get(8)?,
+            resolved: r.get::<_, i64>(9)? != 0,
+        })
     }
 }
 

@@ -633,30 +633,12 @@ impl Store {
         }
         let mut conflicts = Vec::new();
         {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT seq, entity, record_id, field, lost_value, lost_hlc, won_value, won_hlc,
-                        recorded_at, resolved
-                 FROM conflict WHERE record_id = ?1 ORDER BY seq",
-            )?;
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {} FROM conflict WHERE record_id = ?1 ORDER BY seq",
+                crate::merge::CONFLICT_COLUMNS
+            ))?;
             for record in &linked {
-                let rows = stmt.query_map([record], |r| {
-                    let json = |i: usize| -> rusqlite::Result<Value> {
-                        let text: String = r.get(i)?;
-                        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-                    };
-                    Ok(Conflict {
-                        seq: r.get(0)?,
-                        entity: r.get(1)?,
-                        record_id: r.get(2)?,
-                        field: r.get(3)?,
-                        lost_value: json(4)?,
-                        lost_hlc: r.get(5)?,
-                        won_value: json(6)?,
-                        won_hlc: r.get(7)?,
-                        recorded_at: r.get(8)?,
-                        resolved: r.get::<_, i64>(9)? != 0,
-                    })
-                })?;
+                let rows = stmt.query_map([record], Conflict::from_row)?;
                 for conflict in rows {
                     conflicts.push(conflict?);
                 }

@@ -63,11 +63,18 @@ impl Store {
         Store::open_with(data_dir, &Unlock::from_environment())
     }
 
+    /// Whether `data_dir` holds a store (also one halfway through its encryption, whose plain
+    /// file is moved aside for a moment).
+    pub fn exists_in(data_dir: &Path) -> bool {
+        let path = data_dir.join(DATA_FILE);
+        path.exists() || sibling(&path, PLAIN_SUFFIX).exists()
+    }
+
     /// Opens the store in `data_dir` (it must exist) with this key source.
     pub fn open_with(data_dir: &Path, unlock: &Unlock) -> Result<Store> {
         crate::data_folder::check_local(data_dir)?;
         let path = data_dir.join(DATA_FILE);
-        if !path.exists() && !sibling(&path, PLAIN_SUFFIX).exists() {
+        if !Store::exists_in(data_dir) {
             return Err(Error::NoStore {
                 path: data_dir.to_path_buf(),
             });
@@ -113,7 +120,7 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(DATA_FILE);
-        if path.exists() || sibling(&path, PLAIN_SUFFIX).exists() {
+        if Store::exists_in(data_dir) {
             return Err(Error::StoreExists { path });
         }
         Store::open_file_with(&path, unlock)
