@@ -18,11 +18,7 @@ use wijkwerk_server::storage::Role;
 use wijkwerk_server::Storage;
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+    common::http_agent(Duration::from_secs(10))
 }
 
 fn fields(value: Value) -> Fields {

@@ -12,11 +12,7 @@ use wijkwerk_core::calendar::feed::FeedOptions;
 use wijkwerk_core::{Entity, Fields};
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
+    common::http_agent(Duration::from_secs(30))
 }
 
 fn fields(value: Value) -> Fields {

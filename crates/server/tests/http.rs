@@ -13,11 +13,7 @@ use wijkwerk_core::sync::SyncError;
 use wijkwerk_core::{Entity, Fields};
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+    common::http_agent(Duration::from_secs(10))
 }
 
 /// Sends a request and returns the status and the JSON body.

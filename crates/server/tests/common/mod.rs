@@ -222,3 +222,12 @@ pub fn forward(target: &str, request: &[u8]) -> std::io::Result<Vec<u8>> {
     upstream.read_to_end(&mut answer)?;
     Ok(answer)
 }
+
+/// An HTTP client for the tests' own requests: answers of every status are returned, not errors.
+pub fn http_agent(timeout: std::time::Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .into()
+}
