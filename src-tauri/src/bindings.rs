@@ -230,6 +230,7 @@ pub fn generate() -> String {
         decl::<wijkwerk_core::privacy::RetentionReview>(&cfg),
         decl::<wijkwerk_core::privacy::PersonMention>(&cfg),
         decl::<wijkwerk_core::privacy::Anonymised>(&cfg),
+        decl::<wijkwerk_core::erasure::Erased>(&cfg),
         decl::<wijkwerk_core::import::mapping::Target>(&cfg),
         decl::<wijkwerk_core::import::draft::ListKind>(&cfg),
         decl::<wijkwerk_core::import::Resolution>(&cfg),

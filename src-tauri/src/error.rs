@@ -192,6 +192,11 @@ fn dutch_reason(reason: &Invalid) -> String {
              en open het contact opnieuw.",
             dutch_date(on)
         ),
+        Invalid::Erased { on } => format!(
+            "Deze persoon is op {} gewist; het contact kan niet meer worden gewijzigd of \
+             teruggezet. Sluit het formulier.",
+            dutch_date(on)
+        ),
         Invalid::NotTheCommitments { field } => format!(
             "Een betaling op een toekenning komt uit hetzelfde {}.",
             if *field == "werkkapitaal" {

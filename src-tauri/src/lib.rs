@@ -110,6 +110,7 @@ pub fn run() -> Result<(), tauri::Error> {
             reports::kern_overview_document,
             reports::retention_review,
             reports::anonymise_contact,
+            reports::erase_contact,
             reports::subject_access_document,
             reports::budget_overview,
             reports::payment_warnings,

@@ -256,6 +256,18 @@ pub fn anonymise_contact(
     Ok(done)
 }
 
+/// Erases a contact everywhere (one write; the next sync takes it to every replica).
+#[tauri::command(async)]
+pub fn erase_contact(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<wijkwerk_core::erasure::Erased, IpcError> {
+    let id = parse_id(&id)?;
+    let done = state.with_store(|s| s.erase_contact(id))?;
+    crate::sync::poke();
+    Ok(done)
+}
+
 /// Everything held about a contact, as a PDF or HTML file in the downloads folder.
 #[tauri::command(async)]
 pub fn subject_access_document(

@@ -1,4 +1,4 @@
-//! `wijkwerk privacy`: personal data (AVG). The retention review, anonymising a person, and
+//! `wijkwerk privacy`: personal data (AVG). The retention review, anonymising or erasing a person, and
 //! the inzage (everything held about one person) as PDF, HTML or JSON. Thin: the core decides
 //! (`privacy.rs`), `wijkwerk-documents` renders.
 
@@ -22,6 +22,12 @@ pub(crate) enum PrivacyAction {
     /// emptied; attendance, roles (with their dates) and action points stay. One write, synced
     /// like any other. Prints the records whose text still names the person.
     Anonymise { id: String },
+    /// Erases a contact everywhere (the right to be forgotten): the name becomes "Gewist",
+    /// every other field is emptied and the record deleted; the laptop's conflict log, waiting
+    /// changes and import log lose the person's values, and the next sync takes the erasure to
+    /// the server and every other laptop, which purge them too and refuse them from then on.
+    /// Cannot be undone. Prints the records whose text still names the person.
+    Erase { id: String },
     /// Everything held about a contact (inzage): as a PDF or HTML document, or JSON.
     Access {
         id: String,
@@ -48,6 +54,7 @@ pub(crate) fn run(store: &mut Store, action: PrivacyAction) -> Result<Output, Cl
         PrivacyAction::Anonymise { id } => {
             Ok(Output::Json(to_value(store.anonymise_contact(uuid(&id)?)?)))
         }
+        PrivacyAction::Erase { id } => Ok(Output::Json(to_value(store.erase_contact(uuid(&id)?)?))),
         PrivacyAction::Access { id, format, out } => {
             let access = store.subject_access(uuid(&id)?, wijkwerk_core::today())?;
             let bytes = match format {

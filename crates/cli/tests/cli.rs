@@ -305,3 +305,38 @@ fn a_store_from_a_newer_version_is_refused_with_a_message() {
     let err = refused(tempfile::tempdir().unwrap().path(), &["contact", "list"]);
     assert_eq!(err["code"], "no_store");
 }
+
+#[test]
+fn a_person_is_erased_from_the_command_line_and_cannot_be_changed_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(data, &["init"]);
+    let person = ok(
+        data,
+        &[
+            "contact",
+            "add",
+            "--json",
+            r#"{"name": "Zwaantje Vrijdagmarkt", "phone": "06-48213579"}"#,
+        ],
+    );
+    let erased = ok(data, &["privacy", "erase", &id(&person)]);
+    assert_eq!(erased["changed"], true);
+    assert!(!export(data).contains("Vrijdagmarkt"));
+    let err = refused(
+        data,
+        &[
+            "contact",
+            "update",
+            &id(&person),
+            "--json",
+            r#"{"phone": "06-11112222"}"#,
+        ],
+    );
+    assert_eq!(err["field"], "erased_on", "{err}");
+    // Erasing again says nothing changed.
+    assert_eq!(
+        ok(data, &["privacy", "erase", &id(&person)])["changed"],
+        false
+    );
+}

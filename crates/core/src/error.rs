@@ -147,6 +147,8 @@ pub enum Invalid {
     ConsentDateRequired,
     #[error("cannot be filled in or undone: the person was anonymised on {on}")]
     Anonymised { on: String },
+    #[error("cannot be changed: the person was erased on {on}")]
+    Erased { on: String },
     #[error("must be the {field} of the commitment it pays against")]
     NotTheCommitments { field: &'static str },
     #[error("{0}")]

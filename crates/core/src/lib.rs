@@ -25,6 +25,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod data_folder;
 pub mod demo;
+pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod import;

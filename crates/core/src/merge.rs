@@ -14,7 +14,9 @@ use crate::store::Store;
 use crate::values;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use wijkwerk_protocol::{Hlc, RecordChange, StampedValue, DELETED_FIELD};
+use wijkwerk_protocol::{
+    erasure_keeps, Hlc, RecordChange, StampedValue, DELETED_FIELD, ERASED_FIELD,
+};
 
 /// What applying a batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -27,6 +29,8 @@ pub struct MergeReport {
     pub conflicts: usize,
     /// Records of entities this version does not know (skipped).
     pub unknown_records: usize,
+    /// Records erased by the changes (sealed and purged here).
+    pub records_erased: usize,
 }
 
 /// A value that lost a merge, as the conflict log keeps it.
@@ -86,6 +90,9 @@ impl Store {
         let restored = self.conn.pragma_update(None, "foreign_keys", true);
         let report = result?;
         restored?;
+        if report.records_erased > 0 {
+            self.checkpoint();
+        }
         Ok(report)
     }
 
@@ -201,7 +208,26 @@ fn merge_record(
     };
     let mut changed: Vec<&'static str> = Vec::new();
     let mut bookkeeping_changed = false;
+    // An erased record is sealed: only the erasure's own writes and empty values are kept, the
+    // erasure's writes whatever the local clocks say, and nothing is logged (`erasure.rs`).
+    let sealed_before = crate::erasure::erasure_of(&row);
+    let erasing = change
+        .fields
+        .get(ERASED_FIELD)
+        .filter(|v| !v.value.is_null() && sealed_before.is_none_or(|e| v.hlc > e))
+        .map(|v| v.hlc);
+    let erasure = erasing.or(sealed_before);
+    let log = if erasure.is_some() { None } else { log };
     for (name, incoming) in &change.fields {
+        if let Some(erasure) = erasure {
+            if !erasure_keeps(name, incoming, erasure) {
+                report.fields_ignored += 1;
+                continue;
+            }
+        }
+        // The erasure's own write is taken as if nothing were here yet.
+        let forced = erasure.is_some_and(|e| incoming.hlc == e);
+        let clock_of = |clock: Option<&Hlc>| if forced { None } else { clock.copied() };
         let field = entity.field(name);
         if name == DELETED_FIELD {
             let current = Value::Bool(row.deleted);
@@ -211,7 +237,7 @@ fn merge_record(
                 change,
                 name,
                 &current,
-                row.clocks.get(name),
+                clock_of(row.clocks.get(name)).as_ref(),
                 incoming,
                 log,
                 report,
@@ -239,7 +265,7 @@ fn merge_record(
                 change,
                 name,
                 &current,
-                row.clocks.get(name),
+                clock_of(row.clocks.get(name)).as_ref(),
                 &incoming,
                 log,
                 report,
@@ -262,7 +288,7 @@ fn merge_record(
                 change,
                 name,
                 &current,
-                clock.as_ref(),
+                clock_of(clock.as_ref()).as_ref(),
                 incoming,
                 log,
                 report,
@@ -272,11 +298,26 @@ fn merge_record(
             }
         }
     }
-    let deleted_changed = change.fields.contains_key(DELETED_FIELD) && bookkeeping_changed;
+    let mut deleted_changed = change.fields.contains_key(DELETED_FIELD) && bookkeeping_changed;
+    if let Some(erasure) = erasure {
+        let was_deleted = row.deleted;
+        let sealed = crate::erasure::seal_row(entity, &mut row, erasure);
+        deleted_changed |= row.deleted != was_deleted;
+        bookkeeping_changed |= sealed.bookkeeping;
+        for name in sealed.fields {
+            if !changed.contains(&name) {
+                changed.push(name);
+            }
+        }
+    }
     if bookkeeping_changed || !changed.is_empty() {
         row::update(tx, entity, change.id, &row, &changed)?;
         let touched = (!deleted_changed).then_some(changed.as_slice());
         docs.touch(entity, &row, false, touched);
+    }
+    if erasing.is_some() {
+        crate::erasure::purge_history(tx, entity, change.id)?;
+        report.records_erased += 1;
     }
     Ok(())
 }
@@ -310,7 +351,15 @@ impl Fresh {
     fn new(entity: Entity, change: &RecordChange) -> Fresh {
         let mut row = empty_row(entity);
         let mut applied = 0;
+        let erasure = change
+            .fields
+            .get(ERASED_FIELD)
+            .filter(|v| !v.value.is_null())
+            .map(|v| v.hlc);
         for (name, incoming) in &change.fields {
+            if erasure.is_some_and(|e| !erasure_keeps(name, incoming, e)) {
+                continue;
+            }
             if name == DELETED_FIELD {
                 row.deleted = incoming.value.as_bool().unwrap_or(false);
                 row.clocks.insert(name.clone(), incoming.hlc);
@@ -328,6 +377,9 @@ impl Fresh {
                 keep_extra(&mut row, name, incoming);
                 applied += 1;
             }
+        }
+        if let Some(erasure) = erasure {
+            crate::erasure::seal_row(entity, &mut row, erasure);
         }
         Fresh {
             doc: crate::search_index::new_document(entity, &row),
@@ -462,6 +514,10 @@ pub(crate) fn log_conflict(
     won_clock: Hlc,
     now: &str,
 ) -> Result<()> {
+    // An erased record keeps no history (the server's log may still send one from before).
+    if crate::erasure::is_erased(tx, entity, &record_id.to_string())? {
+        return Ok(());
+    }
     // The same loss seen twice (a change delivered again) is logged once.
     let exists: bool = tx
         .prepare_cached(

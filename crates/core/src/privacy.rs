@@ -45,8 +45,13 @@ pub const PERSONAL_CONTACT_FIELDS: &[&str] = &[
 ];
 /// The contact's fields an anonymisation keeps: they say why and since when the data was held
 /// and that it is gone, nothing about the person.
-pub const KEPT_CONTACT_FIELDS: &[&str] =
-    &["legal_basis", "consent_date", "source", "anonymised_on"];
+pub const KEPT_CONTACT_FIELDS: &[&str] = &[
+    "legal_basis",
+    "consent_date",
+    "source",
+    "anonymised_on",
+    "erased_on",
+];
 
 /// Why a contact is on the retention review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -105,6 +110,15 @@ pub struct Anonymised {
     /// Records whose free text names the person: not changed (the text may need the name for
     /// its sense); for the coordinator to edit.
     pub mentions: Vec<PersonMention>,
+}
+
+/// The writes that take a person out of other records ([`Store::person_traces`]).
+#[derive(Default)]
+pub(crate) struct PersonTraces {
+    pub writes: Vec<Write>,
+    pub role_titles_cleared: usize,
+    pub authors_cleared: usize,
+    pub organisers_cleared: usize,
 }
 
 /// A record whose text names the person.
@@ -407,47 +421,17 @@ impl Store {
         }
         fields.insert("anonymised_on".into(), anonymised_on.clone().into());
         let mut writes = clear(Entity::Contact, id, contact.deleted, fields);
-
-        let id_text = id.to_string();
-        let mut role_titles_cleared = 0;
-        for (role, deleted) in self.ids_where(
-            "SELECT id, deleted FROM role WHERE contact_id = ?1 AND title IS NOT NULL",
-            &id_text,
-        )? {
-            role_titles_cleared += 1;
-            writes.extend(clear(Entity::Role, role, deleted, null_field("title")));
-        }
-        let mut authors_cleared = 0;
-        if let Some(name) = &old_name {
-            for (event, deleted) in self.ids_where(
-                "SELECT id, deleted FROM action_point_event
-                 WHERE author IS NOT NULL AND lower(trim(author)) = lower(trim(?1))",
-                name,
-            )? {
-                authors_cleared += 1;
-                let mut fields = Fields::new();
-                fields.insert("author".into(), ANONYMOUS_NAME.into());
-                writes.extend(clear(Entity::ActionPointEvent, event, deleted, fields));
-            }
-        }
-        let mut organisers_cleared = 0;
-        if let Some(email) = &old_email {
-            for (meeting, deleted) in self.ids_where(
-                "SELECT id, deleted FROM meeting WHERE lower(organizer_email) = lower(?1)",
-                email,
-            )? {
-                organisers_cleared += 1;
-                writes.extend(clear(
-                    Entity::Meeting,
-                    meeting,
-                    deleted,
-                    null_field("organizer_email"),
-                ));
-            }
-        }
+        let traces = self.person_traces(id, old_name.as_deref(), old_email.as_deref())?;
+        writes.extend(traces.writes);
+        let PersonTraces {
+            role_titles_cleared,
+            authors_cleared,
+            organisers_cleared,
+            ..
+        } = traces;
         let committed = self.write(writes)?;
         Ok(Anonymised {
-            contact_id: id_text,
+            contact_id: id.to_string(),
             anonymised_on,
             changed: committed.hlc.is_some(),
             role_titles_cleared,
@@ -455,6 +439,57 @@ impl Store {
             organisers_cleared,
             mentions,
         })
+    }
+
+    /// The writes that take a person out of other records: roles lose their free-text title,
+    /// action-point history written under the person's name gets [`ANONYMOUS_NAME`] as author,
+    /// meetings organised from the person's address lose it.
+    pub(crate) fn person_traces(
+        &self,
+        id: Uuid,
+        old_name: Option<&str>,
+        old_email: Option<&str>,
+    ) -> Result<PersonTraces> {
+        let mut traces = PersonTraces::default();
+        let id_text = id.to_string();
+        for (role, deleted) in self.ids_where(
+            "SELECT id, deleted FROM role WHERE contact_id = ?1 AND title IS NOT NULL",
+            &id_text,
+        )? {
+            traces.role_titles_cleared += 1;
+            traces
+                .writes
+                .extend(clear(Entity::Role, role, deleted, null_field("title")));
+        }
+        if let Some(name) = old_name {
+            for (event, deleted) in self.ids_where(
+                "SELECT id, deleted FROM action_point_event
+                 WHERE author IS NOT NULL AND lower(trim(author)) = lower(trim(?1))",
+                name,
+            )? {
+                traces.authors_cleared += 1;
+                let mut fields = Fields::new();
+                fields.insert("author".into(), ANONYMOUS_NAME.into());
+                traces
+                    .writes
+                    .extend(clear(Entity::ActionPointEvent, event, deleted, fields));
+            }
+        }
+        if let Some(email) = old_email {
+            for (meeting, deleted) in self.ids_where(
+                "SELECT id, deleted FROM meeting WHERE lower(organizer_email) = lower(?1)",
+                email,
+            )? {
+                traces.organisers_cleared += 1;
+                traces.writes.extend(clear(
+                    Entity::Meeting,
+                    meeting,
+                    deleted,
+                    null_field("organizer_email"),
+                ));
+            }
+        }
+        Ok(traces)
     }
 
     /// Everything held about a contact, as on `today`.
@@ -795,7 +830,7 @@ fn null_field(name: &str) -> Fields {
 
 /// The writes that set `fields` of a record; a deleted record is brought back, changed and
 /// deleted again in the same batch (its data is held all the same).
-fn clear(entity: Entity, id: Uuid, deleted: bool, mut fields: Fields) -> Vec<Write> {
+pub(crate) fn clear(entity: Entity, id: Uuid, deleted: bool, mut fields: Fields) -> Vec<Write> {
     if deleted {
         fields.insert(wijkwerk_protocol::DELETED_FIELD.into(), Value::Bool(false));
         vec![Write::update(entity, id, fields), Write::delete(entity, id)]

@@ -169,6 +169,9 @@ impl Entity {
                     Field::opt("consent_date", Date),
                     Field::opt("source", Text(LINE_MAX)),
                     Field::opt("anonymised_on", Date),
+                    // The day the person was erased (migration 008): the record is sealed on
+                    // every replica (`privacy.rs`, `wijkwerk_protocol::erasure_keeps`).
+                    Field::opt("erased_on", Date),
                 ];
                 F
             }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_agreements.sql"),
     include_str!("../migrations/006_import.sql"),
     include_str!("../migrations/007_privacy.sql"),
+    include_str!("../migrations/008_erasure.sql"),
 ];
 
 /// The store version this build writes and understands.
@@ -192,6 +193,8 @@ impl Store {
             other => other,
         })?;
         store.clock = Clock::load(&store.conn)?;
+        // An erasure whose checkpoint a crash held back is finished before anything else.
+        store.checkpoint();
         if let Some(offset) = std::env::var("WIJKWERK_CLOCK_OFFSET_MS")
             .ok()
             .and_then(|v| v.trim().parse::<i64>().ok())
@@ -216,6 +219,16 @@ impl Store {
         store.migrate()?;
         store.clock = Clock::load(&store.conn)?;
         Ok(store)
+    }
+
+    /// Copies the WAL into the database file and empties the WAL, so the pages as they were
+    /// before an erasure are overwritten everywhere. Best effort: a reader in another program
+    /// holding an older snapshot leaves the rest to the next checkpoint (at the latest at the
+    /// next open).
+    pub(crate) fn checkpoint(&self) {
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 
     /// The data file's path.
@@ -269,6 +282,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // 32 MB of page cache: index-heavy writes on large tables stay in memory.
     conn.pragma_update(None, "cache_size", -32_000)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Deleted and overwritten content is overwritten with zeros, so an erased person's values
+    // do not linger in the file's free space (privacy.rs).
+    conn.pragma_update(None, "secure_delete", true)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }

@@ -256,7 +256,7 @@ struct OutboxChange {
     base: BTreeMap<String, Hlc>,
 }
 
-fn outbox_text(changes: &[RecordChange]) -> Result<String> {
+pub(crate) fn outbox_text(changes: &[RecordChange]) -> Result<String> {
     let compact: Vec<OutboxChange> = changes
         .iter()
         .map(|c| OutboxChange {
@@ -277,7 +277,7 @@ fn outbox_text(changes: &[RecordChange]) -> Result<String> {
     serde_json::to_string(&compact).map_err(|e| Error::StoredData(e.to_string()))
 }
 
-fn outbox_changes(text: &str, hlc: Hlc) -> serde_json::Result<Vec<RecordChange>> {
+pub(crate) fn outbox_changes(text: &str, hlc: Hlc) -> serde_json::Result<Vec<RecordChange>> {
     let compact: Vec<OutboxChange> = serde_json::from_str(text)?;
     Ok(compact
         .into_iter()
@@ -397,6 +397,7 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
             let Some(mut row) = existing else {
                 return Err(Error::NotFound { entity, id });
             };
+            refuse_if_erased(entity, &row)?;
             let mut given = given;
             let restore = matches!(given.remove(DELETED_FIELD), Some(Value::Bool(false)));
             if row.deleted && !restore {
@@ -453,6 +454,9 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
             let Some(mut row) = existing else {
                 return Err(Error::NotFound { entity, id });
             };
+            if !deleting {
+                refuse_if_erased(entity, &row)?;
+            }
             if row.deleted != deleting {
                 row.deleted = deleting;
                 let base = row.clocks.insert(DELETED_FIELD.into(), hlc);
@@ -468,6 +472,18 @@ fn apply_one(ctx: &Context<'_>, write: Write, hlc: Hlc) -> Result<Outcome> {
         change,
         status_change,
     })
+}
+
+/// An erased record is sealed: it is not changed or brought back (`erasure.rs`).
+fn refuse_if_erased(entity: Entity, row: &StoredRow) -> Result<()> {
+    match row.fields.get(wijkwerk_protocol::ERASED_FIELD) {
+        Some(Value::String(on)) => Err(Error::invalid(
+            entity,
+            wijkwerk_protocol::ERASED_FIELD,
+            Invalid::Erased { on: on.clone() },
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks fields against the schema as [`Store::write`] will, without writing: for an importer

@@ -6,6 +6,10 @@
 //! - A [`RecordChange`] carries, per field, the value and the clock that stamped it. Applying the
 //!   same set of record changes in any order gives the same state (per-field last writer wins).
 //! - Deletion is the field [`DELETED_FIELD`] set to `true`: a tombstone, never a removed row.
+//! - Erasure (the AVG's right to be forgotten) is the field [`ERASED_FIELD`] set on a record of
+//!   an [`ERASABLE_ENTITIES`] entity. From then on the record is *sealed*: every replica keeps
+//!   only what the erasure wrote (see [`erasure_keeps`]), whatever clocks other writes carry, so
+//!   an old edit pushed by a laptop that was offline cannot bring the person back.
 
 mod hlc;
 pub mod wire;
@@ -19,6 +23,23 @@ use uuid::Uuid;
 /// The field that marks a record as deleted (a tombstone). It is stamped like any other field,
 /// so a later "restore" wins over an earlier delete and vice versa.
 pub const DELETED_FIELD: &str = "deleted";
+
+/// The field that marks a record as erased: its value is the day of the erasure, its clock the
+/// erasure's. Never cleared again.
+pub const ERASED_FIELD: &str = "erased_on";
+
+/// The entities whose records can be erased (the ones that hold a person).
+pub const ERASABLE_ENTITIES: &[&str] = &["contact"];
+
+/// Whether a sealed record (erased by the write stamped `erasure`) keeps this value of `field`:
+/// the erasure's own writes, empty values, the erasure mark and the tombstone. Everything else
+/// is dropped by the server and by every laptop, never stored and never put in a conflict log.
+pub fn erasure_keeps(field: &str, value: &StampedValue, erasure: Hlc) -> bool {
+    field == ERASED_FIELD
+        || value.hlc == erasure
+        || value.value.is_null()
+        || (field == DELETED_FIELD && value.value == serde_json::Value::Bool(true))
+}
 
 /// The version of the wire format this build speaks. Additive changes keep the number;
 /// a breaking change raises it.
@@ -66,4 +87,31 @@ pub struct ChangeSet {
     /// The clock of the transaction (every field in it carries this stamp when it was made locally).
     pub hlc: Hlc,
     pub changes: Vec<RecordChange>,
+}
+
+#[cfg(test)]
+mod erasure_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(ms: u64) -> Hlc {
+        Hlc::new(ms, 0, NodeId(1))
+    }
+
+    #[test]
+    fn a_sealed_record_keeps_the_erasures_own_writes_and_empty_values_only() {
+        let erasure = at(10);
+        let keeps = |field: &str, value: serde_json::Value, ms: u64| {
+            erasure_keeps(field, &StampedValue::new(value, at(ms)), erasure)
+        };
+        assert!(keeps("name", json!("Gewist"), 10));
+        assert!(keeps("email", json!(null), 3));
+        assert!(keeps(ERASED_FIELD, json!("2026-12-07"), 12));
+        assert!(keeps(DELETED_FIELD, json!(true), 12));
+        // An old edit from a laptop that was offline, and a newer one: both dropped.
+        assert!(!keeps("email", json!("jan@example.nl"), 3));
+        assert!(!keeps("email", json!("jan@example.nl"), 30));
+        // Restoring an erased record is not possible.
+        assert!(!keeps(DELETED_FIELD, json!(false), 30));
+    }
 }

@@ -379,6 +379,16 @@ async fn push(
             },
         )
         .await?;
+    for (entity, record) in &pushed.erased {
+        // Written at once, not buffered: an erasure must be accounted for even if the server
+        // stops in the next second.
+        let event = AuditEvent::erasure(&principal.tenant, &principal.user, entity, *record)
+            .address(peer.ip());
+        if let Err(e) = state.storage.audit(event).await {
+            tracing::error!(error = %e, %record, "the erasure could not be written to the audit log");
+        }
+        tracing::info!(tenant = %principal.tenant, user = %principal.user, %entity, %record, "erasure");
+    }
     let acks = pushed.acks;
     let (mut applied, mut duplicate, mut refused) = (0u64, 0u64, 0u64);
     for ack in &acks {

@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS conflict (
     received_at_ms BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+CREATE INDEX IF NOT EXISTS conflict_record ON conflict(tenant_id, entity, record_id);
 DO $$
 BEGIN
     -- Only when missing: ALTER TABLE locks the table even when the column is there.
@@ -929,6 +930,30 @@ pub(crate) async fn push_batch(
         ],
     )
     .await?;
+    for e in &plan.erasures {
+        // Rare (a person erased), so statement by statement.
+        tx.execute(
+            "DELETE FROM conflict WHERE tenant_id = $1 AND entity = $2 AND record_id = $3",
+            &[&tenant_id, &e.entity, &e.record_id],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE field SET value = CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END,
+                              hlc = $4, seq = $5, received_at_ms = $6
+             WHERE tenant_id = $1 AND entity = $2 AND record_id = $3 AND field <> $7
+               AND hlc <> $4 AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
+            &[
+                &tenant_id,
+                &e.entity,
+                &e.record_id,
+                &e.hlc,
+                &e.seq,
+                &received,
+                &wijkwerk_protocol::ERASED_FIELD,
+            ],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(pushed(answers, plan.head))
 }

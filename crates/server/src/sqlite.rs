@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS conflict (
     received_at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conflict_seq ON conflict(tenant_id, seq);
+CREATE INDEX IF NOT EXISTS conflict_record ON conflict(tenant_id, entity, record_id);
 CREATE TABLE IF NOT EXISTS audit_log (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     at_ms     INTEGER NOT NULL,
@@ -185,7 +186,23 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "cache_size", -32_000)?;
+    // Deleted and overwritten content is overwritten with zeros, so an erased person's values
+    // do not linger in free space of the file (see `push`).
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(conn)
+}
+
+/// Copies the WAL into the database and empties it. Readers still at an older snapshot keep
+/// the rest for the next checkpoint (SQLite's own, or this one at the next start).
+pub(crate) fn checkpoint(c: &Connection) {
+    let done = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        Ok(r.get::<_, i64>(0)? == 0)
+    });
+    match done {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the WAL checkpoint after an erasure waits for readers"),
+        Err(e) => tracing::warn!(error = %e, "the WAL checkpoint after an erasure failed"),
+    }
 }
 
 fn now_ms() -> u64 {
@@ -250,6 +267,17 @@ impl SqliteStorage {
         })
         .await
         .map_err(|e| ServerError::Pool(e.to_string()))?
+    }
+
+    /// Before serving: an erasure whose checkpoint a crash or a reader held back is finished
+    /// (only when serving: an admin command beside a running server must not wait on its
+    /// readers).
+    pub async fn warm_up(&self) -> Result<()> {
+        write_with(&self.writer, |c| {
+            checkpoint(c);
+            Ok(())
+        })
+        .await
     }
 
     pub async fn health(&self) -> Result<()> {
@@ -769,11 +797,37 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Push
         )?
         .execute((tenant_id, t.seq, t.tx_id.to_string(), t.client_id.to_string(), t.client_seq, t.client_tx_id.to_string(), received))?;
     }
+    for e in &plan.erasures {
+        tx.prepare_cached(
+            "DELETE FROM conflict WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3",
+        )?
+        .execute((tenant_id, &e.entity, &e.record_id))?;
+        tx.prepare_cached(
+            "UPDATE field SET value = CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END,
+                              hlc = ?4, seq = ?5, received_at_ms = ?6
+             WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3 AND field <> ?7
+               AND hlc <> ?4 AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
+        )?
+        .execute((
+            tenant_id,
+            &e.entity,
+            &e.record_id,
+            &e.hlc,
+            e.seq,
+            received,
+            wijkwerk_protocol::ERASED_FIELD,
+        ))?;
+    }
     tx.execute(
         "UPDATE tenant SET head_seq = ?1 WHERE id = ?2",
         (plan.head, tenant_id),
     )?;
     tx.commit()?;
+    if !plan.erasures.is_empty() {
+        // The pages as they were before the erasure live on in the WAL until a checkpoint
+        // copies the new ones over them; TRUNCATE also empties the WAL file.
+        checkpoint(c);
+    }
     Ok(pushed(answers, plan.head))
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet};
+use wijkwerk_protocol::{erasure_keeps, Hlc, ERASED_FIELD};
 
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -394,7 +395,7 @@ impl Storage {
     /// Opens the database connections a serving process needs and prepares their statements.
     pub async fn warm_up(&self) -> Result<()> {
         match self {
-            Storage::Sqlite(_) => Ok(()),
+            Storage::Sqlite(s) => s.warm_up().await,
             Storage::Postgres(s) => s.warm_up().await,
         }
     }
@@ -572,6 +573,9 @@ pub struct PushPlan {
     pub conflicts: Vec<PlannedConflict>,
     /// One server transaction per applied changeset.
     pub transactions: Vec<PlannedTransaction>,
+    /// Records erased by the push: their other values and their conflict log are purged after
+    /// the fields and conflicts above are written.
+    pub erasures: Vec<PlannedErasure>,
     /// The tenant's sequence after the push.
     pub head: i64,
 }
@@ -592,6 +596,18 @@ pub struct PlannedConflict {
     pub lost_hlc: String,
     pub won_value: String,
     pub won_hlc: String,
+}
+
+/// A record erased by a push ([`wijkwerk_protocol::ERASED_FIELD`]): every field the erasure did
+/// not write becomes empty (stamped with the erasure's clock and sequence, so pulls carry the
+/// emptying to every laptop), `deleted` becomes true, and the record's conflict log goes.
+#[derive(Debug, Clone)]
+pub struct PlannedErasure {
+    pub seq: i64,
+    pub entity: String,
+    pub record_id: String,
+    /// The erasure's clock (text form).
+    pub hlc: String,
 }
 
 #[derive(Debug, Clone)]
@@ -625,6 +641,8 @@ pub struct Pushed {
     pub cursor: Option<Cursor>,
     /// The tenant's sequence once the database transaction that wrote the push committed.
     pub head: i64,
+    /// The records this push erased (entity, id), for the audit log.
+    pub erased: Vec<(String, Uuid)>,
 }
 
 impl PushJob {
@@ -644,6 +662,17 @@ pub fn push_keys(jobs: &[PushJob]) -> Vec<FieldKey> {
     let mut keys = Vec::new();
     for set in jobs.iter().flat_map(|j| &j.changesets) {
         for change in &set.changes {
+            // Whether the record is erased decides what of the push it keeps.
+            if wijkwerk_protocol::ERASABLE_ENTITIES.contains(&change.entity.as_str()) {
+                let key = (
+                    change.entity.clone(),
+                    change.id.to_string(),
+                    wijkwerk_protocol::ERASED_FIELD.to_owned(),
+                );
+                if seen.insert(key.clone()) {
+                    keys.push(key);
+                }
+            }
             for field in change.fields.keys() {
                 let key = (change.entity.clone(), change.id.to_string(), field.clone());
                 if seen.insert(key.clone()) {
@@ -702,9 +731,9 @@ impl PushPlanner {
         }
     }
 
-    /// Decides one push; returns its acknowledgements, one per changeset, and where the
-    /// client's cursor may move ([`Pushed::cursor`]).
-    pub fn add(&mut self, job: &PushJob) -> (Vec<PushAck>, Option<Cursor>) {
+    /// Decides one push; returns its acknowledgements, one per changeset, where the
+    /// client's cursor may move ([`Pushed::cursor`]), and the records it erased.
+    pub fn add(&mut self, job: &PushJob) -> PlannedPush {
         use crate::merge::{decide, Decision, FieldState};
         use wijkwerk_protocol::wire::PushOutcome;
         let (head_before, tx_before) = (self.plan.head, self.head_tx);
@@ -712,6 +741,7 @@ impl PushPlanner {
         // applied, every field taken (or the very same write again), nothing lost.
         let mut as_sent = !job.changesets.is_empty();
         let mut acks = Vec::with_capacity(job.changesets.len());
+        let mut erased = Vec::new();
         for set in &job.changesets {
             if let Some(seq) = self.done.get(&(job.client_id, set.client_seq)) {
                 acks.push(PushAck {
@@ -730,17 +760,55 @@ impl PushPlanner {
                 continue;
             }
             let seq = self.plan.head + 1;
-            for write in field_writes(set) {
-                let key = (
-                    write.entity.to_owned(),
-                    write.record_id.to_string(),
-                    write.field.to_owned(),
-                );
+            let writes = field_writes(set);
+            // Erasures first: they seal their record for the rest of the changeset.
+            for write in writes.iter().filter(|w| w.field == ERASED_FIELD) {
+                let key = field_key(write);
+                let incoming = FieldState {
+                    value: write.value.value.clone(),
+                    hlc: write.value.hlc,
+                };
+                let newer = self
+                    .current
+                    .get(&key)
+                    .is_none_or(|now| now.hlc < incoming.hlc);
+                if newer && !incoming.value.is_null() {
+                    self.plan.erasures.push(PlannedErasure {
+                        seq,
+                        entity: write.entity.to_owned(),
+                        record_id: write.record_id.to_string(),
+                        hlc: incoming.hlc.to_string(),
+                    });
+                    erased.push((write.entity.to_owned(), write.record_id));
+                    self.plan_field(key, incoming, seq);
+                }
+            }
+            for write in writes.iter().filter(|w| w.field != ERASED_FIELD) {
+                let key = field_key(write);
+                let erasure = self.erasure_of(write.entity, write.record_id);
                 let now = self.current.get(&key);
-                let (take, lost) = match decide(now, write.value) {
-                    Decision::Same => continue,
-                    Decision::Take { lost } => (true, lost),
-                    Decision::Keep { lost } => (false, lost),
+                let (take, lost) = match erasure {
+                    // A sealed record keeps the erasure's own writes (whatever the clocks say)
+                    // and empty values; everything else is dropped, and never logged: a lost
+                    // value would keep the person in the conflict log.
+                    Some(erasure) if !erasure_keeps(write.field, write.value, erasure) => {
+                        as_sent = false;
+                        continue;
+                    }
+                    Some(erasure) if write.value.hlc == erasure => match decide(now, write.value) {
+                        Decision::Same => continue,
+                        _ => (true, None),
+                    },
+                    Some(_) => match decide(now, write.value) {
+                        Decision::Same => continue,
+                        Decision::Take { .. } => (true, None),
+                        Decision::Keep { .. } => (false, None),
+                    },
+                    None => match decide(now, write.value) {
+                        Decision::Same => continue,
+                        Decision::Take { lost } => (true, lost),
+                        Decision::Keep { lost } => (false, lost),
+                    },
                 };
                 as_sent &= take && lost.is_none();
                 let incoming = FieldState {
@@ -763,20 +831,7 @@ impl PushPlanner {
                     });
                 }
                 if take {
-                    let planned = PlannedField {
-                        key: key.clone(),
-                        value: incoming.value.to_string(),
-                        hlc: incoming.hlc.to_string(),
-                        seq,
-                    };
-                    match self.latest.get(&key) {
-                        Some(&i) => self.plan.fields[i] = planned,
-                        None => {
-                            self.latest.insert(key.clone(), self.plan.fields.len());
-                            self.plan.fields.push(planned);
-                        }
-                    }
-                    self.current.insert(key, incoming);
+                    self.plan_field(key, incoming, seq);
                 }
             }
             let tx_id = Uuid::now_v7();
@@ -802,11 +857,46 @@ impl PushPlanner {
                 seq: self.plan.head,
                 tx: self.head_tx,
             });
-        (acks, cursor)
+        PlannedPush {
+            acks,
+            cursor,
+            erased,
+        }
+    }
+
+    /// The clock of the erasure that sealed a record, if it is erased (as stored or planned).
+    fn erasure_of(&self, entity: &str, record_id: Uuid) -> Option<Hlc> {
+        let key = (
+            entity.to_owned(),
+            record_id.to_string(),
+            ERASED_FIELD.to_owned(),
+        );
+        self.current
+            .get(&key)
+            .filter(|state| !state.value.is_null())
+            .map(|state| state.hlc)
+    }
+
+    /// Plans the new state of a field (the last write per field wins within the plan).
+    fn plan_field(&mut self, key: FieldKey, state: crate::merge::FieldState, seq: i64) {
+        let planned = PlannedField {
+            key: key.clone(),
+            value: state.value.to_string(),
+            hlc: state.hlc.to_string(),
+            seq,
+        };
+        match self.latest.get(&key) {
+            Some(&i) => self.plan.fields[i] = planned,
+            None => {
+                self.latest.insert(key.clone(), self.plan.fields.len());
+                self.plan.fields.push(planned);
+            }
+        }
+        self.current.insert(key, state);
     }
 
     /// Decides every push of a batch in order; their answers once the batch is planned.
-    pub fn add_all(&mut self, jobs: &[PushJob]) -> Vec<(Vec<PushAck>, Option<Cursor>)> {
+    pub fn add_all(&mut self, jobs: &[PushJob]) -> Vec<PlannedPush> {
         jobs.iter().map(|job| self.add(job)).collect()
     }
 
@@ -815,11 +905,32 @@ impl PushPlanner {
     }
 }
 
+/// What the planner decided for one push ([`PushPlanner::add`]).
+#[derive(Debug, Clone)]
+pub struct PlannedPush {
+    pub acks: Vec<PushAck>,
+    pub cursor: Option<Cursor>,
+    pub erased: Vec<(String, Uuid)>,
+}
+
+fn field_key(write: &FieldWrite<'_>) -> FieldKey {
+    (
+        write.entity.to_owned(),
+        write.record_id.to_string(),
+        write.field.to_owned(),
+    )
+}
+
 /// The answers of a planned batch of pushes, with the tenant's sequence after it.
-pub fn pushed(answers: Vec<(Vec<PushAck>, Option<Cursor>)>, head: i64) -> Vec<Pushed> {
+pub fn pushed(answers: Vec<PlannedPush>, head: i64) -> Vec<Pushed> {
     answers
         .into_iter()
-        .map(|(acks, cursor)| Pushed { acks, cursor, head })
+        .map(|a| Pushed {
+            acks: a.acks,
+            cursor: a.cursor,
+            head,
+            erased: a.erased,
+        })
         .collect()
 }
 
@@ -1154,11 +1265,11 @@ mod tests {
             Some(start),
             vec![one_field(record, "Els", at(1), 1)],
         );
-        let (_, cursor) = planner.add(&first);
+        let cursor = planner.add(&first).cursor;
         let after_first = cursor.expect("nothing came between");
         assert_eq!(after_first.seq, 1);
         // The retry: a duplicate, no cursor.
-        assert_eq!(planner.add(&first).1, None);
+        assert_eq!(planner.add(&first).cursor, None);
         // From a cursor of another history (same number, another transaction): none.
         let stranger = Cursor {
             seq: 1,
@@ -1169,14 +1280,14 @@ mod tests {
             Some(stranger),
             vec![one_field(record, "Els B", at(2), 2)],
         );
-        assert_eq!(planner.add(&from_elsewhere).1, None);
+        assert_eq!(planner.add(&from_elsewhere).cursor, None);
         // Another client's push came between (sequence 2 above): none from sequence 1.
         let late = job(
             laptop,
             Some(after_first),
             vec![one_field(record, "Els C", at(3), 3)],
         );
-        assert_eq!(planner.add(&late).1, None);
+        assert_eq!(planner.add(&late).cursor, None);
         // From the head, with a write that loses to a newer value: none.
         let newer = job(other, None, vec![one_field(record, "Els D", at(9), 1)]);
         planner.add(&newer);
@@ -1189,7 +1300,7 @@ mod tests {
             Some(head),
             vec![one_field(record, "Els E", at(4), 4)],
         );
-        assert_eq!(planner.add(&losing).1, None);
+        assert_eq!(planner.add(&losing).cursor, None);
         // And from the head again, a write that wins: the cursor after it.
         let head = Cursor {
             seq: planner.plan.head,
@@ -1201,7 +1312,10 @@ mod tests {
             value.base = Some(at(9));
         }
         let winning = job(laptop, Some(head), vec![on_top]);
-        assert_eq!(planner.add(&winning).1.map(|c| c.seq), Some(head.seq + 1));
+        assert_eq!(
+            planner.add(&winning).cursor.map(|c| c.seq),
+            Some(head.seq + 1)
+        );
     }
 
     /// Many laptops push the same field at once to two server processes (and one of them sends
@@ -1345,5 +1459,109 @@ mod tests {
                 "no sequence lost or doubled"
             );
         }
+    }
+
+    /// A changeset of one record's fields, all stamped `at`.
+    fn record_set(
+        record: Uuid,
+        values: serde_json::Value,
+        at: Hlc,
+        client_seq: i64,
+    ) -> PushChangeSet {
+        let fields = values
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(k, v)| (k.clone(), StampedValue::new(v.clone(), at)))
+            .collect();
+        PushChangeSet {
+            client_seq,
+            tx_id: Uuid::now_v7(),
+            changes: vec![RecordChange {
+                entity: "contact".into(),
+                id: record,
+                fields,
+            }],
+        }
+    }
+
+    /// An erasure seals its record: the erasure's writes win whatever the clocks, other fields
+    /// are purged by the storage (planned as an erasure), and later pushes keep only empty
+    /// values: an old edit and one with a newer clock are both dropped, and neither is logged.
+    #[test]
+    fn an_erasure_seals_its_record_against_old_and_new_edits() {
+        use serde_json::json;
+        let (laptop, offline, record) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let at = |ms: u64| Hlc::new(NOW - 10_000 + ms, 0, NodeId(ms));
+        let job = |client: Uuid, sets: Vec<PushChangeSet>| PushJob {
+            client_id: client,
+            changesets: sets,
+            after: None,
+            limits: LIMITS,
+        };
+        let key = |field: &str| {
+            (
+                String::from("contact"),
+                record.to_string(),
+                field.to_owned(),
+            )
+        };
+        let mut current = HashMap::new();
+        // A newer edit of the name is already here when the erasure (older clock) arrives.
+        current.insert(
+            key("name"),
+            crate::merge::FieldState {
+                value: json!("Zwaantje"),
+                hlc: at(50),
+            },
+        );
+        let mut planner = PushPlanner::new(0, None, HashMap::new(), current);
+        let erasure = job(
+            laptop,
+            vec![record_set(
+                record,
+                json!({"name": "Gewist", "email": null, "deleted": true, "erased_on": "2026-12-07"}),
+                at(20),
+                1,
+            )],
+        );
+        let answer = planner.add(&erasure);
+        assert_eq!(answer.erased, vec![("contact".to_owned(), record)]);
+        let edits = job(
+            offline,
+            vec![
+                record_set(record, json!({"phone": "06-48213579"}), at(10), 1),
+                record_set(
+                    record,
+                    json!({"email": "z@voorbeeldpost.nl", "deleted": false}),
+                    at(90),
+                    2,
+                ),
+                record_set(record, json!({"notes": null}), at(95), 3),
+            ],
+        );
+        let answer = planner.add(&edits);
+        assert!(answer
+            .acks
+            .iter()
+            .all(|a| matches!(a.outcome, PushOutcome::Applied { .. })));
+        let plan = planner.finish();
+        assert!(plan.conflicts.is_empty(), "nothing of the person is logged");
+        let planned: std::collections::BTreeMap<_, _> = plan
+            .fields
+            .iter()
+            .map(|f| (f.key.2.clone(), f.value.clone()))
+            .collect();
+        assert_eq!(planned.get("name").map(String::as_str), Some("\"Gewist\""));
+        assert_eq!(planned.get("notes").map(String::as_str), Some("null"));
+        for dropped in ["phone", "email"] {
+            assert!(
+                planned.get(dropped).is_none_or(|v| v == "null"),
+                "{dropped}: {planned:?}"
+            );
+        }
+        assert_eq!(planned.get("deleted").map(String::as_str), Some("true"));
+        assert_eq!(plan.erasures.len(), 1);
+        assert_eq!(plan.erasures[0].hlc, at(20).to_string());
     }
 }

@@ -80,6 +80,7 @@ export interface ContactRecord {
   consent_date?: string | null;
   source?: string | null;
   anonymised_on?: string | null;
+  erased_on?: string | null;
 }
 export interface RoleRecord {
   id: string;
@@ -1028,6 +1029,27 @@ organisers_cleared: number,
 /**
  * Records whose free text names the person: not changed (the text may need the name for
  * its sense); for the coordinator to edit.
+ */
+mentions: Array<PersonMention>, };
+export type Erased = { contact_id: string, erased_on: string, 
+/**
+ * Whether anything changed (false: the person was erased already).
+ */
+changed: boolean, 
+/**
+ * Roles whose title was emptied.
+ */
+role_titles_cleared: number, 
+/**
+ * Action-point history entries whose author was the person's name.
+ */
+authors_cleared: number, 
+/**
+ * Meetings whose organiser address was the person's.
+ */
+organisers_cleared: number, 
+/**
+ * Records whose free text names the person: not changed, for the coordinator to edit.
  */
 mentions: Array<PersonMention>, };
 export type Target = "name" | "first_name" | "initials" | "infix" | "last_name" | "email" | "phone" | "mobile" | "street" | "house_number" | "postcode" | "city" | "notes" | "organisation" | "function" | "role_start" | "role_end" | "organisation_kind" | "area" | "website";

@@ -8,6 +8,7 @@ import { listen } from '@tauri-apps/api/event';
 import type {
   ActionPointEvent,
   Anonymised,
+  Erased,
   RetentionReview,
   AgreementPage,
   AgreementRow,
@@ -243,6 +244,8 @@ export const kernOverviewDocument = (kernId: string, year: number) =>
 // the inzage written into the downloads folder.
 export const retentionReview = () => call<RetentionReview>('retention_review');
 export const anonymiseContact = (id: string) => call<Anonymised>('anonymise_contact', { id });
+/** Erases a person everywhere (the right to be forgotten; cannot be undone). */
+export const eraseContact = (id: string) => call<Erased>('erase_contact', { id });
 export const subjectAccessDocument = (id: string, format: 'pdf' | 'html' | 'json') =>
   call<DocumentFile>('subject_access_document', { id, format });
 

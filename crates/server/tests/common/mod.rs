@@ -231,3 +231,50 @@ pub fn http_agent(timeout: std::time::Duration) -> ureq::Agent {
         .build()
         .into()
 }
+
+/// Every page of a laptop's encrypted store file (or its WAL) decrypted with the test suite's
+/// key, free pages and free space in pages included: what someone holding the key could read
+/// from the bytes on disk, not only what SQL shows. SQLCipher 4's layout: 4096-byte pages, each
+/// AES-256-CBC over all but its 80-byte reserve (IV, then HMAC); page 1 keeps the salt in its
+/// first 16 bytes. A WAL is a 32-byte header, then frames of a 24-byte header and one page.
+pub fn decrypted_store_bytes(file: &Path) -> Vec<u8> {
+    use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
+    const PAGE: usize = 4096;
+    const RESERVE: usize = 80;
+    const IV: usize = 16;
+    let key_text = std::env::var("WIJKWERK_PASSPHRASE").expect("the test suite's store key");
+    let hex = key_text
+        .trim_start_matches("x'")
+        .trim_end_matches('\'')
+        .to_owned();
+    let key: Vec<u8> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("a hex key"))
+        .collect();
+    let bytes = std::fs::read(file).expect("the file reads");
+    let decrypt_page = |page: &[u8], number: u32| -> Vec<u8> {
+        let start = if number == 1 { 16 } else { 0 };
+        let end = PAGE - RESERVE;
+        let iv = &page[end..end + IV];
+        let mut data = page[start..end].to_vec();
+        cbc::Decryptor::<aes::Aes256>::new(key.as_slice().into(), iv.into())
+            .decrypt_padded_mut::<NoPadding>(&mut data)
+            .expect("a whole number of blocks");
+        data
+    };
+    let mut plain = Vec::with_capacity(bytes.len());
+    let is_wal = file.to_string_lossy().ends_with("-wal");
+    if is_wal {
+        let mut at = 32;
+        while at + 24 + PAGE <= bytes.len() {
+            let number = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+            plain.extend(decrypt_page(&bytes[at + 24..at + 24 + PAGE], number));
+            at += 24 + PAGE;
+        }
+    } else {
+        for (i, page) in bytes.chunks_exact(PAGE).enumerate() {
+            plain.extend(decrypt_page(page, i as u32 + 1));
+        }
+    }
+    plain
+}

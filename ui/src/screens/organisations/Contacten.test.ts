@@ -2,6 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Contacten from '../Contacten.svelte';
 import { cleanup, mockCommands, render, settle } from '../../test/mock';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
 import { setLocale } from '../../lib/i18n.svelte';
 import { contactPageAnswer, ORG } from './fixtures';
 import { byTestId, click, type } from './testing';
@@ -139,4 +141,51 @@ describe('Contact page', () => {
     ]);
     expect(location.hash).toBe('#/contacten');
   });
+
+  it('erases the person everywhere after a confirmation that says it cannot be undone', async () => {
+    const calls = mockCommands({
+      contact_page: contactPageAnswer,
+      erase_contact: { contact_id: 'c1', erased_on: '2026-12-07', changed: true, role_titles_cleared: 1,
+        authors_cleared: 0, organisers_cleared: 0, mentions: [] },
+      contact_list: { offset: 0, items: [], total: 0 },
+    });
+    await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+    click('contact-erase');
+    await settle();
+    const dialog = byTestId('erase-dialog');
+    expect(dialog.textContent).toContain('niet ongedaan');
+    expect(dialog.textContent).toContain('op de server');
+    expect(calls.some((c) => c.cmd === 'erase_contact')).toBe(false); // not before the confirmation
+    click('erase-confirm');
+    await settle();
+    expect(calls.find((c) => c.cmd === 'erase_contact')?.args).toEqual({ id: 'c1' });
+    expect(location.hash).toBe('#/contacten');
+  });
+
+  it('drops the person from the screen, open form and all, when an erasure arrives by sync', async () => {
+    let gone = false;
+    mockIPC(
+      (cmd) => {
+        if (cmd !== 'contact_page') return null;
+        if (gone) throw { code: 'not_found', message: 'Dit gegeven bestaat niet (meer)', field: null };
+        return contactPageAnswer;
+      },
+      { shouldMockEvents: true },
+    );
+    const page = await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+    const sync = { phase: 'idle', server: 'https://x', waiting: 0, refused: 0, conflicts: 0,
+      last_synced_at: null, last_error: null, last_error_code: null, next_attempt_at: null, progress: null };
+    await emit('sync-state', { ...sync, received: 0 });
+    click('contact-edit');
+    await settle();
+    expect(page.textContent).toContain('Anna de Vries');
+
+    gone = true;
+    await emit('sync-state', { ...sync, received: 7 });
+    await settle(50);
+    expect(page.textContent).not.toContain('Anna de Vries');
+    expect(page.textContent).not.toContain('06 1234 5678');
+    expect(page.querySelector('[role="alert"]')?.textContent).toContain('intussen gewist');
+  });
 });
+
