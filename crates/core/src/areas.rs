@@ -12,6 +12,9 @@ pub struct AreaNode {
     pub parent_id: Option<String>,
     pub inhabitants: Option<i64>,
     pub cbs_code: Option<String>,
+    /// How long personal data is kept after someone's last involvement, in days (a
+    /// municipality's setting; empty: two years, `privacy.rs`).
+    pub retention_days: Option<i64>,
     /// Depth in the tree: 0 for a root.
     pub depth: i64,
 }
@@ -28,7 +31,8 @@ impl Store {
                  SELECT a.id, t.depth + 1, t.path || char(30) || a.name || char(31) || a.id
                  FROM area a JOIN tree t ON a.parent_id = t.id WHERE a.deleted = 0
              )
-             SELECT a.id, a.name, a.kind, a.parent_id, a.inhabitants, a.cbs_code, t.depth
+             SELECT a.id, a.name, a.kind, a.parent_id, a.inhabitants, a.cbs_code, t.depth,
+                    a.retention_days
              FROM tree t JOIN area a ON a.id = t.id ORDER BY t.path",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -39,6 +43,7 @@ impl Store {
                 parent_id: r.get(3)?,
                 inhabitants: r.get(4)?,
                 cbs_code: r.get(5)?,
+                retention_days: r.get(7)?,
                 depth: r.get(6)?,
             })
         })?;

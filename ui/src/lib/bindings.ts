@@ -434,6 +434,11 @@ days_overdue: number, };
 export type ActionPointEvent = { id: string, kind: string, from_status: string | null, to_status: string | null, comment: string | null, at: string, author: string | null, };
 export type AreaNode = { id: string, name: string, kind: string, parent_id: string | null, inhabitants: number | null, cbs_code: string | null, 
 /**
+ * How long personal data is kept after someone's last involvement, in days (a
+ * municipality's setting; empty: two years, `privacy.rs`).
+ */
+retention_days: number | null, 
+/**
  * Depth in the tree: 0 for a root.
  */
 depth: number, };

@@ -10,8 +10,8 @@ import { cleanup, mockCommands, render, settle } from '../../test/mock';
 afterEach(() => cleanup());
 
 const tree = [
-  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29540, cbs_code: 'GM0373', depth: 0 },
-  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 520, cbs_code: null, depth: 1 },
+  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29540, cbs_code: 'GM0373', retention_days: null, depth: 0 },
+  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 520, cbs_code: null, retention_days: null, depth: 1 },
 ];
 const orgs = { offset: 0, total: 1, items: [{ id: 'o1', name: 'Dorpsraad', kind: 'dorpsraad', email: null, phone: null }] };
 const summary = { id: 'ap1', title: 'Lamp', status: 'open', due_date: '2025-12-01', opened_on: '2025-11-01', area_id: 'a1', area_name: 'Groet', owner_organisation_id: null, owner_name: 'X', requester_organisation_id: null, requester_name: null, days_overdue: 3 };

@@ -11,8 +11,8 @@ afterEach(() => {
 });
 
 const areas: AreaNode[] = [
-  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29000, cbs_code: 'GM0373', depth: 0 },
-  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 500, cbs_code: null, depth: 1 },
+  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29000, cbs_code: 'GM0373', retention_days: null, depth: 0 },
+  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 500, cbs_code: null, retention_days: null, depth: 1 },
 ];
 const organisations = {
   offset: 0,

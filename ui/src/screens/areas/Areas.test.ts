@@ -10,9 +10,9 @@ afterEach(() => {
 });
 
 const tree: AreaNode[] = [
-  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29540, cbs_code: 'GM0373', depth: 0 },
-  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 520, cbs_code: 'WK037305', depth: 1 },
-  { id: 'a2', name: 'Schoorl', kind: 'core', parent_id: 'a0', inhabitants: 6210, cbs_code: null, depth: 1 },
+  { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29540, cbs_code: 'GM0373', retention_days: null, depth: 0 },
+  { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 520, cbs_code: 'WK037305', retention_days: null, depth: 1 },
+  { id: 'a2', name: 'Schoorl', kind: 'core', parent_id: 'a0', inhabitants: 6210, cbs_code: null, retention_days: null, depth: 1 },
 ];
 
 function pageOf(id: string): AreaPage {
@@ -138,4 +138,29 @@ describe('Gebieden', () => {
     });
     expect(location.hash).toBe('#/gebieden/a9');
   });
+
+  it("sets the municipality's retention period for personal data, and only there", async () => {
+    const calls = mockCommands({ area_tree: tree, area_page: (args: Record<string, unknown>) => pageOf(args.id as string), write_records: { ids: [] } });
+    await render(Gebieden, { id: 'a1', params: new URLSearchParams() });
+    document.querySelector<HTMLButtonElement>('[data-testid="area-edit"]')!.click();
+    await settle();
+    expect(document.querySelector('[data-testid="area-form-retention"]')).toBeNull(); // a kern has none
+    document.querySelector<HTMLButtonElement>('[data-testid="area-dialog"] button')?.click();
+    cleanup();
+
+    const again = mockCommands({ area_tree: tree, area_page: (args: Record<string, unknown>) => pageOf(args.id as string), write_records: { ids: [] } });
+    await render(Gebieden, { id: 'a0', params: new URLSearchParams() });
+    document.querySelector<HTMLButtonElement>('[data-testid="area-edit"]')!.click();
+    await settle();
+    const retention = document.querySelector<HTMLInputElement>('[data-testid="area-form-retention"]')!;
+    expect(document.body.textContent).toContain('730 dagen');
+    retention.value = '1095';
+    retention.dispatchEvent(new Event('input', { bubbles: true }));
+    document.querySelector<HTMLButtonElement>('[data-testid="area-save"]')!.click();
+    await settle();
+    const batch = again.find((c) => c.cmd === 'write_records')?.args.batch as WriteRequest[];
+    expect(batch[0]).toMatchObject({ op: 'update', entity: 'area', id: 'a0', fields: { retention_days: 1095 } });
+    expect(calls.some((c) => c.cmd === 'write_records')).toBe(false);
+  });
 });
+

@@ -44,7 +44,7 @@ const answers = {
   meeting_page: page,
   meeting_list: { offset: 0, total: 1, items: [row] },
   organisation_list: { offset: 0, total: 1, items: [{ id: 'o1', name: 'Dorpsraad', kind: 'dorpsraad', email: null, phone: null }] },
-  area_tree: [{ id: 'a1', name: 'Groet', kind: 'core', parent_id: null, inhabitants: 520, cbs_code: null, depth: 0 }],
+  area_tree: [{ id: 'a1', name: 'Groet', kind: 'core', parent_id: null, inhabitants: 520, cbs_code: null, retention_days: null, depth: 0 }],
 };
 
 async function check(): Promise<string[]> {

@@ -156,7 +156,7 @@ describe('Exporting lists', () => {
 
   it('exports everyone with a role in an area\'s organisations from the area\'s page', async () => {
     const calls = mockCommands({ export_list: saved(40, '/d/rollen-groet.csv') });
-    const area = { id: 'a1', name: 'Groet', kind: 'core', parent_id: null, inhabitants: 520, cbs_code: null, depth: 0 };
+    const area = { id: 'a1', name: 'Groet', kind: 'core', parent_id: null, inhabitants: 520, cbs_code: null, retention_days: null, depth: 0 };
     const page: AreaPage = {
       area,
       path: [],

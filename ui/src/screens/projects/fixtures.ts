@@ -2,9 +2,9 @@
 // and Schoorl, a department, a kernoverleg and a partner; shaped as the Rust side sends them.
 import type { AreaNode, ListPage, OrganisationRow, ProjectPage, ProjectRow } from '../../lib/ipc';
 
-export const bergen: AreaNode = { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29000, cbs_code: 'GM0373', depth: 0 };
-export const groet: AreaNode = { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 500, cbs_code: null, depth: 1 };
-export const schoorl: AreaNode = { id: 'a2', name: 'Schoorl', kind: 'core', parent_id: 'a0', inhabitants: 6000, cbs_code: null, depth: 1 };
+export const bergen: AreaNode = { id: 'a0', name: 'Bergen', kind: 'municipality', parent_id: null, inhabitants: 29000, cbs_code: 'GM0373', retention_days: null, depth: 0 };
+export const groet: AreaNode = { id: 'a1', name: 'Groet', kind: 'core', parent_id: 'a0', inhabitants: 500, cbs_code: null, retention_days: null, depth: 1 };
+export const schoorl: AreaNode = { id: 'a2', name: 'Schoorl', kind: 'core', parent_id: 'a0', inhabitants: 6000, cbs_code: null, retention_days: null, depth: 1 };
 export const areas: AreaNode[] = [bergen, groet, schoorl];
 
 export const openbareRuimte: OrganisationRow = { id: 'o-dep', name: 'Openbare Ruimte', kind: 'department', email: null, phone: null };
