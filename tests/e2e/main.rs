@@ -643,6 +643,32 @@ fn sync_and_calendars_in_the_real_app() {
         ans_name
     );
 
+    // Bert erases a person (the right to be forgotten) while Ans has that person open, with the
+    // edit form up: when the erasure arrives, the person's data leaves Ans's screen at once.
+    let person = bert
+        .store
+        .list(Entity::Contact, None, 1)
+        .expect("contacts")
+        .items[0]["id"]
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .expect("a contact in the demo");
+    let person_name = name_of(&bert.store, Entity::Contact, person);
+    window.go(&format!("#/contacten/{person}"));
+    window.wait_for_text_containing("h1", &person_name, WAIT);
+    window.click("[data-testid=contact-edit]");
+    window.wait_for("[data-testid=contact-name]", WAIT);
+    bert.store.erase_contact(person).expect("Bert erases the person");
+    bert.sync();
+    window.click("[data-testid=sync-now]");
+    window.wait_for_text_containing("[role=alert]", "intussen gewist", WAIT);
+    let shown = window.script("return document.body.innerText;", json!([]));
+    assert!(
+        !shown.as_str().unwrap_or_default().contains(&person_name),
+        "the erased person is still on Ans's screen"
+    );
+    wait_until_synced(&window);
+
     // The server goes away: the app says offline and keeps the change waiting; when the server
     // is back, "Nu synchroniseren" sends it.
     server.kill();
