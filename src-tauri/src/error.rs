@@ -197,6 +197,11 @@ fn dutch_reason(reason: &Invalid) -> String {
              teruggezet. Sluit het formulier.",
             dutch_date(on)
         ),
+        Invalid::ErasureOnly => {
+            "De datum van wissen wordt alleen gezet door \"Wissen (AVG)\", dat alle andere \
+             gegevens leegmaakt."
+                .into()
+        }
         Invalid::NotTheCommitments { field } => format!(
             "Een betaling op een toekenning komt uit hetzelfde {}.",
             if *field == "werkkapitaal" {

@@ -658,7 +658,9 @@ fn sync_and_calendars_in_the_real_app() {
     window.wait_for_text_containing("h1", &person_name, WAIT);
     window.click("[data-testid=contact-edit]");
     window.wait_for("[data-testid=contact-name]", WAIT);
-    bert.store.erase_contact(person).expect("Bert erases the person");
+    bert.store
+        .erase_contact(person)
+        .expect("Bert erases the person");
     bert.sync();
     window.click("[data-testid=sync-now]");
     window.wait_for_text_containing("[role=alert]", "intussen gewist", WAIT);

@@ -185,6 +185,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(access);
     }
     report("inzage of a contact with a role (no document)", samples);
+
+    // Erasure (AVG art. 17): one write, the purge of the person's history (the outbox and the
+    // import log are searched for the id), and a WAL checkpoint. Contacts with a role, not
+    // erased by an earlier run on a kept store.
+    let mut samples = Vec::new();
+    for id in with_role.iter().skip(100) {
+        if samples.len() == 20 {
+            break;
+        }
+        if !store.get(Entity::Contact, *id)?["erased_on"].is_null() {
+            continue;
+        }
+        let t = Instant::now();
+        let erased = store.erase_contact(*id)?;
+        samples.push(t.elapsed());
+        std::hint::black_box(erased);
+    }
+    report(
+        "erase a contact with a role (write, purge, checkpoint)",
+        samples,
+    );
     Ok(())
 }
 

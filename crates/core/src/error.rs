@@ -149,6 +149,8 @@ pub enum Invalid {
     Anonymised { on: String },
     #[error("cannot be changed: the person was erased on {on}")]
     Erased { on: String },
+    #[error("is set only by erasing the person (privacy erase), which empties everything else")]
+    ErasureOnly,
     #[error("must be the {field} of the commitment it pays against")]
     NotTheCommitments { field: &'static str },
     #[error("{0}")]

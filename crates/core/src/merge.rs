@@ -15,7 +15,7 @@ use crate::values;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use wijkwerk_protocol::{
-    erasure_keeps, Hlc, RecordChange, StampedValue, DELETED_FIELD, ERASED_FIELD,
+    erasure_keeps, erasure_stamp, Hlc, RecordChange, StampedValue, DELETED_FIELD, ERASED_FIELD,
 };
 
 /// What applying a batch did.
@@ -214,8 +214,8 @@ fn merge_record(
     let erasing = change
         .fields
         .get(ERASED_FIELD)
-        .filter(|v| !v.value.is_null() && sealed_before.is_none_or(|e| v.hlc > e))
-        .map(|v| v.hlc);
+        .and_then(|v| erasure_stamp(entity.name(), ERASED_FIELD, v))
+        .filter(|stamp| sealed_before.is_none_or(|e| *stamp > e));
     let erasure = erasing.or(sealed_before);
     let log = if erasure.is_some() { None } else { log };
     for (name, incoming) in &change.fields {
@@ -342,6 +342,9 @@ fn empty_row(entity: Entity) -> StoredRow {
 /// and how many fields it applies. The one way a merge writes a new record; made without the
 /// store, so a pull makes the next page's while the store applies this one.
 pub(crate) struct Fresh {
+    id: uuid::Uuid,
+    /// Erased: its history here (a conflict logged from an earlier page) is purged.
+    erased: bool,
     params: Vec<rusqlite::types::Value>,
     doc: Option<crate::search_index::Doc>,
     applied: usize,
@@ -354,8 +357,7 @@ impl Fresh {
         let erasure = change
             .fields
             .get(ERASED_FIELD)
-            .filter(|v| !v.value.is_null())
-            .map(|v| v.hlc);
+            .and_then(|v| erasure_stamp(entity.name(), ERASED_FIELD, v));
         for (name, incoming) in &change.fields {
             if erasure.is_some_and(|e| !erasure_keeps(name, incoming, e)) {
                 continue;
@@ -382,6 +384,8 @@ impl Fresh {
             crate::erasure::seal_row(entity, &mut row, erasure);
         }
         Fresh {
+            id: change.id,
+            erased: erasure.is_some(),
             doc: crate::search_index::new_document(entity, &row),
             params: row::insert_values(entity, change.id, &row),
             applied,
@@ -399,6 +403,10 @@ impl Fresh {
         let local_seq = row::insert_params(tx, entity, self.params)?;
         if let Some(doc) = self.doc {
             docs.add_new(entity, local_seq, doc);
+        }
+        if self.erased {
+            crate::erasure::purge_history(tx, entity, self.id)?;
+            report.records_erased += 1;
         }
         report.fields_applied += self.applied;
         Ok(())

@@ -383,21 +383,27 @@ fn check_contact(ctx: &Context<'_>, id: Uuid, fields: &Fields) -> Result<()> {
     if text("legal_basis") == Some("toestemming") && text("consent_date").is_none() {
         return fail("consent_date", Invalid::ConsentDateRequired);
     }
-    let (stored, erased): (Option<String>, Option<String>) = ctx
+    if text(wijkwerk_protocol::ERASED_FIELD).is_some() {
+        // Only an erasure sets the day (`erasure.rs`; a record already erased is refused
+        // before its rules are checked): the record must be in the erased form, or a write
+        // could seal values in.
+        let erased_form = Entity::Contact.fields().iter().all(|f| match f.name {
+            "name" => text("name") == Some(crate::erasure::ERASED_NAME),
+            wijkwerk_protocol::ERASED_FIELD => true,
+            other => fields.get(other).is_none_or(Value::is_null),
+        });
+        return if erased_form {
+            Ok(())
+        } else {
+            fail(wijkwerk_protocol::ERASED_FIELD, Invalid::ErasureOnly)
+        };
+    }
+    let stored: Option<String> = ctx
         .conn
-        .prepare_cached("SELECT anonymised_on, erased_on FROM contact WHERE id = ?1")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT anonymised_on FROM contact WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
         .optional()?
-        .unwrap_or_default();
-    // An erased person is sealed: nothing is written to the record again (the erasure itself
-    // is the write that sets `erased_on`).
-    if let Some(on) = erased {
-        return fail("erased_on", Invalid::Erased { on });
-    }
-    if text("erased_on").is_some() {
-        // The erasure itself: it empties everything, the anonymisation's mark too.
-        return Ok(());
-    }
+        .flatten();
     let on = text("anonymised_on").map(str::to_owned).or(stored.clone());
     if let Some(on) = on {
         if stored.is_some() && text("anonymised_on").is_none() {

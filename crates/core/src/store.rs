@@ -27,6 +27,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/008_erasure.sql"),
 ];
 
+/// The version that brought erasure (migration 008): stores older than it are rewritten once.
+const ERASURE_VERSION: i64 = 8;
+
 /// The store version this build writes and understands.
 pub const STORE_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -188,10 +191,16 @@ impl Store {
             _process_lock: Some(process_lock),
             import_index: std::sync::Mutex::new(None),
         };
+        let before = store.version()?;
         store.migrate().map_err(|e| match e {
             Error::Database(e) => classify(path, e),
             other => other,
         })?;
+        if (1..ERASURE_VERSION).contains(&before) {
+            // A store from before erasure: what it freed earlier was not overwritten, so the
+            // file is rewritten once (its free pages go). Takes a while on a large store, once.
+            store.conn.execute_batch("VACUUM")?;
+        }
         store.clock = Clock::load(&store.conn)?;
         // An erasure whose checkpoint a crash held back is finished before anything else.
         store.checkpoint();

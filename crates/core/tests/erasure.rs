@@ -48,6 +48,25 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
 fn an_erased_contact_keeps_only_the_erasure_and_refuses_every_later_write() {
     let mut store = Store::in_memory().unwrap();
     let id = person(&mut store);
+    // The day of erasure is not an ordinary field: a write that sets it and keeps data is
+    // refused (it would seal the data in).
+    let sealing = store
+        .update(
+            Entity::Contact,
+            id,
+            fields(json!({"erased_on": "2026-12-07", "name": "Zwaantje"})),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            sealing,
+            Error::Invalid {
+                reason: Invalid::ErasureOnly,
+                ..
+            }
+        ),
+        "{sealing:?}"
+    );
     let erased = store.erase_contact(id).unwrap();
     assert!(erased.changed);
 

@@ -31,12 +31,26 @@ pub const ERASED_FIELD: &str = "erased_on";
 /// The entities whose records can be erased (the ones that hold a person).
 pub const ERASABLE_ENTITIES: &[&str] = &["contact"];
 
+/// Whether records of this entity can be erased.
+pub fn is_erasable(entity: &str) -> bool {
+    ERASABLE_ENTITIES.contains(&entity)
+}
+
+/// The clock of the erasure a written value of `field` of an `entity` record is, if it is one:
+/// the one test the server and every laptop use to tell an erasure from other writes.
+pub fn erasure_stamp(entity: &str, field: &str, value: &StampedValue) -> Option<Hlc> {
+    (is_erasable(entity) && field == ERASED_FIELD && !value.value.is_null()).then_some(value.hlc)
+}
+
 /// Whether a sealed record (erased by the write stamped `erasure`) keeps this value of `field`:
 /// the erasure's own writes, empty values, the erasure mark and the tombstone. Everything else
 /// is dropped by the server and by every laptop, never stored and never put in a conflict log.
 pub fn erasure_keeps(field: &str, value: &StampedValue, erasure: Hlc) -> bool {
-    field == ERASED_FIELD
-        || value.hlc == erasure
+    if field == ERASED_FIELD {
+        // The mark stays: a later erasure may move its day, nothing may empty it.
+        return !value.value.is_null();
+    }
+    value.hlc == erasure
         || value.value.is_null()
         || (field == DELETED_FIELD && value.value == serde_json::Value::Bool(true))
 }
@@ -111,7 +125,13 @@ mod erasure_tests {
         // An old edit from a laptop that was offline, and a newer one: both dropped.
         assert!(!keeps("email", json!("jan@example.nl"), 3));
         assert!(!keeps("email", json!("jan@example.nl"), 30));
-        // Restoring an erased record is not possible.
+        // Restoring an erased record is not possible, nor emptying the mark.
         assert!(!keeps(DELETED_FIELD, json!(false), 30));
+        assert!(!keeps(ERASED_FIELD, json!(null), 30));
+        // Only a person can be erased.
+        let mark = StampedValue::new(json!("2026-12-07"), at(10));
+        assert_eq!(erasure_stamp("contact", ERASED_FIELD, &mark), Some(at(10)));
+        assert_eq!(erasure_stamp("meeting", ERASED_FIELD, &mark), None);
+        assert_eq!(erasure_stamp("contact", "name", &mark), None);
     }
 }

@@ -74,6 +74,14 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Rewrites the SQLite database without its free space (VACUUM), so no value that was
+    /// overwritten or erased before this version's secure delete is left in freed pages. Run it
+    /// once after upgrading to a version with erasure, with the server stopped or quiet (it
+    /// takes the write lock for the whole rewrite). (PostgreSQL: VACUUM FULL field, conflict.)
+    Compact {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Tenants: one per municipality.
     Tenant {
         #[command(subcommand)]
@@ -281,6 +289,27 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             let summary =
                 blocking(move || backup::backup(Path::new(&db), &out).map(|s| (s, out))).await?;
             println!("backup written to {}: {}", summary.1.display(), summary.0);
+            Ok(())
+        }
+        Command::Compact { db } => {
+            let db = db.resolve()?;
+            if config::is_postgres_url(&db) {
+                return Err(ServerError::BadRequest(
+                    "compact is for the SQLite database; on PostgreSQL run VACUUM FULL field, conflict".into(),
+                ));
+            }
+            let before = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+            let after = tokio::task::spawn_blocking(move || -> Result<u64, ServerError> {
+                let conn = rusqlite::Connection::open(&db)?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))?;
+                conn.execute_batch(
+                    "PRAGMA secure_delete = ON; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+                )?;
+                Ok(std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0))
+            })
+            .await
+            .map_err(|e| ServerError::Config(e.to_string()))??;
+            println!("compacted: {before} bytes before, {after} bytes after");
             Ok(())
         }
         Command::Restore { db, from } => {

@@ -941,7 +941,8 @@ pub(crate) async fn push_batch(
             "UPDATE field SET value = CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END,
                               hlc = $4, seq = $5, received_at_ms = $6
              WHERE tenant_id = $1 AND entity = $2 AND record_id = $3 AND field <> $7
-               AND hlc <> $4 AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
+               AND hlc <> $4 AND seq < $5
+               AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
             &[
                 &tenant_id,
                 &e.entity,

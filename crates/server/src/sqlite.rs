@@ -93,6 +93,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at_ms);
 CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log(tenant, at_ms);
+CREATE TABLE IF NOT EXISTS maintenance (
+    name       TEXT PRIMARY KEY,
+    done_at_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_purge (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     cutoff_ms INTEGER NOT NULL
@@ -179,9 +183,12 @@ pub struct SqliteStorage {
     next_reader: AtomicUsize,
 }
 
+/// How long a connection waits for another's lock.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
@@ -192,14 +199,34 @@ fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Copies the WAL into the database and empties it. Readers still at an older snapshot keep
-/// the rest for the next checkpoint (SQLite's own, or this one at the next start).
-pub(crate) fn checkpoint(c: &Connection) {
+/// Copies the WAL into the database and empties it, after an erasure: the pages as they were
+/// before it live on in the WAL until then. Readers still at an older snapshot hold it back; the
+/// erasure's mark in `maintenance` stays until a checkpoint completes (after the next push, or
+/// before serving at the next start), so a crash or a busy reader does not leave it undone.
+pub(crate) fn checkpoint_after_erasure(c: &Connection) {
+    let pending: rusqlite::Result<bool> = c.query_row(
+        "SELECT EXISTS(SELECT 1 FROM maintenance WHERE name = 'checkpoint-after-erasure')",
+        [],
+        |r| r.get(0),
+    );
+    if !matches!(pending, Ok(true)) {
+        return;
+    }
+    // Without waiting: a checkpoint that waits for readers blocks every writer meanwhile.
+    let _ = c.busy_timeout(std::time::Duration::ZERO);
     let done = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
         Ok(r.get::<_, i64>(0)? == 0)
     });
+    let _ = c.busy_timeout(BUSY_TIMEOUT);
     match done {
-        Ok(true) => {}
+        Ok(true) => {
+            if let Err(e) = c.execute(
+                "DELETE FROM maintenance WHERE name = 'checkpoint-after-erasure'",
+                [],
+            ) {
+                tracing::warn!(error = %e, "the WAL checkpoint after an erasure is done but not noted");
+            }
+        }
         Ok(false) => tracing::warn!("the WAL checkpoint after an erasure waits for readers"),
         Err(e) => tracing::warn!(error = %e, "the WAL checkpoint after an erasure failed"),
     }
@@ -272,9 +299,10 @@ impl SqliteStorage {
     /// Before serving: an erasure whose checkpoint a crash or a reader held back is finished
     /// (only when serving: an admin command beside a running server must not wait on its
     /// readers).
+    /// Before serving: an erasure whose checkpoint a crash or a reader held back is finished.
     pub async fn warm_up(&self) -> Result<()> {
         write_with(&self.writer, |c| {
-            checkpoint(c);
+            checkpoint_after_erasure(c);
             Ok(())
         })
         .await
@@ -806,7 +834,8 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Push
             "UPDATE field SET value = CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END,
                               hlc = ?4, seq = ?5, received_at_ms = ?6
              WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3 AND field <> ?7
-               AND hlc <> ?4 AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
+               AND hlc <> ?4 AND seq < ?5
+               AND value <> CASE field WHEN 'deleted' THEN 'true' ELSE 'null' END",
         )?
         .execute((
             tenant_id,
@@ -822,12 +851,14 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Push
         "UPDATE tenant SET head_seq = ?1 WHERE id = ?2",
         (plan.head, tenant_id),
     )?;
-    tx.commit()?;
     if !plan.erasures.is_empty() {
-        // The pages as they were before the erasure live on in the WAL until a checkpoint
-        // copies the new ones over them; TRUNCATE also empties the WAL file.
-        checkpoint(c);
+        tx.execute(
+            "INSERT OR REPLACE INTO maintenance(name, done_at_ms) VALUES ('checkpoint-after-erasure', ?1)",
+            [received],
+        )?;
     }
+    tx.commit()?;
+    checkpoint_after_erasure(c);
     Ok(pushed(answers, plan.head))
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 use wijkwerk_protocol::wire::{Cursor, PullResponse, PushAck, PushChangeSet};
-use wijkwerk_protocol::{erasure_keeps, Hlc, ERASED_FIELD};
+use wijkwerk_protocol::{erasure_keeps, erasure_stamp, is_erasable, Hlc, ERASED_FIELD};
 
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -663,7 +663,7 @@ pub fn push_keys(jobs: &[PushJob]) -> Vec<FieldKey> {
     for set in jobs.iter().flat_map(|j| &j.changesets) {
         for change in &set.changes {
             // Whether the record is erased decides what of the push it keeps.
-            if wijkwerk_protocol::ERASABLE_ENTITIES.contains(&change.entity.as_str()) {
+            if is_erasable(&change.entity) {
                 let key = (
                     change.entity.clone(),
                     change.id.to_string(),
@@ -762,30 +762,36 @@ impl PushPlanner {
             let seq = self.plan.head + 1;
             let writes = field_writes(set);
             // Erasures first: they seal their record for the rest of the changeset.
-            for write in writes.iter().filter(|w| w.field == ERASED_FIELD) {
-                let key = field_key(write);
-                let incoming = FieldState {
-                    value: write.value.value.clone(),
-                    hlc: write.value.hlc,
+            for write in &writes {
+                let Some(stamp) = erasure_stamp(write.entity, write.field, write.value) else {
+                    continue;
                 };
-                let newer = self
-                    .current
-                    .get(&key)
-                    .is_none_or(|now| now.hlc < incoming.hlc);
-                if newer && !incoming.value.is_null() {
+                let key = field_key(write);
+                if self.current.get(&key).is_none_or(|now| now.hlc < stamp) {
                     self.plan.erasures.push(PlannedErasure {
                         seq,
                         entity: write.entity.to_owned(),
                         record_id: write.record_id.to_string(),
-                        hlc: incoming.hlc.to_string(),
+                        hlc: stamp.to_string(),
                     });
                     erased.push((write.entity.to_owned(), write.record_id));
+                    let incoming = FieldState {
+                        value: write.value.value.clone(),
+                        hlc: stamp,
+                    };
                     self.plan_field(key, incoming, seq);
                 }
             }
-            for write in writes.iter().filter(|w| w.field != ERASED_FIELD) {
+            for write in writes
+                .iter()
+                .filter(|w| erasure_stamp(w.entity, w.field, w.value).is_none())
+            {
                 let key = field_key(write);
-                let erasure = self.erasure_of(write.entity, write.record_id);
+                let erasure = if is_erasable(write.entity) {
+                    self.erasure_of(write.entity, write.record_id)
+                } else {
+                    None
+                };
                 let now = self.current.get(&key);
                 let (take, lost) = match erasure {
                     // A sealed record keeps the erasure's own writes (whatever the clocks say)
