@@ -5,7 +5,7 @@ use crate::audit::{token_id, AuditBuffer, AuditEvent, AuditKind};
 use crate::auth::{new_token, token_hash, FailedSignIns};
 use crate::error::{Result, ServerError};
 use crate::feed::{FeedCache, FEED_ENTITIES};
-use crate::storage::{Principal, PushLimits, Role, SignIn, Storage};
+use crate::storage::{Principal, PushActor, PushLimits, Role, SignIn, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
@@ -368,7 +368,7 @@ async fn push(
         .sum();
     let pushed = state
         .storage
-        .push_after(
+        .push_as(
             principal.tenant_id,
             request.client_id,
             request.changesets,
@@ -377,16 +377,15 @@ async fn push(
                 now_ms: now_ms(),
                 max_skew_ms: state.max_skew_ms,
             },
+            Some(PushActor {
+                tenant: principal.tenant.clone(),
+                user: principal.user.clone(),
+                address: Some(peer.ip()),
+            }),
         )
         .await?;
     for (entity, record) in &pushed.erased {
-        // Written at once, not buffered: an erasure must be accounted for even if the server
-        // stops in the next second.
-        let event = AuditEvent::erasure(&principal.tenant, &principal.user, entity, *record)
-            .address(peer.ip());
-        if let Err(e) = state.storage.audit(event).await {
-            tracing::error!(error = %e, %record, "the erasure could not be written to the audit log");
-        }
+        // Audited in the push's own transaction (storage::erasure_events).
         tracing::info!(tenant = %principal.tenant, user = %principal.user, %entity, %record, "erasure");
     }
     let acks = pushed.acks;

@@ -10,8 +10,8 @@ use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken, Principal, PushJob,
-    PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken,
+    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
@@ -930,6 +930,9 @@ pub(crate) async fn push_batch(
         ],
     )
     .await?;
+    if !plan.erasures.is_empty() {
+        insert_audit(&tx, &erasure_events(jobs, &answers)).await?;
+    }
     for e in &plan.erasures {
         // Rare (a person erased), so statement by statement.
         tx.execute(

@@ -5,8 +5,8 @@ use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken, Principal, PushJob,
-    PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken,
+    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -852,6 +852,7 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Push
         (plan.head, tenant_id),
     )?;
     if !plan.erasures.is_empty() {
+        insert_audit(&tx, &erasure_events(jobs, &answers))?;
         tx.execute(
             "INSERT OR REPLACE INTO maintenance(name, done_at_ms) VALUES ('checkpoint-after-erasure', ?1)",
             [received],

@@ -319,11 +319,26 @@ impl Storage {
         after: Option<Cursor>,
         limits: PushLimits,
     ) -> Result<Pushed> {
+        self.push_as(tenant_id, client_id, changesets, after, limits, None)
+            .await
+    }
+
+    /// [`Storage::push_after`] by `actor`: its erasures are audited in the push's transaction.
+    pub async fn push_as(
+        &self,
+        tenant_id: i64,
+        client_id: Uuid,
+        changesets: Vec<PushChangeSet>,
+        after: Option<Cursor>,
+        limits: PushLimits,
+        actor: Option<PushActor>,
+    ) -> Result<Pushed> {
         let job = PushJob {
             client_id,
             changesets,
             after,
             limits,
+            actor,
         };
         match self {
             Storage::Sqlite(s) => queued_push(s.pushes(), s.push_target(), tenant_id, job).await,
@@ -628,6 +643,33 @@ pub struct PushJob {
     /// The client's cursor when it pushed, if it said.
     pub after: Option<Cursor>,
     pub limits: PushLimits,
+    /// Who pushes: the erasures the push makes go to the audit log in its transaction.
+    pub actor: Option<PushActor>,
+}
+
+/// The user behind a push, for the audit log.
+#[derive(Debug, Clone)]
+pub struct PushActor {
+    pub tenant: String,
+    pub user: String,
+    pub address: Option<std::net::IpAddr>,
+}
+
+/// The audit events of the erasures a planned batch makes (written in the batch's
+/// transaction, so an erasure is never without its row).
+pub fn erasure_events(jobs: &[PushJob], answers: &[PlannedPush]) -> Vec<AuditEvent> {
+    let mut events = Vec::new();
+    for (job, answer) in jobs.iter().zip(answers) {
+        let Some(actor) = &job.actor else { continue };
+        for (entity, record) in &answer.erased {
+            let event = AuditEvent::erasure(&actor.tenant, &actor.user, entity, *record);
+            events.push(match actor.address {
+                Some(address) => event.address(address),
+                None => event,
+            });
+        }
+    }
+    events
 }
 
 /// What became of one push.
@@ -1263,6 +1305,7 @@ mod tests {
             changesets: sets,
             after,
             limits: LIMITS,
+            actor: None,
         };
         let mut planner = PushPlanner::new(0, None, HashMap::new(), HashMap::new());
         let start = Cursor { seq: 0, tx: None };
@@ -1504,6 +1547,7 @@ mod tests {
             changesets: sets,
             after: None,
             limits: LIMITS,
+            actor: None,
         };
         let key = |field: &str| {
             (
