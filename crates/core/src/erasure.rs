@@ -107,6 +107,21 @@ impl Store {
             authors_cleared,
             organisers_cleared,
         } = self.person_traces(id, old_name.as_deref(), old_email.as_deref())?;
+        // The fields the traces empty, whose lost values in this laptop's conflict log may name
+        // the person too.
+        let trace_fields: Vec<(Entity, Uuid, String)> = traces
+            .iter()
+            .filter_map(|w| match &w.op {
+                crate::write::Op::Update(fields) => Some((w, fields)),
+                _ => None,
+            })
+            .flat_map(|(w, fields)| {
+                fields
+                    .keys()
+                    .filter(|name| name.as_str() != DELETED_FIELD)
+                    .map(move |name| (w.entity, w.id, name.clone()))
+            })
+            .collect();
         writes.extend(traces);
         let committed = self.write_and_record(writes, |tx, _| {
             // What the write did not reach: values of fields this version does not know.
@@ -116,6 +131,12 @@ impl Store {
                         row::update(tx, Entity::Contact, id, &row, &[])?;
                     }
                 }
+            }
+            for (entity, record, field) in &trace_fields {
+                tx.prepare_cached(
+                    "DELETE FROM conflict WHERE entity = ?1 AND record_id = ?2 AND field = ?3",
+                )?
+                .execute((entity.name(), record.to_string(), field))?;
             }
             purge_history(tx, Entity::Contact, id)
         })?;

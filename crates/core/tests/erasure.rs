@@ -250,3 +250,46 @@ fn a_new_laptop_that_meets_the_erasure_before_the_person_keeps_only_the_erasure(
     );
     assert!(c.search("Vrijdagmarkt", 10).unwrap().is_empty());
 }
+
+#[test]
+fn the_erasing_laptop_forgets_lost_values_of_the_persons_traces_too() {
+    let mut a = Store::in_memory().unwrap();
+    let village = common::village(&mut a);
+    let id = person(&mut a);
+    let role = add(
+        &mut a,
+        Entity::Role,
+        json!({"contact_id": id, "organisation_id": village.association, "kind": "board_member",
+               "title": "Penningmeester", "start_date": "2024-01-01"}),
+    );
+    let mut b = Store::in_memory().unwrap();
+    b.merge(&outbox(&a), |_| Ok(())).unwrap();
+    // B renames the role's title first; A, later, too: B's title loses in A's conflict log.
+    b.update(
+        Entity::Role,
+        role,
+        fields(json!({"title": "Kascommissie Vrijdagmarkt"})),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    a.update(
+        Entity::Role,
+        role,
+        fields(json!({"title": "Penningmeester Zwaantje"})),
+    )
+    .unwrap();
+    a.merge(&outbox(&b), |_| Ok(())).unwrap();
+    let about_role = |store: &Store| {
+        store
+            .conflicts(true, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.record_id == role.to_string())
+            .count()
+    };
+    assert_eq!(about_role(&a), 1, "the lost title is logged");
+
+    a.erase_contact(id).unwrap();
+    assert_eq!(about_role(&a), 0, "the lost title went with the erasure");
+    assert!(a.get(Entity::Role, role).unwrap()["title"].is_null());
+}
