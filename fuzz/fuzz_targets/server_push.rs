@@ -54,9 +54,11 @@ fuzz_target!(|data: &[u8]| {
         changesets: request.changesets,
         after: request.after,
         limits,
+        actor: None,
     };
     let mut planner = PushPlanner::new(0, None, HashMap::new(), HashMap::new());
-    let (acks, cursor) = planner.add(&job);
+    let first = planner.add(&job);
+    let (acks, cursor) = (first.acks, first.cursor);
     assert_eq!(acks.len(), job.changesets.len());
     // A cursor is given only from where the push was sent, past every changeset applied.
     if let Some(cursor) = cursor {
@@ -67,7 +69,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(cursor.seq, acks.len() as i64);
     }
     // The same push again (a retry): every changeset applied the first time is a duplicate now.
-    let (again, again_cursor) = planner.add(&job);
+    let retry = planner.add(&job);
+    let (again, again_cursor) = (retry.acks, retry.cursor);
+    assert!(retry.erased.is_empty(), "a retry erases nothing again");
     assert!(again_cursor.is_none());
     for (first, second) in acks.iter().zip(&again) {
         if matches!(first.outcome, PushOutcome::Applied { .. }) {
