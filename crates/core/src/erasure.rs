@@ -12,9 +12,10 @@
 //!   else the row still holds). The server applies the same rule to pushes, so a laptop that was
 //!   offline and pushes an old edit does not bring the person back.
 //! - A laptop that pulls the erasure seals the record and purges its history in the pull's
-//!   transaction. Freed content is overwritten (`PRAGMA secure_delete`, and FTS5's
-//!   `secure-delete` for the search index, migration 008), and after the transaction the WAL
-//!   is checkpointed and emptied (again at every open, for a crash in between).
+//!   transaction. Freed content is overwritten (`PRAGMA secure_delete`), the search index is
+//!   merged into one segment so no earlier version of the person's document keeps its words
+//!   (`forget_old_words`), and after the transaction the WAL is checkpointed and emptied (again
+//!   at every open, for a crash in between).
 //! - Free text in other records that names the person is not changed (it is reported, as with
 //!   anonymisation, for the coordinator to edit).
 
@@ -138,7 +139,8 @@ impl Store {
                 )?
                 .execute((entity.name(), record.to_string(), field))?;
             }
-            purge_history(tx, Entity::Contact, id)
+            purge_history(tx, Entity::Contact, id)?;
+            forget_old_words(tx)
         })?;
         self.checkpoint();
         Ok(Erased {
@@ -286,6 +288,15 @@ pub(crate) fn purge_history(
         tx.prepare_cached("UPDATE import_batch SET report = ?1, undo = ?2 WHERE id = ?3")?
             .execute((report.to_string(), undo.to_string(), &batch))?;
     }
+    Ok(())
+}
+
+/// Merges the search index into one segment, so words of earlier versions of the erased
+/// record's document (kept in older segments until a merge) are gone; with `secure_delete`
+/// the freed pages are overwritten. Rewrites the whole index: a second or more on a large
+/// store, in the erasure's transaction.
+pub(crate) fn forget_old_words(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute("INSERT INTO search(search) VALUES ('optimize')", [])?;
     Ok(())
 }
 

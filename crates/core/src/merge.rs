@@ -152,6 +152,9 @@ impl Store {
         also(&tx)?;
         self.clock.persist(&tx)?;
         docs.flush(&tx)?;
+        if report.records_erased > 0 {
+            crate::erasure::forget_old_words(&tx)?;
+        }
         tx.commit()?;
         Ok(report)
     }
