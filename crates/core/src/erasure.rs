@@ -20,7 +20,7 @@
 //!   anonymisation, for the coordinator to edit).
 
 use crate::error::{Error, Result};
-use crate::privacy::{clear, PersonMention, PersonTraces, ANONYMOUS_NAME};
+use crate::privacy::{clear, Person, PersonMention, PersonTraces};
 use crate::row::{self, StoredRow};
 use crate::schema::Entity;
 use crate::store::Store;
@@ -61,21 +61,15 @@ impl Store {
 
     /// [`Store::erase_contact`] dated `day`.
     pub fn erase_contact_on(&mut self, id: Uuid, day: Date) -> Result<Erased> {
-        let contact = row::read(&self.conn, Entity::Contact, id)?.ok_or(Error::NotFound {
-            entity: Entity::Contact,
-            id,
-        })?;
-        let text = |name: &str| {
-            contact
-                .fields
-                .get(name)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        if let Some(on) = text(ERASED_FIELD) {
+        let Person {
+            contact,
+            old_name,
+            old_email,
+        } = self.person(id)?;
+        if let Some(on) = contact.fields.get(ERASED_FIELD).and_then(Value::as_str) {
             return Ok(Erased {
                 contact_id: id.to_string(),
-                erased_on: on,
+                erased_on: on.to_owned(),
                 changed: false,
                 role_titles_cleared: 0,
                 authors_cleared: 0,
@@ -83,12 +77,7 @@ impl Store {
                 mentions: Vec::new(),
             });
         }
-        let old_name = text("name").filter(|n| n != ANONYMOUS_NAME);
-        let old_email = text("email");
-        let mentions = match &old_name {
-            Some(name) => self.mentions_of(name, Some((Entity::Contact, id)))?,
-            None => Vec::new(),
-        };
+        let mentions = self.mentions_of_person(id, old_name.as_deref())?;
         let mut fields = Fields::new();
         for field in Entity::Contact.fields() {
             let value = match field.name {

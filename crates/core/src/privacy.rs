@@ -112,6 +112,13 @@ pub struct Anonymised {
     pub mentions: Vec<PersonMention>,
 }
 
+/// A contact as anonymisation and erasure find it ([`Store::person`]).
+pub(crate) struct Person {
+    pub contact: row::StoredRow,
+    pub old_name: Option<String>,
+    pub old_email: Option<String>,
+}
+
 /// The writes that take a person out of other records ([`Store::person_traces`]).
 #[derive(Default)]
 pub(crate) struct PersonTraces {
@@ -395,24 +402,17 @@ impl Store {
     /// [`Store::anonymise_contact`] dated `day` (an anonymisation done again keeps its first
     /// day).
     pub fn anonymise_contact_on(&mut self, id: Uuid, day: Date) -> Result<Anonymised> {
-        let contact = row::read(&self.conn, Entity::Contact, id)?.ok_or(Error::NotFound {
-            entity: Entity::Contact,
-            id,
-        })?;
-        let text = |name: &str| {
-            contact
-                .fields
-                .get(name)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let old_name = text("name").filter(|n| n != ANONYMOUS_NAME);
-        let old_email = text("email");
-        let anonymised_on = text("anonymised_on").unwrap_or_else(|| day.to_string());
-        let mentions = match &old_name {
-            Some(name) => self.mentions_of(name, Some((Entity::Contact, id)))?,
-            None => Vec::new(),
-        };
+        let Person {
+            contact,
+            old_name,
+            old_email,
+        } = self.person(id)?;
+        let anonymised_on = contact
+            .fields
+            .get("anonymised_on")
+            .and_then(Value::as_str)
+            .map_or_else(|| day.to_string(), str::to_owned);
+        let mentions = self.mentions_of_person(id, old_name.as_deref())?;
 
         let mut fields = Fields::new();
         fields.insert("name".into(), ANONYMOUS_NAME.into());
@@ -439,6 +439,41 @@ impl Store {
             organisers_cleared,
             mentions,
         })
+    }
+
+    /// A contact as anonymisation and erasure find it: the record, and the name (unless
+    /// anonymised already) and address that other records may hold.
+    pub(crate) fn person(&self, id: Uuid) -> Result<Person> {
+        let contact = row::read(&self.conn, Entity::Contact, id)?.ok_or(Error::NotFound {
+            entity: Entity::Contact,
+            id,
+        })?;
+        let text = |name: &str| {
+            contact
+                .fields
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let old_name = text("name").filter(|n| n != ANONYMOUS_NAME);
+        let old_email = text("email");
+        Ok(Person {
+            contact,
+            old_name,
+            old_email,
+        })
+    }
+
+    /// The records whose free text names the person (none without a name).
+    pub(crate) fn mentions_of_person(
+        &self,
+        id: Uuid,
+        name: Option<&str>,
+    ) -> Result<Vec<PersonMention>> {
+        match name {
+            Some(name) => self.mentions_of(name, Some((Entity::Contact, id))),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The writes that take a person out of other records: roles lose their free-text title,
