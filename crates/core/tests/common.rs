@@ -61,3 +61,12 @@ pub fn village(store: &mut Store) -> Village {
         contact,
     }
 }
+
+/// The store file opened with SQLite itself, with the test suite's key (`.cargo/config.toml`), to
+/// look at or change it behind the store's back.
+pub fn keyed(file: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(file).unwrap();
+    let key = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV).unwrap();
+    conn.pragma_update(None, "key", key).unwrap();
+    conn
+}

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{add, fields};
+use common::{add, fields, keyed};
 use serde_json::json;
-use std::path::Path;
 use uuid::Uuid;
 use wijkwerk_core::erasure::ERASED_NAME;
 use wijkwerk_core::protocol::RecordChange;
@@ -29,15 +28,6 @@ fn outbox(store: &Store) -> Vec<RecordChange> {
         .into_iter()
         .flat_map(|(_, set)| set.changes)
         .collect()
-}
-
-/// The store file opened with SQLite itself and the test suite's key, to look at what the
-/// store keeps besides its tables.
-fn keyed(file: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(file).unwrap();
-    let key = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV).unwrap();
-    conn.pragma_update(None, "key", key).unwrap();
-    conn
 }
 
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::keyed;
 use std::path::Path;
 use wijkwerk_core::store::{DATA_FILE, STORE_VERSION};
 use wijkwerk_core::{Entity, Error, Store};
@@ -10,15 +11,6 @@ fn store_with_data(dir: &Path) {
     let mut store = Store::init(dir).unwrap();
     common::village(&mut store);
     drop(store);
-}
-
-/// The store file opened with SQLite itself, with the test suite's key (`.cargo/config.toml`), to
-/// change it behind the store's back.
-fn keyed(file: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(file).unwrap();
-    let key = std::env::var(wijkwerk_core::store_key::PASSPHRASE_ENV).unwrap();
-    conn.pragma_update(None, "key", key).unwrap();
-    conn
 }
 
 fn bytes(path: &Path) -> Vec<u8> {

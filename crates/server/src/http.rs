@@ -368,7 +368,7 @@ async fn push(
         .sum();
     let pushed = state
         .storage
-        .push_as(
+        .push_after(
             principal.tenant_id,
             request.client_id,
             request.changesets,

@@ -304,27 +304,15 @@ impl Storage {
         changesets: Vec<PushChangeSet>,
         limits: PushLimits,
     ) -> Result<Vec<PushAck>> {
-        self.push_after(tenant_id, client_id, changesets, None, limits)
+        self.push_after(tenant_id, client_id, changesets, None, limits, None)
             .await
             .map(|pushed| pushed.acks)
     }
 
     /// [`Storage::push`] from a client whose cursor is `after`: the answer also says where the
-    /// client's cursor may move without pulling its own writes back ([`Pushed::cursor`]).
+    /// client's cursor may move without pulling its own writes back ([`Pushed::cursor`]). The
+    /// erasures of a push by `actor` are audited in the push's transaction.
     pub async fn push_after(
-        &self,
-        tenant_id: i64,
-        client_id: Uuid,
-        changesets: Vec<PushChangeSet>,
-        after: Option<Cursor>,
-        limits: PushLimits,
-    ) -> Result<Pushed> {
-        self.push_as(tenant_id, client_id, changesets, after, limits, None)
-            .await
-    }
-
-    /// [`Storage::push_after`] by `actor`: its erasures are audited in the push's transaction.
-    pub async fn push_as(
         &self,
         tenant_id: i64,
         client_id: Uuid,

@@ -162,6 +162,23 @@ describe('Contact page', () => {
     expect(location.hash).toBe('#/contacten');
   });
 
+  it('anonymises the person after a confirmation that says what stays', async () => {
+    const calls = mockCommands({
+      contact_page: contactPageAnswer,
+      anonymise_contact: { contact_id: 'c1', anonymised_on: '2026-12-07', changed: true, role_titles_cleared: 0,
+        authors_cleared: 0, organisers_cleared: 0, mentions: [] },
+    });
+    await render(Contacten, { id: 'c1', params: new URLSearchParams() });
+    click('contact-anonymise');
+    await settle();
+    expect(byTestId('anonymise-dialog').textContent).toContain('Blijft');
+    expect(calls.some((c) => c.cmd === 'anonymise_contact')).toBe(false); // not before the confirmation
+    click('anonymise-confirm');
+    await settle();
+    expect(calls.find((c) => c.cmd === 'anonymise_contact')?.args).toEqual({ id: 'c1' });
+    expect(document.querySelector('[data-testid="anonymise-dialog"]')).toBeNull();
+  });
+
   it('drops the person from the screen, open form and all, when an erasure arrives by sync', async () => {
     let gone = false;
     mockIPC(
