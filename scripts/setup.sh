@@ -20,8 +20,9 @@ APP_PACKAGES=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev li
   libayatana-appindicator3-dev librsvg2-dev
   # The OS keyring for the sync token (Secret Service over D-Bus).
   libdbus-1-dev pkg-config)
-# What the end-to-end test adds: a virtual screen and WebKit's WebDriver.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver)
+# What the end-to-end test adds: a virtual screen and WebKit's WebDriver; Chromium and its
+# WebDriver for the department colleagues' web pages on the server.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver chromium chromium-driver)
 
 # The test suite's store key (the raw key in .cargo/config.toml, which cargo gives to what it
 # runs): the test scripts give it to the CLI and the app they start themselves, which no keyring

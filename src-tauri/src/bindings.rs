@@ -10,7 +10,7 @@ use crate::sync::{
     ConflictView, SyncPhase, SyncProgress, SyncSettings, SyncState, TokenRenewed, TokenStorage,
 };
 use ts_rs::{Config, TS};
-use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary};
+use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary, WebAnswer, WebAnswers};
 use wijkwerk_core::areas::AreaNode;
 use wijkwerk_core::browse::{
     ActionPointQuery, AppointmentQuery, AppointmentRow, AreaPage, ContactQuery, ContactRow,
@@ -157,6 +157,8 @@ pub fn generate() -> String {
         decl::<ActionPointQuery>(&cfg),
         decl::<ActionPointSummary>(&cfg),
         decl::<ActionPointEvent>(&cfg),
+        decl::<WebAnswer>(&cfg),
+        decl::<WebAnswers>(&cfg),
         decl::<AreaNode>(&cfg),
         decl::<AreaPage>(&cfg),
         decl::<RoleView>(&cfg),

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use tauri::State;
 use ts_rs::TS;
 use uuid::Uuid;
-use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary};
+use wijkwerk_core::action_points::{ActionPointEvent, ActionPointSummary, WebAnswers};
 use wijkwerk_core::areas::AreaNode;
 use wijkwerk_core::browse::{
     ActionPointQuery, AppointmentQuery, AppointmentRow, AreaPage, ContactQuery, ContactRow,
@@ -405,6 +405,43 @@ pub fn action_point_history(
 ) -> Result<Vec<ActionPointEvent>, IpcError> {
     let id = uuid(&id)?;
     state.with_store(|s| s.action_point_history(id))
+}
+
+/// The answers department colleagues gave on the server's web pages that this laptop has not
+/// shown yet (newest first).
+#[tauri::command(async)]
+pub fn web_answers(
+    state: State<'_, AppState>,
+    limit: Option<usize>,
+) -> Result<WebAnswers, IpcError> {
+    state.with_store(|s| s.unseen_web_answers(limit.unwrap_or(50)))
+}
+
+/// Marks the answers from the web up to `seq` as seen.
+#[tauri::command(async)]
+pub fn web_answers_seen(state: State<'_, AppState>, seq: i64) -> Result<(), IpcError> {
+    state.with_store(|s| s.mark_web_answers_seen(seq))
+}
+
+/// Takes the due date a department colleague proposed.
+#[tauri::command(async)]
+pub fn accept_due_date_proposal(
+    state: State<'_, AppState>,
+    event_id: String,
+) -> Result<(), IpcError> {
+    let id = uuid(&event_id)?;
+    state.with_store(|s| s.accept_due_date_proposal(id, None))?;
+    crate::sync::poke();
+    Ok(())
+}
+
+/// Asks the server to mail the owning department a reminder about an action point.
+#[tauri::command(async)]
+pub fn request_reminder(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
+    let id = uuid(&id)?;
+    state.with_store(|s| s.request_reminder(id, None))?;
+    crate::sync::poke();
+    Ok(())
 }
 
 /// Searches everything (Ctrl+K).

@@ -17,6 +17,7 @@
 //! `scripts/test` runs only the scenario.
 
 mod accessibility;
+mod department_web;
 mod import;
 mod reports;
 mod sync_server;
@@ -983,6 +984,13 @@ fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
     let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples.get(index).copied().unwrap_or(f64::NAN)
+}
+
+/// The department colleagues' web pages on the server, in headless Chromium (no app needed).
+#[test]
+#[ignore = "needs chromium, chromedriver and wijkwerk-server: run by scripts/test"]
+fn department_pages_in_a_real_browser() {
+    department_web::department_pages_in_chromium();
 }
 
 #[test]

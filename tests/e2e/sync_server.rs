@@ -111,7 +111,32 @@ impl SyncServer {
             .to_owned()
     }
 
-    fn admin(&self, args: &[&str]) -> String {
+    /// An admin command of the server, with `input` on its standard input (a password).
+    pub fn admin_with_input(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write;
+        let mut child = Command::new(server_binary())
+            .args(args)
+            .args(["--db", &self.db])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wijkwerk-server runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(input.as_bytes())
+                .expect("the input is written");
+        }
+        let out = child.wait_with_output().expect("wijkwerk-server ends");
+        assert!(
+            out.status.success(),
+            "wijkwerk-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
         let out = Command::new(server_binary())
             .args(args)
             .args(["--db", &self.db])

@@ -110,6 +110,75 @@ impl Driver {
         driver
     }
 
+    /// Debian's chromedriver in front of headless Chromium (the department colleagues' web
+    /// pages on the server are tested in a real browser; no Xvfb needed).
+    pub fn chromium() -> Driver {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver could not be started (apt install chromium-driver)");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let mut driver = Driver {
+            child: Some(child),
+            url: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = format!("{}/status", driver.url);
+        while driver.agent.get(&status).call().is_err() {
+            if let Some(child) = driver.child.as_mut() {
+                if let Ok(Some(exit)) = child.try_wait() {
+                    driver.child = None;
+                    panic!("chromedriver stopped at once ({exit})");
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start within 30 s"
+            );
+            sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    /// A headless Chromium window (Dutch, trusting the test server's own certificate
+    /// authority's certificate as a browser told to accept it would).
+    pub fn browser(&self) -> Session<'_> {
+        let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|b| Path::new(b).exists())
+            .unwrap_or("/usr/bin/chromium");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--lang=nl-NL", "--window-size=1280,1024"],
+            },
+            "goog:loggingPrefs": {"browser": "ALL"},
+        }}});
+        let answer = self.request("POST", "/session", Some(capabilities));
+        let id = answer["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {answer}"))
+            .to_owned();
+        Session {
+            driver: self,
+            id: Some(id),
+        }
+    }
+
     /// Starts the app at `application` and opens a session on its window.
     pub fn session(&self, application: &Path) -> Session<'_> {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
@@ -458,6 +527,28 @@ impl Session<'_> {
             &self.path("/execute/async"),
             Some(json!({"script": script, "args": args})),
         )
+    }
+
+    /// Opens a page (a browser session).
+    pub fn open(&self, url: &str) {
+        self.driver
+            .request("POST", &self.path("/url"), Some(json!({"url": url})));
+    }
+
+    /// The browser's console messages since the last call (a browser session): the refusals of
+    /// the Content Security Policy among them.
+    pub fn console(&self) -> Vec<String> {
+        let logs = self.driver.request(
+            "POST",
+            &self.path("/se/log"),
+            Some(json!({"type": "browser"})),
+        );
+        logs.as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Goes to a route of the app (`#/vergaderingen`).

@@ -307,6 +307,11 @@ impl Entity {
                     Field::opt("comment", Text(TEXT_MAX)),
                     Field::req("at", Instant),
                     Field::opt("author", Text(NAME_MAX)),
+                    // A due date a department colleague proposes (kind `due_date_proposal`),
+                    // and where the entry was written: `web` from the server's pages for
+                    // departments (migration 009).
+                    Field::opt("proposed_due_date", Date),
+                    Field::opt("via", Enum(ACTION_POINT_EVENT_SOURCES)),
                 ];
                 F
             }
@@ -628,7 +633,18 @@ pub const ACTION_POINT_OPEN_STATUSES: &[&str] = &["open", "in_progress", "waitin
 pub const SCHOOL_REGIONS: &[&str] = &["noord", "midden", "zuid"];
 /// The largest calendar SEQUENCE stored (RFC 5545 allows any non-negative integer).
 pub const ICAL_SEQUENCE_MAX: i64 = 2_000_000_000;
-pub const ACTION_POINT_EVENT_KINDS: &[&str] = &["status_change", "comment"];
+/// `due_date_proposal`: a department colleague proposes another due date (from the server's
+/// web pages); `reminder_request`: the coordinator asks the server to mail the owning
+/// department about the point (the server answers with a comment saying whom it mailed).
+pub const ACTION_POINT_EVENT_KINDS: &[&str] = &[
+    "status_change",
+    "comment",
+    "due_date_proposal",
+    "reminder_request",
+];
+/// Where a history entry of an action point was written when not in the app: `web`, the
+/// department colleagues' pages on the sync server.
+pub const ACTION_POINT_EVENT_SOURCES: &[&str] = &["web"];
 /// An agreement is drafted (concept), adopted on a date (vastgesteld), then finished.
 pub const AGREEMENT_STATUSES: &[&str] = &["concept", "vastgesteld", "afgerond"];
 /// The steps of the participation ladder, lowest first.

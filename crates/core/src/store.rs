@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/006_import.sql"),
     include_str!("../migrations/007_privacy.sql"),
     include_str!("../migrations/008_erasure.sql"),
+    include_str!("../migrations/009_web_answers.sql"),
 ];
 
 /// The version that brought erasure (migration 008): stores older than it are rewritten once.

@@ -63,9 +63,17 @@ pub enum AuditKind {
     Anonymisation,
     /// The retention purge deleted old rows of this log.
     AuditPurged,
+    /// A department user's password was set or removed (by an admin).
+    PasswordSet,
+    /// A department user signed in on the web pages (with a password or a link).
+    WebSignIn,
+    /// A sign-in link was sent to a department user.
+    SignInLinkSent,
+    /// A reminder e-mail was sent (or could not be).
+    ReminderSent,
 }
 
-pub const KINDS: [AuditKind; 15] = [
+pub const KINDS: [AuditKind; 19] = [
     AuditKind::Pull,
     AuditKind::Push,
     AuditKind::FeedRead,
@@ -81,6 +89,10 @@ pub const KINDS: [AuditKind; 15] = [
     AuditKind::Erasure,
     AuditKind::Anonymisation,
     AuditKind::AuditPurged,
+    AuditKind::PasswordSet,
+    AuditKind::WebSignIn,
+    AuditKind::SignInLinkSent,
+    AuditKind::ReminderSent,
 ];
 
 impl AuditKind {
@@ -101,6 +113,10 @@ impl AuditKind {
             AuditKind::Erasure => "erasure",
             AuditKind::Anonymisation => "anonymisation",
             AuditKind::AuditPurged => "audit_purged",
+            AuditKind::PasswordSet => "password_set",
+            AuditKind::WebSignIn => "web_sign_in",
+            AuditKind::SignInLinkSent => "sign_in_link_sent",
+            AuditKind::ReminderSent => "reminder_sent",
         }
     }
 

@@ -7,7 +7,12 @@
 //! `user add` also `token_lifetime_days` and `audit purge` `audit_retention_days`. An unknown key or a value of the wrong kind is
 //! refused whole, with the file, the line and the key, before anything is opened. Relative
 //! paths in the file are read from the file's own folder.
+//!
+//! Also without a flag: `public_url` (the address colleagues open, for links in e-mail) and the
+//! `[smtp]` table (the mail server, see [`crate::mail`]; without it no mail is sent). The
+//! password of the mail server is `password` or `password_file` (read when the file is loaded).
 
+use crate::mail::{SmtpSecurity, SmtpSettings};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,6 +22,9 @@ use toml::Spanned;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 /// How far ahead of the server's clock a change may be stamped when nothing says (seconds).
 pub const DEFAULT_MAX_CLOCK_SKEW: u64 = 300;
+/// How long one e-mail may take to send when `[smtp]` does not say (seconds), and the most.
+pub const DEFAULT_SMTP_TIMEOUT_SECONDS: u64 = crate::mail::DEFAULT_TIMEOUT.as_secs();
+pub const MAX_SMTP_TIMEOUT_SECONDS: u64 = 120;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -55,14 +63,40 @@ struct Keys {
     max_clock_skew: Option<Spanned<u64>>,
     audit_retention_days: Option<Spanned<u32>>,
     token_lifetime_days: Option<Spanned<u32>>,
+    public_url: Option<Spanned<String>>,
+    smtp: Option<Spanned<SmtpKeys>>,
+}
+
+/// The keys of the `[smtp]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpKeys {
+    host: Option<Spanned<String>>,
+    port: Option<Spanned<u16>>,
+    security: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_file: Option<Spanned<PathBuf>>,
+    from: Option<Spanned<String>>,
+    timeout_seconds: Option<Spanned<u64>>,
 }
 
 /// A configuration file, read and checked.
-#[derive(Debug)]
 pub struct ConfigFile {
     path: PathBuf,
     text: String,
     keys: Keys,
+    public_url: Option<String>,
+    smtp: Option<SmtpSettings>,
+}
+
+impl std::fmt::Debug for ConfigFile {
+    // Not the text nor the keys: they may hold passwords.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConfigFile {
@@ -83,13 +117,16 @@ impl ConfigFile {
                 .message()
                 .replace("unknown field", "unknown key")
                 .replace("expected u64", "expected a whole number of seconds")
+                .replace("expected u16", "expected a port number (1 to 65535)")
                 .replace("expected u32", "expected a whole number of days");
             located(path, &text, at, message)
         })?;
-        let file = ConfigFile {
+        let mut file = ConfigFile {
             path: path.to_path_buf(),
             text,
             keys,
+            public_url: None,
+            smtp: None,
         };
         if let Some(db) = &file.keys.db {
             if db.get_ref().trim().is_empty() {
@@ -118,7 +155,167 @@ impl ConfigFile {
                 ));
             }
         }
+        if let Some(url) = &file.keys.public_url {
+            let checked = public_url(url.get_ref())
+                .map_err(|message| file.error_at(url.span().start, &message))?;
+            file.public_url = Some(checked);
+        }
+        file.smtp = file.smtp_settings()?;
         Ok(file)
+    }
+
+    /// The `[smtp]` table, checked: `None` when there is none (or it is empty).
+    fn smtp_settings(&self) -> Result<Option<SmtpSettings>, ConfigError> {
+        let Some(table) = &self.keys.smtp else {
+            return Ok(None);
+        };
+        let keys = table.get_ref();
+        let Some(host) = &keys.host else {
+            let empty = keys.port.is_none()
+                && keys.security.is_none()
+                && keys.username.is_none()
+                && keys.password.is_none()
+                && keys.password_file.is_none()
+                && keys.from.is_none()
+                && keys.timeout_seconds.is_none();
+            if empty {
+                return Ok(None);
+            }
+            return Err(self.error_at(
+                table.span().start,
+                "the [smtp] table has no `host` (the mail server, such as smtp.gemeente.nl)",
+            ));
+        };
+        let host_name = host.get_ref().trim();
+        let host_ok = !host_name.is_empty()
+            && !host_name.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '[' | ']'))
+            && (!host_name.contains(':') || host_name.parse::<std::net::Ipv6Addr>().is_ok());
+        if !host_ok {
+            return Err(self.error_at(
+                host.span().start,
+                "expected the name or address of the mail server, such as smtp.gemeente.nl (the port is `port`)",
+            ));
+        }
+        let security = match &keys.security {
+            None => SmtpSecurity::StartTls,
+            Some(security) => match security.get_ref().trim().to_ascii_lowercase().as_str() {
+                "starttls" => SmtpSecurity::StartTls,
+                "tls" => SmtpSecurity::Tls,
+                "none" if crate::mail::plain_allowed(host_name) => SmtpSecurity::None,
+                "none" => {
+                    return Err(self.error_at(
+                        security.span().start,
+                        &format!("unencrypted SMTP (security \"none\") is only allowed to this machine (localhost), not to {host_name}: use \"starttls\" or \"tls\""),
+                    ))
+                }
+                _ => {
+                    return Err(self.error_at(
+                        security.span().start,
+                        "expected \"starttls\" (port 587), \"tls\" (port 465) or \"none\" (localhost only)",
+                    ))
+                }
+            },
+        };
+        let port = match &keys.port {
+            Some(port) if *port.get_ref() == 0 => {
+                return Err(self.error_at(port.span().start, "the port may not be 0"));
+            }
+            Some(port) => *port.get_ref(),
+            None => security.default_port(),
+        };
+        let password = match (&keys.password, &keys.password_file) {
+            (Some(_), Some(file)) => {
+                return Err(self.error_at(
+                    file.span().start,
+                    "give `password` or `password_file`, not both",
+                ));
+            }
+            (Some(password), None) => Some(password.get_ref().clone()),
+            (None, Some(file)) => {
+                let path = self.relative(file.get_ref());
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    self.error_at(
+                        file.span().start,
+                        &format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+                let password = text.trim_end_matches(['\n', '\r']).to_owned();
+                if password.is_empty() {
+                    return Err(
+                        self.error_at(file.span().start, &format!("{} is empty", path.display()))
+                    );
+                }
+                Some(password)
+            }
+            (None, None) => None,
+        };
+        let username = keys
+            .username
+            .as_ref()
+            .map(|u| u.get_ref().trim().to_owned());
+        match (&keys.username, &password) {
+            (Some(user), None) => {
+                return Err(self.error_at(
+                    user.span().start,
+                    "a username needs a password (`password` or `password_file`)",
+                ));
+            }
+            (Some(user), Some(_)) if user.get_ref().trim().is_empty() => {
+                return Err(self.error_at(user.span().start, "the username may not be empty"));
+            }
+            (None, Some(_)) => {
+                let at = keys
+                    .password
+                    .as_ref()
+                    .map(|p| p.span().start)
+                    .or_else(|| keys.password_file.as_ref().map(|p| p.span().start))
+                    .unwrap_or(table.span().start);
+                return Err(self.error_at(at, "a password needs a `username`"));
+            }
+            _ => {}
+        }
+        let Some(from) = &keys.from else {
+            return Err(self.error_at(
+                table.span().start,
+                "the [smtp] table has no `from` (the sender, such as \"Wijkwerk <wijkwerk@gemeente.nl>\")",
+            ));
+        };
+        if let Err(e) = crate::mail::mailbox(from.get_ref()) {
+            return Err(self.error_at(
+                from.span().start,
+                &format!("expected a sender such as \"Wijkwerk <wijkwerk@gemeente.nl>\" ({e})"),
+            ));
+        }
+        let timeout_seconds = match &keys.timeout_seconds {
+            Some(t) if !(1..=MAX_SMTP_TIMEOUT_SECONDS).contains(t.get_ref()) => {
+                return Err(self.error_at(
+                    t.span().start,
+                    &format!("the timeout is 1 to {MAX_SMTP_TIMEOUT_SECONDS} seconds"),
+                ));
+            }
+            Some(t) => *t.get_ref(),
+            None => DEFAULT_SMTP_TIMEOUT_SECONDS,
+        };
+        Ok(Some(SmtpSettings {
+            host: host_name.to_owned(),
+            port,
+            security,
+            username,
+            password,
+            from: from.get_ref().trim().to_owned(),
+            timeout: std::time::Duration::from_secs(timeout_seconds),
+        }))
+    }
+
+    /// `public_url`: the address colleagues open (`https://wijkwerk.gemeente.nl`), without a
+    /// trailing slash.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
+    /// The `[smtp]` table: the mail server. `None`: no mail is sent.
+    pub fn smtp(&self) -> Option<&SmtpSettings> {
+        self.smtp.as_ref()
     }
 
     /// `audit_retention_days`, or the default.
@@ -190,6 +387,58 @@ fn located(path: &Path, text: &str, at: usize, message: String) -> ConfigError {
     }
 }
 
+/// A `public_url`, checked: `http(s)://host[:port][/path]`, no user, query or fragment; without
+/// a trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "such as https://wijkwerk.gemeente.nl";
+    let url = text.trim();
+    let lower = url.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https://", &url[8..])
+    } else if lower.starts_with("http://") {
+        ("http://", &url[7..])
+    } else {
+        return Err(format!(
+            "expected an http:// or https:// address, {EXAMPLE}"
+        ));
+    };
+    if url.contains(['?', '#']) {
+        return Err(format!(
+            "expected the address without a query (?) or fragment (#), {EXAMPLE}"
+        ));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("expected an address without spaces, {EXAMPLE}"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("expected an address without a user or password".to_owned());
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return Err(format!("expected a host, {EXAMPLE}")),
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'));
+    if !host_ok {
+        return Err(format!("expected a host, {EXAMPLE}"));
+    }
+    if let Some(port) = port {
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(format!("expected a port number after the host, {EXAMPLE}"));
+        }
+    }
+    Ok(format!("{scheme}{}", rest.trim_end_matches('/')))
+}
+
 pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
@@ -216,6 +465,10 @@ pub struct ServeSettings {
     pub audit_retention_days: u32,
     /// How long a token made by a rotation is valid (days).
     pub token_lifetime_days: u32,
+    /// The address colleagues open (links in e-mail), without a trailing slash.
+    pub public_url: Option<String>,
+    /// The mail server. `None`: no mail is sent.
+    pub smtp: Option<SmtpSettings>,
 }
 
 impl ServeSettings {
@@ -280,6 +533,8 @@ impl ServeSettings {
                 crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS,
                 ConfigFile::token_lifetime_days,
             ),
+            public_url: file.and_then(ConfigFile::public_url).map(str::to_owned),
+            smtp: file.and_then(ConfigFile::smtp).cloned(),
         })
     }
 }
@@ -350,6 +605,8 @@ mod tests {
                 max_clock_skew: 60,
                 audit_retention_days: crate::audit::DEFAULT_RETENTION_DAYS,
                 token_lifetime_days: crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS,
+                public_url: None,
+                smtp: None,
             }
         );
     }
@@ -472,6 +729,171 @@ mod tests {
         let settings = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap();
         assert_eq!(settings.db, "/var/lib/wijkwerk/server.db");
         assert!(settings.tls.is_some());
+        assert!(settings.public_url.is_some());
+        assert!(settings.smtp.is_some());
+    }
+
+    /// The line and key of a refusal.
+    fn refused_at(text: &str) -> (usize, String, String) {
+        match parse(text) {
+            Err(ConfigError::Key {
+                line, key, message, ..
+            }) => (line, key, message),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_full_smtp_table_and_public_url_give_the_mail_settings() {
+        let file = parse(
+            "db = \"a.db\"\npublic_url = \"https://wijkwerk.bergen.example/\"\n\n[smtp]\nhost = \"smtp.bergen.example\"\nport = 2465\nsecurity = \"tls\"\nusername = \"wijkwerk\"\npassword = \"geheim\"\nfrom = \"Wijkwerk Bergen <wijkwerk@bergen.example>\"\ntimeout_seconds = 20\n",
+        )
+        .unwrap();
+        let settings = ServeSettings::resolve(ServeFlags::default(), Some(&file)).unwrap();
+        assert_eq!(
+            settings.public_url.as_deref(),
+            Some("https://wijkwerk.bergen.example")
+        );
+        assert_eq!(
+            settings.smtp,
+            Some(SmtpSettings {
+                host: "smtp.bergen.example".into(),
+                port: 2465,
+                security: SmtpSecurity::Tls,
+                username: Some("wijkwerk".into()),
+                password: Some("geheim".into()),
+                from: "Wijkwerk Bergen <wijkwerk@bergen.example>".into(),
+                timeout: std::time::Duration::from_secs(20),
+            })
+        );
+        assert_eq!(file.smtp(), settings.smtp.as_ref());
+        assert_eq!(file.public_url(), settings.public_url.as_deref());
+        assert!(!format!("{file:?} {settings:?}").contains("geheim"));
+    }
+
+    #[test]
+    fn smtp_defaults_follow_the_security_and_no_table_sends_nothing() {
+        let smtp = |text: &str| parse(text).unwrap().smtp().cloned();
+        let from = "from = \"wijkwerk@bergen.example\"\n";
+        let starttls = smtp(&format!("[smtp]\nhost = \"smtp.bergen.example\"\n{from}")).unwrap();
+        assert_eq!(
+            (starttls.port, starttls.security, starttls.timeout.as_secs()),
+            (587, SmtpSecurity::StartTls, DEFAULT_SMTP_TIMEOUT_SECONDS)
+        );
+        let local = smtp(&format!(
+            "[smtp]\nhost = \"localhost\"\nsecurity = \"none\"\n{from}"
+        ))
+        .unwrap();
+        assert_eq!((local.port, local.security), (25, SmtpSecurity::None));
+        assert_eq!(smtp("db = \"a.db\"\n"), None);
+        assert_eq!(smtp("[smtp]\n"), None);
+    }
+
+    #[test]
+    fn the_smtp_password_may_come_from_a_file_beside_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("smtp-password"), "geheim\n").unwrap();
+        let text = "[smtp]\nhost = \"smtp.bergen.example\"\nusername = \"wijkwerk\"\npassword_file = \"smtp-password\"\nfrom = \"wijkwerk@bergen.example\"\n";
+        let file = ConfigFile::parse(&dir.path().join("server.toml"), text.into()).unwrap();
+        assert_eq!(file.smtp().unwrap().password.as_deref(), Some("geheim"));
+        // Missing, or beside `password`: refused at its line.
+        let err =
+            ConfigFile::parse(&dir.path().join("elders/server.toml"), text.into()).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Key { line: 4, key, .. } if key == "password_file"),
+            "{err}"
+        );
+        let (line, key, _) = refused_at(&text.replace("username", "password = \"x\"\nusername"));
+        assert_eq!((line, key.as_str()), (5, "password_file"));
+    }
+
+    #[test]
+    fn plain_smtp_to_another_machine_is_refused_with_its_line_and_key() {
+        let (line, key, message) = refused_at(
+            "db = \"a.db\"\n[smtp]\nhost = \"smtp.bergen.example\"\nsecurity = \"none\"\nfrom = \"wijkwerk@bergen.example\"\n",
+        );
+        assert_eq!((line, key.as_str()), (4, "security"));
+        assert!(
+            message.contains("only allowed to this machine"),
+            "{message}"
+        );
+        let (line, key, _) =
+            refused_at("[smtp]\nhost = \"smtp.bergen.example\"\nsecurity = \"ssl\"\n");
+        assert_eq!((line, key.as_str()), (3, "security"));
+        for host in [
+            "smtp.bergen.example:587",
+            "smtp://smtp.bergen.example",
+            "[::1]",
+            " ",
+        ] {
+            let (line, key, _) = refused_at(&format!("[smtp]\nhost = \"{host}\"\n"));
+            assert_eq!((line, key.as_str()), (2, "host"), "{host}");
+        }
+    }
+
+    #[test]
+    fn smtp_without_from_is_refused() {
+        let err = parse("db = \"a.db\"\n\n[smtp]\nhost = \"smtp.bergen.example\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("configuration file /etc/wijkwerk/server.toml, line 3"),
+            "{text}"
+        );
+        assert!(text.contains("no `from`"), "{text}");
+        let (line, key, _) = refused_at(
+            "[smtp]\nhost = \"smtp.bergen.example\"\nfrom = \"Wijkwerk <geen adres>\"\n",
+        );
+        assert_eq!((line, key.as_str()), (3, "from"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_smtp_is_refused_with_its_line() {
+        let text = "db = \"a.db\"\n[smtp]\nhost = \"smtp.bergen.example\"\npasswd = \"geheim\"\n";
+        let (line, key, message) = refused_at(text);
+        assert_eq!((line, key.as_str()), (4, "passwd"));
+        assert!(message.contains("unknown key `passwd`"), "{message}");
+        for (text, line, key) in [
+            ("[smtp]\nhost = \"h\"\nport = 70000\n", 3, "port"),
+            (
+                "[smtp]\nhost = \"h\"\nfrom = \"a@b.nl\"\ntimeout_seconds = 0\n",
+                4,
+                "timeout_seconds",
+            ),
+            (
+                "[smtp]\nhost = \"h\"\nfrom = \"a@b.nl\"\nusername = \"u\"\n",
+                4,
+                "username",
+            ),
+        ] {
+            let (l, k, _) = refused_at(text);
+            assert_eq!((l, k.as_str()), (line, key), "{text}");
+        }
+    }
+
+    #[test]
+    fn public_url_must_be_an_http_address_with_a_host() {
+        for url in [
+            "ftp://wijkwerk.bergen.example",
+            "wijkwerk.bergen.example",
+            "https://",
+            "https:///pad",
+            "https://wijkwerk.bergen.example/?tenant=1",
+            "https://anna@wijkwerk.bergen.example",
+            "https://wijkwerk bergen.example",
+        ] {
+            let (line, key, _) = refused_at(&format!("db = \"a.db\"\npublic_url = \"{url}\"\n"));
+            assert_eq!((line, key.as_str()), (2, "public_url"), "{url}");
+        }
+        for (url, stored) in [
+            ("http://127.0.0.1:8443/", "http://127.0.0.1:8443"),
+            (
+                "HTTPS://Wijkwerk.bergen.example/wijkwerk//",
+                "https://Wijkwerk.bergen.example/wijkwerk",
+            ),
+        ] {
+            let file = parse(&format!("public_url = \"{url}\"\n")).unwrap();
+            assert_eq!(file.public_url(), Some(stored));
+        }
     }
 
     #[test]

@@ -45,11 +45,28 @@ pub struct AppState {
     pub audit: AuditBuffer,
     /// How long a token made by a rotation is valid (days).
     pub token_lifetime_days: u32,
+    /// The department colleagues' web pages: their address and the mail server.
+    pub web: crate::web::WebSettings,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
     pub fn new(storage: Storage, max_skew_ms: u64, token_lifetime_days: u32) -> Arc<AppState> {
+        AppState::with_web(
+            storage,
+            max_skew_ms,
+            token_lifetime_days,
+            crate::web::WebSettings::none(),
+        )
+    }
+
+    /// [`AppState::new`] with the web pages' address and mail server.
+    pub fn with_web(
+        storage: Storage,
+        max_skew_ms: u64,
+        token_lifetime_days: u32,
+        web: crate::web::WebSettings,
+    ) -> Arc<AppState> {
         Arc::new(AppState {
             storage,
             failures: FailedSignIns::default(),
@@ -57,6 +74,7 @@ impl AppState {
             feeds: FeedCache::default(),
             audit: AuditBuffer::default(),
             token_lifetime_days,
+            web,
             metrics: metrics_handle(),
         })
     }
@@ -164,6 +182,7 @@ fn metrics_handle() -> PrometheusHandle {
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .merge(crate::web::routes())
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
         .route("/v1/hello", get(hello))
@@ -265,6 +284,11 @@ async fn authenticate_token(
         tracing::warn!(peer = %peer.ip(), reason, "failed sign-in");
     };
     match (sign_in, hash) {
+        (SignIn::Valid(p), Some(_)) if p.role == Role::Department => {
+            // Department colleagues use the web pages, never the sync API.
+            failed("department user's token");
+            Err(ServerError::Unauthorized)
+        }
         (SignIn::Valid(p), Some(hash)) => {
             state.failures.succeeded(peer.ip());
             Ok((p, hash))
@@ -359,6 +383,12 @@ async fn push(
     })?;
     let request = decode_push(&body)?;
     let changesets = request.changesets.len();
+    // Reminders coordinators asked for, by changeset (sent once it is applied, not on a retry).
+    let reminders: Vec<Vec<(Uuid, Option<String>)>> = request
+        .changesets
+        .iter()
+        .map(|set| crate::web::reminders::requested(std::slice::from_ref(set)))
+        .collect();
     // Field changes, as the laptop counts them.
     let changes: usize = request
         .changesets
@@ -389,6 +419,18 @@ async fn push(
         tracing::info!(tenant = %principal.tenant, user = %principal.user, %entity, %record, "erasure");
     }
     let acks = pushed.acks;
+    for (ack, points) in acks.iter().zip(reminders) {
+        if matches!(ack.outcome, PushOutcome::Applied { .. }) {
+            for (point, author) in points {
+                tokio::spawn(crate::web::reminders::remind_about_point(
+                    state.clone(),
+                    principal.tenant_id,
+                    author.unwrap_or_else(|| principal.user.clone()),
+                    point,
+                ));
+            }
+        }
+    }
     let (mut applied, mut duplicate, mut refused) = (0u64, 0u64, 0u64);
     for ack in &acks {
         let outcome = match &ack.outcome {

@@ -5,11 +5,16 @@
 //!   [`postgres`] (production) behind it; the same test suite runs against both;
 //! - [`merge`]: the per-field decision (last writer wins, conflicts) shared by both;
 //! - [`http`]: the HTTP API (axum): hello, push, pull, health, metrics;
+//! - [`web`]: the department colleagues' web pages at `/` (sign-in by link or password,
+//!   their department's action points, answers written as the server's own writer through
+//!   the push path) and their reminder e-mails;
 //! - [`audit`]: the append-only audit log (reads, writes, sign-in failures, token and user
 //!   changes, erasures), written in batches off the hot path, purged after its retention;
 //! - [`auth`]: tokens (stored as SHA-256 hashes, with an expiry, rotated from the app) and
 //!   slowing down repeated failures;
 //! - [`config`]: the configuration file beside the flags;
+//! - [`mail`]: e-mail over SMTP (reminders, sign-in links), when the configuration names a mail
+//!   server;
 //! - [`backup`]: online backup and restore of the SQLite database (PostgreSQL uses its own
 //!   tools).
 //!
@@ -32,10 +37,12 @@ pub mod config;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod mail;
 pub mod merge;
 pub mod postgres;
 pub mod sqlite;
 pub mod storage;
+pub mod web;
 
 pub use error::{Result, ServerError};
 pub use storage::Storage;

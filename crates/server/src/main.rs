@@ -87,10 +87,17 @@ enum Command {
         #[command(subcommand)]
         action: TenantAction,
     },
-    /// Users of a tenant, each with their own token.
+    /// Users of a tenant: coordinators and readers each with their own token; department
+    /// colleagues (no token) on the web pages.
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+    /// The weekly reminder e-mails to department colleagues (`serve` sends them on Monday
+    /// morning).
+    Reminders {
+        #[command(subcommand)]
+        action: ReminderAction,
     },
     /// Tokens.
     Token {
@@ -206,22 +213,62 @@ enum TenantAction {
 }
 
 #[derive(Subcommand)]
+enum ReminderAction {
+    /// Sends every department user (of one tenant, or of all) the e-mail with their open and
+    /// overdue action points now. Needs [smtp] and public_url in --config.
+    Send {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserAction {
     /// Adds a user and prints a new token as the last line (shown once; only its hash is kept).
+    /// With --department: a department colleague, who gets no token and signs in on the web
+    /// pages with a link sent to --email or a password (`user password`).
     Add {
         #[arg(long)]
         tenant: String,
         #[arg(long)]
         name: String,
-        /// coordinator (reads and writes) or reader.
+        /// coordinator (reads and writes), reader, or department (implied by --department).
         #[arg(long, default_value = "coordinator")]
         role: String,
+        /// The id of the organisation (of kind department, synced from the app) whose action
+        /// points the colleague sees.
+        #[arg(long, value_name = "ORGANISATION_ID")]
+        department: Option<uuid::Uuid>,
+        /// The colleague's e-mail address (sign-in links and reminders).
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
         /// Days the token is valid [default: token_lifetime_days of --config, or 180].
         #[arg(long, value_name = "DAYS")]
         expires_in_days: Option<u32>,
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Sets or removes a department colleague's password (stored as a salted Argon2id hash).
+    Password {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[command(subcommand)]
+        action: PasswordAction,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PasswordAction {
+    /// Reads the password (at least 12 characters) as one line from standard input.
+    Set,
+    /// Removes the password: only sign-in links.
+    Remove,
 }
 
 #[derive(Subcommand)]
@@ -337,11 +384,32 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                     tenant,
                     name,
                     role,
+                    department,
+                    email,
                     expires_in_days,
                     db,
                 },
         } => {
             let role = Role::parse(&role)?;
+            if department.is_some() || role == Role::Department {
+                let Some(department) = department else {
+                    return Err(ServerError::BadRequest(
+                        "a department user needs --department ORGANISATION_ID".into(),
+                    ));
+                };
+                let storage = Storage::open(&db.resolve()?).await?;
+                storage
+                    .add_department_user(&tenant, &name, department, email.as_deref())
+                    .await?;
+                println!(
+                    "department user {name:?} added to {tenant:?}: signs in on the server's web page {}",
+                    match &email {
+                        Some(_) => "with a link sent by e-mail, or a password (user password)",
+                        None => "with a password (set it with: user password ... set)",
+                    }
+                );
+                return Ok(());
+            }
             let (db, file) = db.resolve_with_file()?;
             let days = expires_in_days.unwrap_or_else(|| {
                 file.as_ref().map_or(
@@ -457,6 +525,83 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             println!("{deleted} audit row(s) older than {days} days deleted");
             Ok(())
         }
+        Command::User {
+            action:
+                UserAction::Password {
+                    tenant,
+                    name,
+                    action,
+                    db,
+                },
+        } => {
+            let storage = Storage::open(&db.resolve()?).await?;
+            let hash = match action {
+                PasswordAction::Remove => None,
+                PasswordAction::Set => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| {
+                        ServerError::BadRequest(format!("reading the password: {e}"))
+                    })?;
+                    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+                    let hash = tokio::task::spawn_blocking(move || {
+                        wijkwerk_server::web::session::hash_password(&password)
+                    })
+                    .await
+                    .map_err(|e| ServerError::Config(e.to_string()))?
+                    .map_err(|e| ServerError::BadRequest(e.to_string()))?;
+                    Some(hash)
+                }
+            };
+            let removed = hash.is_none();
+            storage.set_password(&tenant, &name, hash).await?;
+            println!(
+                "password of {name:?} in {tenant:?} {}",
+                if removed { "removed" } else { "set" }
+            );
+            Ok(())
+        }
+        Command::Reminders {
+            action: ReminderAction::Send { tenant, db },
+        } => {
+            let (db, file) = db.resolve_with_file()?;
+            let web = web_settings(
+                file.as_ref()
+                    .and_then(ConfigFile::public_url)
+                    .map(str::to_owned),
+                file.as_ref().and_then(ConfigFile::smtp).cloned(),
+            )?;
+            let (Some(public_url), true) = (web.public_url.clone(), web.mailer.configured()) else {
+                return Err(ServerError::BadRequest(
+                    "reminders need public_url and an [smtp] table in --config; no mail was sent"
+                        .into(),
+                ));
+            };
+            let storage = Storage::open(&db).await?;
+            let tenant_id = match &tenant {
+                Some(t) => Some(storage.tenant_id(t).await?),
+                None => None,
+            };
+            let report = wijkwerk_server::web::reminders::send_reminders(
+                &storage,
+                &web.mailer,
+                &public_url,
+                tenant_id,
+                wijkwerk_server::web::points::today(),
+            )
+            .await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(ServerError::BadRequest(format!(
+                    "{} reminder(s) could not be sent",
+                    report.failed.len()
+                )))
+            }
+        }
         Command::Token {
             action: TokenAction::Revoke { tenant, name, db },
         } => {
@@ -476,7 +621,10 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         max_clock_skew,
         audit_retention_days,
         token_lifetime_days,
+        public_url,
+        smtp,
     } = settings;
+    let web = web_settings(public_url, smtp)?;
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
@@ -491,7 +639,14 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         tracing::warn!(error = %e, "could not open every database connection in advance");
     }
     let kind = storage.kind();
-    let state = AppState::new(storage, max_clock_skew * 1000, token_lifetime_days);
+    if !web.mailer.configured() {
+        tracing::info!("no [smtp] configured: no sign-in links or reminders are mailed");
+    }
+    let state = AppState::with_web(storage, max_clock_skew * 1000, token_lifetime_days, web);
+    // The weekly reminders (Monday morning, Dutch time), once per week over all processes.
+    tokio::spawn(wijkwerk_server::web::reminders::weekly(
+        std::sync::Arc::downgrade(&state),
+    ));
     // The audit log's writer (requests' events in batches) and its daily purge.
     tokio::spawn(wijkwerk_server::http::write_audit(
         std::sync::Arc::downgrade(&state),
@@ -545,6 +700,16 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The web pages' settings: the public address and the mail server (checked).
+fn web_settings(
+    public_url: Option<String>,
+    smtp: Option<wijkwerk_server::mail::SmtpSettings>,
+) -> Result<wijkwerk_server::web::WebSettings, ServerError> {
+    let mailer = wijkwerk_server::mail::Mailer::new(smtp)
+        .map_err(|e| ServerError::Config(format!("[smtp]: {e}")))?;
+    Ok(wijkwerk_server::web::WebSettings { public_url, mailer })
 }
 
 /// Runs blocking database work (a backup) off the async threads.

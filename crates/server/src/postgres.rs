@@ -10,8 +10,9 @@ use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken,
-    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, LinkUse, NewToken,
+    PointKey, Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role,
+    TokenRow, WebSession, WebUser, WebUserKey, WebWriterTicket,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
@@ -112,6 +113,42 @@ CREATE TABLE IF NOT EXISTS audit_purge (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     cutoff_ms BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS department_user (
+    user_id       BIGINT PRIMARY KEY REFERENCES app_user(id),
+    department_id TEXT NOT NULL,
+    email         TEXT,
+    password_hash TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS department_user_email ON department_user(email)
+    WHERE email IS NOT NULL;
+CREATE TABLE IF NOT EXISTS web_session (
+    hash          TEXT PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES app_user(id),
+    csrf          TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sign_in_link (
+    hash          TEXT PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES app_user(id),
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL,
+    used_at_ms    BIGINT
+);
+CREATE TABLE IF NOT EXISTS web_writer (
+    tenant_id BIGINT PRIMARY KEY REFERENCES tenant(id),
+    client_id TEXT NOT NULL,
+    node      BIGINT NOT NULL,
+    next_seq  BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS job_run (
+    name  TEXT PRIMARY KEY,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS field_action_point_owner ON field(tenant_id, value, record_id)
+    WHERE entity = 'action_point' AND field = 'owner_organisation_id';
+CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value, record_id)
+    WHERE entity = 'action_point_event' AND field = 'action_point_id';
 INSERT INTO audit_purge(id, cutoff_ms) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM audit_purge);
 CREATE OR REPLACE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -171,6 +208,38 @@ async fn insert_audit(
         .await?;
     Ok(())
 }
+
+/// A department user, with the condition that follows it (`AND ...`).
+const WEB_USER: &str =
+    "SELECT u.id, u.tenant_id, t.name, u.name, d.department_id, d.email, d.password_hash
+     FROM department_user d JOIN app_user u ON u.id = d.user_id JOIN tenant t ON t.id = u.tenant_id
+     WHERE u.role = 'department'";
+
+fn web_user_row(r: &tokio_postgres::Row) -> Result<WebUser> {
+    Ok(WebUser {
+        user_id: r.get(0),
+        tenant_id: r.get(1),
+        tenant: r.get(2),
+        name: r.get(3),
+        department_id: parse_uuid(r.get(4))?,
+        email: r.get(5),
+        password_hash: r.get(6),
+    })
+}
+
+/// The action points a department owns (the partial index `field_action_point_owner`), with
+/// the fields the list sorts and filters on.
+const DEPARTMENT_POINTS: &str = "
+SELECT o.record_id, s.value, d.value, x.value
+FROM field o
+LEFT JOIN field s ON s.tenant_id = o.tenant_id AND s.entity = 'action_point'
+                 AND s.record_id = o.record_id AND s.field = 'status'
+LEFT JOIN field d ON d.tenant_id = o.tenant_id AND d.entity = 'action_point'
+                 AND d.record_id = o.record_id AND d.field = 'due_date'
+LEFT JOIN field x ON x.tenant_id = o.tenant_id AND x.entity = 'action_point'
+                 AND x.record_id = o.record_id AND x.field = 'deleted'
+WHERE o.tenant_id = $1 AND o.entity = 'action_point' AND o.field = 'owner_organisation_id'
+  AND o.value = $2";
 
 /// Serialises schema creation between server processes starting at the same time.
 const SCHEMA_LOCK: i64 = 0x5749_4a4b_5745_524b;
@@ -648,6 +717,336 @@ impl PostgresStorage {
                 "SELECT entity, record_id, field, value, hlc FROM field
                  WHERE tenant_id = $1 AND entity = ANY($2)",
                 &[&tenant_id, &entities],
+            )
+            .await?
+        {
+            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
+        }
+        Ok(records.finish())
+    }
+
+    pub async fn claim_run(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .client()
+            .await?
+            .execute(
+                "INSERT INTO job_run(name, at_ms) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                &[&name, &now_ms()],
+            )
+            .await?
+            == 1)
+    }
+
+    pub async fn tenant_id(&self, tenant: &str) -> Result<Option<i64>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt("SELECT id FROM tenant WHERE name = $1", &[&tenant])
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    pub async fn add_department_user(
+        &self,
+        tenant_id: i64,
+        name: &str,
+        department: Uuid,
+        email: Option<String>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if let Some(email) = &email {
+            let taken = tx
+                .query_opt(
+                    "SELECT 1 FROM department_user d JOIN app_user u ON u.id = d.user_id
+                     WHERE d.email = $1 AND NOT (u.tenant_id = $2 AND u.name = $3)",
+                    &[email, &tenant_id, &name],
+                )
+                .await?
+                .is_some();
+            if taken {
+                return Err(ServerError::BadRequest(format!(
+                    "another department user has the address {email}"
+                )));
+            }
+        }
+        let user_id: i64 = tx
+            .query_one(
+                "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant_id, name) DO UPDATE SET role = excluded.role RETURNING id",
+                &[&tenant_id, &name, &Role::Department.as_str(), &now_ms()],
+            )
+            .await?
+            .get(0);
+        // A user who had tokens (a coordinator made a department user) keeps none.
+        tx.execute(
+            "UPDATE token SET revoked_at_ms = $1 WHERE user_id = $2 AND revoked_at_ms IS NULL",
+            &[&now_ms(), &user_id],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO department_user(user_id, department_id, email) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE SET department_id = excluded.department_id,
+                 email = coalesce(excluded.email, department_user.email)",
+            &[&user_id, &department.to_string(), &email],
+        )
+        .await?;
+        insert_audit(&tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_password(
+        &self,
+        tenant: &str,
+        name: &str,
+        password_hash: Option<String>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE department_user SET password_hash = $1 WHERE user_id =
+                    (SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = $2 AND u.name = $3 AND u.role = 'department')",
+                &[&password_hash, &tenant, &name],
+            )
+            .await?;
+        if n == 0 {
+            return Err(ServerError::UnknownUser(name.to_owned()));
+        }
+        insert_audit(&tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn web_user(&self, key: WebUserKey) -> Result<Option<WebUser>> {
+        let client = self.client().await?;
+        let row = match &key {
+            WebUserKey::Id(id) => {
+                client
+                    .query_opt(&format!("{WEB_USER} AND u.id = $1"), &[id])
+                    .await?
+            }
+            WebUserKey::Email(email) => {
+                client
+                    .query_opt(
+                        &format!("{WEB_USER} AND d.email = lower($1)"),
+                        &[&email.trim()],
+                    )
+                    .await?
+            }
+            WebUserKey::Name { tenant, name } => {
+                client
+                    .query_opt(
+                        &format!("{WEB_USER} AND t.name = $1 AND u.name = $2"),
+                        &[tenant, name],
+                    )
+                    .await?
+            }
+        };
+        row.map(|r| web_user_row(&r)).transpose()
+    }
+
+    pub async fn department_users(&self, tenant_id: Option<i64>) -> Result<Vec<WebUser>> {
+        let client = self.client().await?;
+        client
+            .query(
+                &format!(
+                    "{WEB_USER} AND ($1::bigint IS NULL OR u.tenant_id = $1) ORDER BY t.name, u.name"
+                ),
+                &[&tenant_id],
+            )
+            .await?
+            .iter()
+            .map(web_user_row)
+            .collect()
+    }
+
+    pub async fn put_web_session(
+        &self,
+        hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO web_session(hash, user_id, csrf, created_at_ms, expires_at_ms)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&hash, &user_id, &csrf, &now_ms(), &expires_at_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn web_session(&self, hash: &str, now_ms: i64) -> Result<Option<WebSession>> {
+        let client = self.client().await?;
+        let Some(row) = client
+            .query_opt(
+                &format!(
+                    "SELECT w.*, s.csrf, s.expires_at_ms FROM ({WEB_USER}) w
+                     JOIN web_session s ON s.user_id = w.id
+                     WHERE s.hash = $1 AND s.expires_at_ms > $2"
+                ),
+                &[&hash, &now_ms],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(WebSession {
+            user: web_user_row(&row)?,
+            csrf: row.get(7),
+            expires_at_ms: row.get(8),
+        }))
+    }
+
+    pub async fn end_web_session(&self, hash: &str, now_ms: i64) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "DELETE FROM web_session WHERE hash = $1 OR expires_at_ms <= $2",
+            &[&hash, &now_ms],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM sign_in_link WHERE expires_at_ms <= $1",
+            &[&(now_ms - crate::audit::DAY_MS)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn put_sign_in_link(
+        &self,
+        hash: &str,
+        user_id: i64,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO sign_in_link(hash, user_id, created_at_ms, expires_at_ms)
+                 VALUES ($1, $2, $3, $4)",
+                &[&hash, &user_id, &now_ms(), &expires_at_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn use_sign_in_link(&self, hash: &str, now_ms: i64) -> Result<LinkUse> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT user_id, expires_at_ms, used_at_ms FROM sign_in_link WHERE hash = $1
+                 FOR UPDATE",
+                &[&hash],
+            )
+            .await?;
+        let user_id = match row.map(|r| {
+            (
+                r.get::<_, i64>(0),
+                r.get::<_, i64>(1),
+                r.get::<_, Option<i64>>(2),
+            )
+        }) {
+            None => return Ok(LinkUse::Unknown),
+            Some((_, _, Some(_))) => return Ok(LinkUse::Used),
+            Some((_, expires, None)) if expires <= now_ms => return Ok(LinkUse::Expired),
+            Some((user_id, _, None)) => user_id,
+        };
+        tx.execute(
+            "UPDATE sign_in_link SET used_at_ms = $1 WHERE hash = $2",
+            &[&now_ms, &hash],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(match self.web_user(WebUserKey::Id(user_id)).await? {
+            Some(user) => LinkUse::Valid(user),
+            None => LinkUse::Unknown,
+        })
+    }
+
+    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO web_writer(tenant_id, client_id, node, next_seq) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (tenant_id) DO NOTHING",
+                &[
+                    &tenant_id,
+                    &Uuid::now_v7().to_string(),
+                    &(crate::web::new_writer_node().0 as i64),
+                ],
+            )
+            .await?;
+        let row = client
+            .query_one(
+                "UPDATE web_writer SET next_seq = next_seq + 1 WHERE tenant_id = $1
+                 RETURNING client_id, node, next_seq - 1",
+                &[&tenant_id],
+            )
+            .await?;
+        Ok(WebWriterTicket {
+            client_id: parse_uuid(row.get(0))?,
+            node: wijkwerk_protocol::NodeId(row.get::<_, i64>(1) as u64),
+            client_seq: row.get(2),
+        })
+    }
+
+    pub async fn department_points(
+        &self,
+        tenant_id: i64,
+        department: Uuid,
+    ) -> Result<Vec<PointKey>> {
+        let owner = crate::storage::json_text(&department.to_string());
+        let client = self.client().await?;
+        let statement = client.prepare_cached(DEPARTMENT_POINTS).await?;
+        client
+            .query(&statement, &[&tenant_id, &owner])
+            .await?
+            .iter()
+            .map(|r| crate::web::points::point_key(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+
+    pub async fn records_of(
+        &self,
+        tenant_id: i64,
+        entity: &str,
+        ids: Vec<String>,
+    ) -> Result<Vec<RecordChange>> {
+        let client = self.client().await?;
+        let mut records = RecordsBuilder::default();
+        for row in client
+            .query(
+                "SELECT entity, record_id, field, value, hlc FROM field
+                 WHERE tenant_id = $1 AND entity = $2 AND record_id = ANY($3)",
+                &[&tenant_id, &entity, &ids],
+            )
+            .await?
+        {
+            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
+        }
+        Ok(records.finish())
+    }
+
+    pub async fn point_events(&self, tenant_id: i64, point: String) -> Result<Vec<RecordChange>> {
+        let client = self.client().await?;
+        let mut records = RecordsBuilder::default();
+        for row in client
+            .query(
+                "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
+                 FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
+                                           AND f.record_id = e.record_id
+                 WHERE e.tenant_id = $1 AND e.entity = 'action_point_event'
+                   AND e.field = 'action_point_id' AND e.value = $2",
+                &[&tenant_id, &point],
             )
             .await?
         {

@@ -5,8 +5,9 @@ use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, NewToken,
-    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, LinkUse, NewToken,
+    PointKey, Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role,
+    TokenRow, WebSession, WebUser, WebUserKey, WebWriterTicket,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -102,6 +103,42 @@ CREATE TABLE IF NOT EXISTS audit_purge (
     cutoff_ms INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO audit_purge(id, cutoff_ms) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS department_user (
+    user_id       INTEGER PRIMARY KEY REFERENCES app_user(id),
+    department_id TEXT NOT NULL,
+    email         TEXT,
+    password_hash TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS department_user_email ON department_user(email)
+    WHERE email IS NOT NULL;
+CREATE TABLE IF NOT EXISTS web_session (
+    hash          TEXT PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES app_user(id),
+    csrf          TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sign_in_link (
+    hash          TEXT PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES app_user(id),
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    used_at_ms    INTEGER
+);
+CREATE TABLE IF NOT EXISTS web_writer (
+    tenant_id INTEGER PRIMARY KEY REFERENCES tenant(id),
+    client_id TEXT NOT NULL,
+    node      INTEGER NOT NULL,
+    next_seq  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS job_run (
+    name  TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS field_action_point_owner ON field(tenant_id, value)
+    WHERE entity = 'action_point' AND field = 'owner_organisation_id';
+CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value)
+    WHERE entity = 'action_point_event' AND field = 'action_point_id';
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only: its rows are never changed');
@@ -690,6 +727,367 @@ impl SqliteStorage {
         .await
     }
 
+    pub async fn claim_run(&self, name: &str) -> Result<bool> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            Ok(c.execute(
+                "INSERT INTO job_run(name, at_ms) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+                (&name, now_ms() as i64),
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn tenant_id(&self, tenant: &str) -> Result<Option<i64>> {
+        let tenant = tenant.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT id FROM tenant WHERE name = ?1")?
+                .query_row([&tenant], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    pub async fn add_department_user(
+        &self,
+        tenant_id: i64,
+        name: &str,
+        department: Uuid,
+        email: Option<String>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            if let Some(email) = &email {
+                let taken: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM department_user d JOIN app_user u ON u.id = d.user_id
+                     WHERE d.email = ?1 AND NOT (u.tenant_id = ?2 AND u.name = ?3))",
+                    (email, tenant_id, &name),
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    return Err(ServerError::BadRequest(format!(
+                        "another department user has the address {email}"
+                    )));
+                }
+            }
+            tx.execute(
+                "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(tenant_id, name) DO UPDATE SET role = excluded.role",
+                (tenant_id, &name, Role::Department.as_str(), now_ms() as i64),
+            )?;
+            let user_id: i64 = tx.query_row(
+                "SELECT id FROM app_user WHERE tenant_id = ?1 AND name = ?2",
+                (tenant_id, &name),
+                |r| r.get(0),
+            )?;
+            // A user who had tokens (a coordinator made a department user) keeps none.
+            tx.execute(
+                "UPDATE token SET revoked_at_ms = ?1 WHERE user_id = ?2 AND revoked_at_ms IS NULL",
+                (now_ms() as i64, user_id),
+            )?;
+            tx.execute(
+                "INSERT INTO department_user(user_id, department_id, email) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(user_id) DO UPDATE SET department_id = excluded.department_id,
+                     email = coalesce(excluded.email, department_user.email)",
+                (user_id, department.to_string(), &email),
+            )?;
+            insert_audit(&tx, &[event])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn set_password(
+        &self,
+        tenant: &str,
+        name: &str,
+        password_hash: Option<String>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE department_user SET password_hash = ?1 WHERE user_id =
+                    (SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = ?2 AND u.name = ?3 AND u.role = 'department')",
+                (&password_hash, &tenant, &name),
+            )?;
+            if n == 0 {
+                return Err(ServerError::UnknownUser(name));
+            }
+            insert_audit(&tx, &[event])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn web_user(&self, key: WebUserKey) -> Result<Option<WebUser>> {
+        self.read(move |c| {
+            let user = match &key {
+                WebUserKey::Id(id) => c
+                    .prepare_cached(&format!("{WEB_USER} AND u.id = ?1"))?
+                    .query_row([id], web_user_row)
+                    .optional()?,
+                WebUserKey::Email(email) => c
+                    .prepare_cached(&format!("{WEB_USER} AND d.email = lower(?1)"))?
+                    .query_row([email.trim()], web_user_row)
+                    .optional()?,
+                WebUserKey::Name { tenant, name } => c
+                    .prepare_cached(&format!("{WEB_USER} AND t.name = ?1 AND u.name = ?2"))?
+                    .query_row((tenant, name), web_user_row)
+                    .optional()?,
+            };
+            user.transpose()
+        })
+        .await
+    }
+
+    pub async fn department_users(&self, tenant_id: Option<i64>) -> Result<Vec<WebUser>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{WEB_USER} AND (?1 IS NULL OR u.tenant_id = ?1) ORDER BY t.name, u.name"
+            ))?;
+            let rows = stmt.query_map([tenant_id], web_user_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    pub async fn put_web_session(
+        &self,
+        hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        let (hash, csrf) = (hash.to_owned(), csrf.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO web_session(hash, user_id, csrf, created_at_ms, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&hash, user_id, &csrf, now_ms() as i64, expires_at_ms),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn web_session(&self, hash: &str, now_ms: i64) -> Result<Option<WebSession>> {
+        let hash = hash.to_owned();
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(&format!(
+                    "{WEB_USER} AND u.id = (SELECT user_id FROM web_session WHERE hash = ?1)"
+                ))?
+                .query_row([&hash], web_user_row)
+                .optional()?
+                .transpose()?;
+            let Some(user) = row else { return Ok(None) };
+            let session: Option<(String, i64)> = c
+                .prepare_cached("SELECT csrf, expires_at_ms FROM web_session WHERE hash = ?1")?
+                .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            Ok(session
+                .filter(|(_, expires)| *expires > now_ms)
+                .map(|(csrf, expires_at_ms)| WebSession {
+                    user,
+                    csrf,
+                    expires_at_ms,
+                }))
+        })
+        .await
+    }
+
+    pub async fn end_web_session(&self, hash: &str, now_ms: i64) -> Result<()> {
+        let hash = hash.to_owned();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM web_session WHERE hash = ?1 OR expires_at_ms <= ?2",
+                (&hash, now_ms),
+            )?;
+            tx.execute(
+                "DELETE FROM sign_in_link WHERE expires_at_ms <= ?1",
+                [now_ms - crate::audit::DAY_MS],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn put_sign_in_link(
+        &self,
+        hash: &str,
+        user_id: i64,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        let hash = hash.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO sign_in_link(hash, user_id, created_at_ms, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                (&hash, user_id, now_ms() as i64, expires_at_ms),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn use_sign_in_link(&self, hash: &str, now_ms: i64) -> Result<LinkUse> {
+        let hash = hash.to_owned();
+        let link = self
+            .write(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let row: Option<(i64, i64, Option<i64>)> = tx
+                    .query_row(
+                        "SELECT user_id, expires_at_ms, used_at_ms FROM sign_in_link WHERE hash = ?1",
+                        [&hash],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?;
+                let answer = match row {
+                    None => Err(LinkUse::Unknown),
+                    Some((_, _, Some(_))) => Err(LinkUse::Used),
+                    Some((_, expires, None)) if expires <= now_ms => Err(LinkUse::Expired),
+                    Some((user_id, _, None)) => {
+                        tx.execute(
+                            "UPDATE sign_in_link SET used_at_ms = ?1 WHERE hash = ?2",
+                            (now_ms, &hash),
+                        )?;
+                        Ok(user_id)
+                    }
+                };
+                tx.commit()?;
+                Ok(answer)
+            })
+            .await?;
+        match link {
+            Err(refused) => Ok(refused),
+            Ok(user_id) => Ok(match self.web_user(WebUserKey::Id(user_id)).await? {
+                Some(user) => LinkUse::Valid(user),
+                None => LinkUse::Unknown,
+            }),
+        }
+    }
+
+    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO web_writer(tenant_id, client_id, node, next_seq) VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT(tenant_id) DO NOTHING",
+                (
+                    tenant_id,
+                    Uuid::now_v7().to_string(),
+                    crate::web::new_writer_node().0 as i64,
+                ),
+            )?;
+            let (client_id, node, client_seq): (String, i64, i64) = tx.query_row(
+                "UPDATE web_writer SET next_seq = next_seq + 1 WHERE tenant_id = ?1
+                 RETURNING client_id, node, next_seq - 1",
+                [tenant_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            tx.commit()?;
+            Ok(WebWriterTicket {
+                client_id: parse_uuid(&client_id)?,
+                node: wijkwerk_protocol::NodeId(node as u64),
+                client_seq,
+            })
+        })
+        .await
+    }
+
+    pub async fn department_points(
+        &self,
+        tenant_id: i64,
+        department: Uuid,
+    ) -> Result<Vec<PointKey>> {
+        let owner = crate::storage::json_text(&department.to_string());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(DEPARTMENT_POINTS)?;
+            let mut rows = stmt.query((tenant_id, &owner))?;
+            let mut points = Vec::new();
+            while let Some(r) = rows.next()? {
+                points.push(crate::web::points::point_key(
+                    r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?,
+                    r.get_ref(1)?
+                        .as_str_or_null()
+                        .map_err(rusqlite::Error::from)?,
+                    r.get_ref(2)?
+                        .as_str_or_null()
+                        .map_err(rusqlite::Error::from)?,
+                    r.get_ref(3)?
+                        .as_str_or_null()
+                        .map_err(rusqlite::Error::from)?,
+                )?);
+            }
+            Ok(points)
+        })
+        .await
+    }
+
+    pub async fn records_of(
+        &self,
+        tenant_id: i64,
+        entity: &str,
+        ids: Vec<String>,
+    ) -> Result<Vec<RecordChange>> {
+        let entity = entity.to_owned();
+        self.read(move |c| {
+            let mut records = RecordsBuilder::default();
+            let mut stmt = c.prepare_cached(
+                "SELECT entity, record_id, field, value, hlc FROM field
+                 WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3",
+            )?;
+            for id in &ids {
+                let mut rows = stmt.query((tenant_id, &entity, id))?;
+                while let Some(r) = rows.next()? {
+                    records.add(
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        &r.get::<_, String>(3)?,
+                        &r.get::<_, String>(4)?,
+                    )?;
+                }
+            }
+            Ok(records.finish())
+        })
+        .await
+    }
+
+    pub async fn point_events(&self, tenant_id: i64, point: String) -> Result<Vec<RecordChange>> {
+        self.read(move |c| {
+            let mut records = RecordsBuilder::default();
+            let mut stmt = c.prepare_cached(
+                "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
+                 FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
+                                           AND f.record_id = e.record_id
+                 WHERE e.tenant_id = ?1 AND e.entity = 'action_point_event'
+                   AND e.field = 'action_point_id' AND e.value = ?2",
+            )?;
+            let mut rows = stmt.query((tenant_id, &point))?;
+            while let Some(r) = rows.next()? {
+                records.add(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    &r.get::<_, String>(3)?,
+                    &r.get::<_, String>(4)?,
+                )?;
+            }
+            Ok(records.finish())
+        })
+        .await
+    }
+
     pub(crate) fn pushes(&self) -> &Arc<PushQueue> {
         &self.pushes
     }
@@ -702,6 +1100,47 @@ impl SqliteStorage {
         self.read(move |c| pull(c, tenant_id, cursor, limit)).await
     }
 }
+
+/// A department user, with the condition that follows it (`AND ...`).
+const WEB_USER: &str =
+    "SELECT u.id, u.tenant_id, t.name, u.name, d.department_id, d.email, d.password_hash
+     FROM department_user d JOIN app_user u ON u.id = d.user_id JOIN tenant t ON t.id = u.tenant_id
+     WHERE u.role = 'department'";
+
+fn web_user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WebUser>> {
+    let department: String = r.get(4)?;
+    let (user_id, tenant_id, tenant, name, email, password_hash) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(5)?,
+        r.get(6)?,
+    );
+    Ok(parse_uuid(&department).map(|department_id| WebUser {
+        user_id,
+        tenant_id,
+        tenant,
+        name,
+        department_id,
+        email,
+        password_hash,
+    }))
+}
+
+/// The action points a department owns (the partial index `field_action_point_owner`), with
+/// the fields the list sorts and filters on.
+const DEPARTMENT_POINTS: &str = "
+SELECT o.record_id,
+       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
+           AND f.record_id = o.record_id AND f.field = 'status'),
+       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
+           AND f.record_id = o.record_id AND f.field = 'due_date'),
+       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
+           AND f.record_id = o.record_id AND f.field = 'deleted')
+FROM field o
+WHERE o.tenant_id = ?1 AND o.entity = 'action_point' AND o.field = 'owner_organisation_id'
+  AND o.value = ?2";
 
 async fn write_with<T: Send + 'static>(
     writer: &Writer,

@@ -64,6 +64,9 @@ pub enum Role {
     Coordinator,
     /// Reads only.
     Reader,
+    /// A colleague of a department: no token, only the web pages of their department's
+    /// action points ([`crate::web`]).
+    Department,
 }
 
 impl Role {
@@ -71,12 +74,14 @@ impl Role {
         match self {
             Role::Coordinator => "coordinator",
             Role::Reader => "reader",
+            Role::Department => "department",
         }
     }
     pub fn parse(text: &str) -> Result<Role> {
         match text {
             "coordinator" => Ok(Role::Coordinator),
             "reader" | "read-only" | "readonly" => Ok(Role::Reader),
+            "department" => Ok(Role::Department),
             other => Err(ServerError::BadRequest(format!(
                 "unknown role {other:?}: coordinator or reader"
             ))),
@@ -100,6 +105,73 @@ pub struct FeedOwner {
     pub head_seq: i64,
     /// The user the feed token was made for.
     pub user: String,
+}
+
+/// A department colleague who signs in on the web pages ([`crate::web`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUser {
+    pub user_id: i64,
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub name: String,
+    /// The organisation (of kind department) whose action points the user sees.
+    pub department_id: Uuid,
+    /// Lower case; sign-in links and reminders go here.
+    pub email: Option<String>,
+    /// Argon2id, as a PHC string; `None`: only sign-in links.
+    pub password_hash: Option<String>,
+}
+
+/// How to find a department user.
+#[derive(Debug, Clone)]
+pub enum WebUserKey {
+    Id(i64),
+    /// The address, in any case.
+    Email(String),
+    Name {
+        tenant: String,
+        name: String,
+    },
+}
+
+/// A web session as stored (found by the hash of its cookie).
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub user: WebUser,
+    /// The token every form of the session carries.
+    pub csrf: String,
+    pub expires_at_ms: i64,
+}
+
+/// What a sign-in link was worth when it was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkUse {
+    /// Valid: now used up.
+    Valid(WebUser),
+    /// Used before.
+    Used,
+    Expired,
+    Unknown,
+}
+
+/// The server's own writer in a tenant (the web pages' changes): a client id and clock node
+/// of its own, and the next sequence number of its changesets, handed out by the database so
+/// that several server processes never use one twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebWriterTicket {
+    pub client_id: Uuid,
+    pub node: wijkwerk_protocol::NodeId,
+    pub client_seq: i64,
+}
+
+/// The fields of one action point that the department list sorts and filters on, as stored
+/// (JSON values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointKey {
+    pub id: Uuid,
+    pub status: Option<String>,
+    pub due_date: Option<String>,
+    pub deleted: bool,
 }
 
 /// Limits a push is checked against before anything is written.
@@ -403,6 +475,211 @@ impl Storage {
         }
     }
 
+    /// The id of a tenant, by its name.
+    pub async fn tenant_id(&self, tenant: &str) -> Result<i64> {
+        let id = match self {
+            Storage::Sqlite(s) => s.tenant_id(tenant).await?,
+            Storage::Postgres(s) => s.tenant_id(tenant).await?,
+        };
+        id.ok_or_else(|| ServerError::UnknownTenant(tenant.to_owned()))
+    }
+
+    /// Adds a department user (or gives an existing one another department or address). A
+    /// department user has no token: they sign in on the web pages ([`crate::web`]) with a
+    /// link sent to `email` or a password ([`Storage::set_password`]). Refused unless
+    /// `department` is a live organisation of kind department in the tenant (a coordinator's
+    /// laptop must have synced it), and when another department user has the address.
+    pub async fn add_department_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        department: Uuid,
+        email: Option<&str>,
+    ) -> Result<()> {
+        check_name("user", name)?;
+        let email = email.map(crate::web::normalise_email).transpose()?;
+        let tenant_id = self.tenant_id(tenant).await?;
+        let organisation = self
+            .records_of(tenant_id, "organisation", vec![department])
+            .await?;
+        let value = |field: &str| {
+            organisation
+                .first()
+                .and_then(|r| r.fields.get(field))
+                .map(|v| v.value.clone())
+        };
+        if organisation.is_empty() || value("deleted") == Some(serde_json::Value::Bool(true)) {
+            return Err(ServerError::BadRequest(format!(
+                "organisation {department} is not known in tenant {tenant:?}: add it as a department in the app and sync first"
+            )));
+        }
+        if value("kind").as_ref().and_then(|k| k.as_str()) != Some("department") {
+            return Err(ServerError::BadRequest(format!(
+                "organisation {department} is not a department (its kind is {})",
+                value("kind").unwrap_or_default()
+            )));
+        }
+        let mut event = AuditEvent::new(AuditKind::UserAdded)
+            .tenant(tenant)
+            .user(name)
+            .detail("role", Role::Department.as_str())
+            .detail("department", department.to_string());
+        if email.is_some() {
+            event = event.detail("email", true);
+        }
+        match self {
+            Storage::Sqlite(s) => {
+                s.add_department_user(tenant_id, name, department, email, event)
+                    .await
+            }
+            Storage::Postgres(s) => {
+                s.add_department_user(tenant_id, name, department, email, event)
+                    .await
+            }
+        }
+    }
+
+    /// Sets (or with `None` removes) a department user's password hash.
+    pub async fn set_password(
+        &self,
+        tenant: &str,
+        name: &str,
+        password_hash: Option<String>,
+    ) -> Result<()> {
+        let event = AuditEvent::new(AuditKind::PasswordSet)
+            .tenant(tenant)
+            .user(name)
+            .detail("removed", password_hash.is_none());
+        match self {
+            Storage::Sqlite(s) => s.set_password(tenant, name, password_hash, event).await,
+            Storage::Postgres(s) => s.set_password(tenant, name, password_hash, event).await,
+        }
+    }
+
+    /// A department user.
+    pub async fn web_user(&self, key: WebUserKey) -> Result<Option<WebUser>> {
+        match self {
+            Storage::Sqlite(s) => s.web_user(key).await,
+            Storage::Postgres(s) => s.web_user(key).await,
+        }
+    }
+
+    /// Every department user (of one tenant, or of all), for the weekly reminders.
+    pub async fn department_users(&self, tenant_id: Option<i64>) -> Result<Vec<WebUser>> {
+        match self {
+            Storage::Sqlite(s) => s.department_users(tenant_id).await,
+            Storage::Postgres(s) => s.department_users(tenant_id).await,
+        }
+    }
+
+    /// Stores a new web session (the hash of its cookie).
+    pub async fn put_web_session(
+        &self,
+        hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.put_web_session(hash, user_id, csrf, expires_at_ms).await,
+            Storage::Postgres(s) => s.put_web_session(hash, user_id, csrf, expires_at_ms).await,
+        }
+    }
+
+    /// A live web session by the hash of its cookie (an expired one is `None`).
+    pub async fn web_session(&self, hash: &str) -> Result<Option<WebSession>> {
+        match self {
+            Storage::Sqlite(s) => s.web_session(hash, crate::audit::now_ms()).await,
+            Storage::Postgres(s) => s.web_session(hash, crate::audit::now_ms()).await,
+        }
+    }
+
+    /// Ends a web session (signing out); also drops expired sessions and links.
+    pub async fn end_web_session(&self, hash: &str) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.end_web_session(hash, crate::audit::now_ms()).await,
+            Storage::Postgres(s) => s.end_web_session(hash, crate::audit::now_ms()).await,
+        }
+    }
+
+    /// Stores a sign-in link (its hash) for a user, valid until `expires_at_ms`, once.
+    pub async fn put_sign_in_link(
+        &self,
+        hash: &str,
+        user_id: i64,
+        expires_at_ms: i64,
+    ) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.put_sign_in_link(hash, user_id, expires_at_ms).await,
+            Storage::Postgres(s) => s.put_sign_in_link(hash, user_id, expires_at_ms).await,
+        }
+    }
+
+    /// Uses a sign-in link up: valid only once and before it expires.
+    pub async fn use_sign_in_link(&self, hash: &str) -> Result<LinkUse> {
+        match self {
+            Storage::Sqlite(s) => s.use_sign_in_link(hash, crate::audit::now_ms()).await,
+            Storage::Postgres(s) => s.use_sign_in_link(hash, crate::audit::now_ms()).await,
+        }
+    }
+
+    /// The server's own writer in a tenant, with the next sequence number of its changesets
+    /// (made at its first use).
+    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+        match self {
+            Storage::Sqlite(s) => s.web_writer(tenant_id).await,
+            Storage::Postgres(s) => s.web_writer(tenant_id).await,
+        }
+    }
+
+    /// The action points a department owns, with what the list sorts and filters on.
+    pub async fn department_points(
+        &self,
+        tenant_id: i64,
+        department: Uuid,
+    ) -> Result<Vec<PointKey>> {
+        match self {
+            Storage::Sqlite(s) => s.department_points(tenant_id, department).await,
+            Storage::Postgres(s) => s.department_points(tenant_id, department).await,
+        }
+    }
+
+    /// Every stored field of these records of one entity, one record change per record found.
+    pub async fn records_of(
+        &self,
+        tenant_id: i64,
+        entity: &str,
+        ids: Vec<Uuid>,
+    ) -> Result<Vec<wijkwerk_protocol::RecordChange>> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        match self {
+            Storage::Sqlite(s) => s.records_of(tenant_id, entity, ids).await,
+            Storage::Postgres(s) => s.records_of(tenant_id, entity, ids).await,
+        }
+    }
+
+    /// The events (`action_point_event`) of an action point, every stored field.
+    pub async fn point_events(
+        &self,
+        tenant_id: i64,
+        point: Uuid,
+    ) -> Result<Vec<wijkwerk_protocol::RecordChange>> {
+        let value = json_text(&point.to_string());
+        match self {
+            Storage::Sqlite(s) => s.point_events(tenant_id, value).await,
+            Storage::Postgres(s) => s.point_events(tenant_id, value).await,
+        }
+    }
+
+    /// Claims a run of a job by its name (such as `reminders 2026-W50`): true for the first
+    /// process that asks, false ever after, so several server processes run it once.
+    pub async fn claim_run(&self, name: &str) -> Result<bool> {
+        match self {
+            Storage::Sqlite(s) => s.claim_run(name).await,
+            Storage::Postgres(s) => s.claim_run(name).await,
+        }
+    }
+
     /// Checks that the database answers.
     pub async fn health(&self) -> Result<()> {
         match self {
@@ -410,6 +687,11 @@ impl Storage {
             Storage::Postgres(s) => s.health().await,
         }
     }
+}
+
+/// A text as it is stored in the `field` table (a JSON string).
+pub fn json_text(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
 }
 
 /// What `user add` writes to the audit log: `user_added` for a new user, and `token_added`.

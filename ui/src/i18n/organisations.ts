@@ -12,6 +12,9 @@ export const nl = {
   'org.email': 'E-mail',
   'org.phone': 'Telefoon',
   'org.website': 'Website',
+  'org.department_id': 'Kenmerk voor de server',
+  'org.department_id_help':
+    'De beheerder van de server geeft collega’s van deze afdeling hiermee toegang tot hun actiepunten op de webpagina.',
   'org.notes': 'Notities',
   'org.edit_title': 'Organisatie bewerken',
   'org.name_required': 'Vul een naam in.',
@@ -138,6 +141,8 @@ export const en: typeof nl = {
   'org.board_size_hint': 'Leave empty when it is not fixed.',
   'org.email': 'Email',
   'org.phone': 'Phone',
+  'org.department_id': 'Id for the server',
+  'org.department_id_help': 'The server’s administrator uses it to give this department’s colleagues their action points on the web page.',
   'org.website': 'Website',
   'org.notes': 'Notes',
   'org.edit_title': 'Edit organisation',

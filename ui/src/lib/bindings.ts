@@ -28,7 +28,7 @@ export const ACTION_POINT_STATUSES = ['open', 'in_progress', 'waiting', 'done', 
 export type ActionPointStatus = (typeof ACTION_POINT_STATUSES)[number];
 export const ACTION_POINT_OPEN_STATUSES = ['open', 'in_progress', 'waiting'] as const;
 export type ActionPointOpenStatus = (typeof ACTION_POINT_OPEN_STATUSES)[number];
-export const ACTION_POINT_EVENT_KINDS = ['status_change', 'comment'] as const;
+export const ACTION_POINT_EVENT_KINDS = ['status_change', 'comment', 'due_date_proposal', 'reminder_request'] as const;
 export type ActionPointEventKind = (typeof ACTION_POINT_EVENT_KINDS)[number];
 export const SCHOOL_REGIONS = ['noord', 'midden', 'zuid'] as const;
 export type SchoolRegion = (typeof SCHOOL_REGIONS)[number];
@@ -198,6 +198,8 @@ export interface ActionPointEventRecord {
   comment?: string | null;
   at: string;
   author?: string | null;
+  proposed_due_date?: string | null;
+  via?: 'web' | null;
 }
 export interface SchoolHolidayRecord {
   id: string;
@@ -431,7 +433,41 @@ export type ActionPointSummary = { id: string, title: string, status: string, du
  * Days past the due date on the day asked about (0 when not overdue).
  */
 days_overdue: number, };
-export type ActionPointEvent = { id: string, kind: string, from_status: string | null, to_status: string | null, comment: string | null, at: string, author: string | null, };
+export type ActionPointEvent = { id: string, kind: string, from_status: string | null, to_status: string | null, comment: string | null, at: string, author: string | null, 
+/**
+ * The due date proposed (kind `due_date_proposal`).
+ */
+proposed_due_date: string | null, 
+/**
+ * Written on the server's web pages by a department colleague.
+ */
+from_web: boolean, };
+export type WebAnswer = { 
+/**
+ * The history entry.
+ */
+event_id: string, action_point_id: string, title: string, 
+/**
+ * `status_change`, `comment` or `due_date_proposal`.
+ */
+kind: string, to_status: string | null, proposed_due_date: string | null, comment: string | null, author: string | null, at: string, 
+/**
+ * The point's due date now (to compare with a proposal).
+ */
+due_date: string | null, 
+/**
+ * Arrival order on this laptop ([`Store::mark_web_answers_seen`] takes it).
+ */
+seq: number, };
+export type WebAnswers = { 
+/**
+ * Newest first, at most the limit asked for.
+ */
+answers: Array<WebAnswer>, 
+/**
+ * How many there are in all.
+ */
+unseen: number, };
 export type AreaNode = { id: string, name: string, kind: string, parent_id: string | null, inhabitants: number | null, cbs_code: string | null, 
 /**
  * How long personal data is kept after someone's last involvement, in days (a

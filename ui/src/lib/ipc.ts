@@ -7,6 +7,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   ActionPointEvent,
+  WebAnswers,
   Anonymised,
   Erased,
   RetentionReview,
@@ -163,6 +164,21 @@ export const actionPointComment = (id: string, comment: string) =>
 
 export const actionPointHistory = (id: string) =>
   call<ActionPointEvent[]>('action_point_history', { id });
+
+/** Answers department colleagues gave on the server's web pages, not yet shown here. */
+export const webAnswers = (limit = 50) => call<WebAnswers>('web_answers', { limit });
+
+/** Marks the answers from the web up to `seq` as seen (this laptop only). */
+export const webAnswersSeen = (seq: number) =>
+  call<null>('web_answers_seen', { seq }).then(() => undefined);
+
+/** Takes the due date a colleague proposed (a history entry of kind due_date_proposal). */
+export const acceptDueDateProposal = (eventId: string) =>
+  call<null>('accept_due_date_proposal', { eventId }).then(() => undefined);
+
+/** Asks the server to mail the owning department a reminder (sent with the next sync). */
+export const requestReminder = (id: string) =>
+  call<null>('request_reminder', { id }).then(() => undefined);
 
 /** Searches everything, best first. */
 export const search = (text: string, limit = 30) => call<SearchHit[]>('search', { text, limit });

@@ -1,5 +1,8 @@
-//! A real `wijkwerk-server` process for tests, and clients (stores with the HTTP transport).
+//! A real `wijkwerk-server` process for tests, clients (stores with the HTTP transport), and a
+//! mail server that keeps what it is sent ([`smtp_sink`]).
 #![allow(dead_code)]
+
+pub mod smtp_sink;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

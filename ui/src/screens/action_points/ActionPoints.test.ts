@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Actiepunten from '../Actiepunten.svelte';
 import { cleanup, mockCommands, render, settle, type Call } from '../../test/mock';
+import { toasts } from '../../lib/toast.svelte';
 import type { ActionPointEvent, ActionPointRecord, ActionPointSummary, AreaNode } from '../../lib/ipc';
 
 afterEach(() => {
@@ -150,6 +151,8 @@ describe('Actiepunt page', () => {
         comment: 'Gemeld bij de aannemer.',
         at: '2025-11-02T09:15:00Z',
         author: 'An de Vries',
+        proposed_due_date: null,
+        from_web: false,
       },
     ];
     let status = 'open';
@@ -162,6 +165,8 @@ describe('Actiepunt page', () => {
         throw { code: 'not_found', message: 'weg', field: null };
       },
       action_point_history: () => [...events],
+      accept_due_date_proposal: () => null,
+      request_reminder: () => null,
       action_point_status: (args: Record<string, unknown>) => {
         events.push({
           id: 'e2',
@@ -171,6 +176,8 @@ describe('Actiepunt page', () => {
           comment: args.comment as string | null,
           at: '2026-01-14T14:05:00Z',
           author: 'An de Vries',
+          proposed_due_date: null,
+          from_web: false,
         });
         status = args.status as string;
         return null;
@@ -184,6 +191,8 @@ describe('Actiepunt page', () => {
           comment: args.comment as string,
           at: '2026-01-14T15:00:00Z',
           author: null,
+          proposed_due_date: null,
+          from_web: false,
         });
         return null;
       },
@@ -246,5 +255,41 @@ describe('Actiepunt page', () => {
       { cmd: 'action_point_comment', args: { id: 'ap1', comment: 'Nog geen reactie.' } },
     ]);
     expect(page.querySelector('[data-testid="ap-history"]')?.textContent).toContain('Nog geen reactie.');
+  });
+
+  it('shows an answer from the web and takes the due date a colleague proposed', async () => {
+    const { calls, events } = backend();
+    events.push({
+      id: 'e9',
+      kind: 'due_date_proposal',
+      from_status: null,
+      to_status: null,
+      comment: 'Eerst de vorst uit de grond.',
+      at: '2026-01-10T08:00:00Z',
+      author: 'Ans Bakker',
+      proposed_due_date: '2026-03-01',
+      from_web: true,
+    });
+    const page = await render(Actiepunten, { id: 'ap1', params: new URLSearchParams() });
+    const history = page.querySelector('[data-testid="ap-history"]')!;
+    expect(history.textContent).toContain('termijn 1 maart 2026 voorgesteld');
+    expect(history.textContent).toContain('door Ans Bakker');
+    expect(history.querySelector('[data-testid="ap-via-web"]')?.textContent).toBe('via het web');
+    page.querySelector<HTMLButtonElement>('[data-testid="ap-accept-due"]')!.click();
+    await settle();
+    expect(calls.filter((c) => c.cmd === 'accept_due_date_proposal')).toEqual([
+      { cmd: 'accept_due_date_proposal', args: { eventId: 'e9' } },
+    ]);
+  });
+
+  it('asks the server to mail the owning department a reminder', async () => {
+    const { calls } = backend();
+    const page = await render(Actiepunten, { id: 'ap1', params: new URLSearchParams() });
+    page.querySelector<HTMLButtonElement>('[data-testid="ap-remind"]')!.click();
+    await settle();
+    expect(calls.filter((c) => c.cmd === 'request_reminder')).toEqual([
+      { cmd: 'request_reminder', args: { id: 'ap1' } },
+    ]);
+    expect(toasts().map((t) => t.message)).toContain('De herinnering gaat mee met de volgende synchronisatie.');
   });
 });

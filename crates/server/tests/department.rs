@@ -1,0 +1,983 @@
+//! The department colleagues' web pages, with real processes: a server, coordinators' laptops
+//! (core stores syncing over HTTP), a colleague's "browser" (plain HTTP with a cookie jar, no
+//! scripts needed: the pages have none), and a local SMTP sink. The real browser (Chromium over
+//! WebDriver, with axe) is in `tests/web_browser.rs` at the workspace's end-to-end tests.
+//!
+//! The server runs on its embedded SQLite, or on PostgreSQL when `WIJKWERK_TEST_POSTGRES` is
+//! set.
+
+mod common;
+
+use common::smtp_sink::{SinkMode, SmtpSink};
+use common::{admin, database, server_head, tenant_with_user, Laptop, Server, SERVER};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use uuid::Uuid;
+use wijkwerk_core::{Entity, Fields};
+
+fn fields(value: Value) -> Fields {
+    match value {
+        Value::Object(map) => map,
+        _ => Fields::new(),
+    }
+}
+
+/// A colleague's browser: cookies kept, redirects not followed (the tests look at them).
+struct Browser {
+    agent: ureq::Agent,
+    base: String,
+    cookies: HashMap<String, String>,
+}
+
+/// An answer: status, where it redirects, body.
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's (first) form.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("a form with a CSRF token in {}", self.body));
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').expect("the token ends")].to_owned()
+    }
+
+    fn shows(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_global(Some(Duration::from_secs(30)))
+                .build()
+                .into(),
+            base: base.trim_end_matches('/').to_owned(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, response: &ureq::http::Response<ureq::Body>) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap_or_default();
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                assert!(
+                    text.contains("HttpOnly")
+                        && text.contains("Secure")
+                        && text.contains("SameSite=Strict"),
+                    "every cookie HttpOnly, Secure, SameSite=Strict: {text}"
+                );
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+    }
+
+    fn page(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Page {
+        self.keep_cookies(&response);
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(csp) = response.headers().get("content-security-policy") {
+            assert!(csp
+                .to_str()
+                .unwrap_or_default()
+                .contains("default-src 'none'"));
+        }
+        Page {
+            status: response.status().as_u16(),
+            location,
+            body: response.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .call()
+            .expect("the server answers");
+        self.page(response)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .send_form(form.iter().copied())
+            .expect("the server answers");
+        self.page(response)
+    }
+
+    /// Signs in with a password; returns the page after the redirect.
+    fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let csrf = self.get("/aanmelden").csrf();
+        let signed_in = self.post(
+            "/aanmelden",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        );
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        self.get(signed_in.location.as_deref().unwrap_or("/"))
+    }
+}
+
+/// What a coordinator's laptop made: two departments, an association, an area, and action
+/// points owned by the departments.
+struct Municipality {
+    roads: Uuid,
+    traffic: Uuid,
+    /// Owned by roads, overdue.
+    late: Uuid,
+    /// Owned by roads, due next year.
+    later: Uuid,
+    /// Owned by traffic.
+    traffic_point: Uuid,
+}
+
+fn municipality(laptop: &mut Laptop) -> Municipality {
+    let s = &mut laptop.store;
+    let area = s
+        .create(
+            Entity::Area,
+            fields(json!({"name": "Egmond aan Zee", "kind": "municipality"})),
+        )
+        .unwrap();
+    let organisation = |s: &mut wijkwerk_core::Store, name: &str, kind: &str| {
+        s.create(
+            Entity::Organisation,
+            fields(json!({"name": name, "kind": kind})),
+        )
+        .unwrap()
+    };
+    let roads = organisation(s, "Beheer Openbare Ruimte", "department");
+    let traffic = organisation(s, "Verkeer", "department");
+    let association = organisation(s, "Dorpsraad Egmond", "dorpsraad");
+    let resident = s
+        .create(
+            Entity::Contact,
+            fields(json!({"name": "Jan Privé", "email": "jan.prive@voorbeeld.nl"})),
+        )
+        .unwrap();
+    let mut point = |title: &str, owner: Uuid, due: &str| {
+        s.create(
+            Entity::ActionPoint,
+            fields(json!({
+                "title": title,
+                "description": "Gevraagd op de ledenvergadering.",
+                "area_id": area.to_string(),
+                "requester_organisation_id": association.to_string(),
+                "requester_contact_id": resident.to_string(),
+                "owner_organisation_id": owner.to_string(),
+                "due_date": due,
+                "status": "open",
+                "opened_on": "2026-09-01",
+            })),
+        )
+        .unwrap()
+    };
+    let late = point("Stoeptegels Zeeweg herstellen", roads, "2026-10-01");
+    let later = point("Bankje bij de vuurtoren", roads, "2027-06-01");
+    let traffic_point = point("Drempel Voorstraat", traffic, "2026-11-01");
+    Municipality {
+        roads,
+        traffic,
+        late,
+        later,
+        traffic_point,
+    }
+}
+
+const PASSWORD: &str = "lange zin als wachtwoord";
+
+fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: &str) {
+    admin(
+        db,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            tenant,
+            "--name",
+            name,
+            "--department",
+            &department.to_string(),
+            "--email",
+            email,
+        ],
+    );
+    let mut child = Command::new(SERVER)
+        .args([
+            "user", "password", "--tenant", tenant, "--name", name, "--db", db, "set",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the admin command runs");
+    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("the password is written");
+    let out = child.wait_with_output().expect("it ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A server with a configuration file (public address, and the sink's mail server if given).
+fn server_with_config(dir: &Path, db: &str, sink: Option<&SmtpSink>) -> Server {
+    let config = dir.join("server.toml");
+    let mut text = "public_url = \"http://wijkwerk.test\"\n".to_owned();
+    if let Some(sink) = sink {
+        text.push_str(&sink.config_toml());
+    }
+    std::fs::write(&config, text).expect("the configuration is written");
+    let config = config.display().to_string();
+    Server::start_on(db, "127.0.0.1:0", &["--config", &config])
+}
+
+fn history_of(laptop: &Laptop, point: Uuid) -> Vec<wijkwerk_core::action_points::ActionPointEvent> {
+    laptop
+        .store
+        .action_point_history(point)
+        .expect("the history")
+}
+
+fn status_of(laptop: &Laptop, point: Uuid) -> String {
+    laptop
+        .store
+        .get(Entity::ActionPoint, point)
+        .expect("the point")["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        "Ans.Bakker@Gemeente.example",
+    );
+
+    let mut browser = Browser::new(&server.url);
+    // Not signed in: to the sign-in page.
+    let first = browser.get("/");
+    assert_eq!(
+        (first.status, first.location.as_deref()),
+        (303, Some("/aanmelden"))
+    );
+    // A wrong password: refused, said so.
+    let csrf = browser.get("/aanmelden").csrf();
+    let wrong = browser.post(
+        "/aanmelden",
+        &[
+            ("csrf", &csrf),
+            ("email", "ans.bakker@gemeente.example"),
+            ("password", "niet het wachtwoord"),
+        ],
+    );
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.shows("horen niet bij elkaar"), "{}", wrong.body);
+
+    let list = browser.sign_in("ans.bakker@gemeente.example", PASSWORD);
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.shows("Ans Bakker") && list.shows("Beheer Openbare Ruimte"));
+    // Overdue first, then by due date; another department's point is not there.
+    let late = list
+        .body
+        .find("Stoeptegels Zeeweg herstellen")
+        .expect("the late point");
+    let later = list
+        .body
+        .find("Bankje bij de vuurtoren")
+        .expect("the later point");
+    assert!(late < later, "overdue first");
+    assert!(list.shows("te laat"));
+    assert!(
+        !list.shows("Drempel Voorstraat"),
+        "another department's point"
+    );
+    // The association's name, never the resident's details.
+    assert!(list.shows("Dorpsraad Egmond"));
+    assert!(!list.body.contains("Jan Privé") && !list.body.contains("jan.prive"));
+
+    // The colleague sets a status with a comment.
+    let point_path = format!("/punten/{}", m.late);
+    let page = browser.get(&point_path);
+    assert_eq!(page.status, 200);
+    let answered = browser.post(
+        &format!("{point_path}/status"),
+        &[
+            ("csrf", &page.csrf()),
+            ("status", "in_progress"),
+            ("comment", "Ingepland voor week 3.\nAannemer is gebeld."),
+        ],
+    );
+    assert_eq!(answered.status, 303, "{}", answered.body);
+    let after = browser.get(answered.location.as_deref().unwrap());
+    assert!(after.shows("De status is opgeslagen"));
+    assert!(
+        after.shows("Ingepland voor week 3. Aannemer is gebeld."),
+        "lines joined: {}",
+        after.body
+    );
+    assert!(after.shows("via de webpagina"));
+    // A proposed due date and a comment.
+    let proposal = browser.post(
+        &format!("{point_path}/termijn"),
+        &[
+            ("csrf", &after.csrf()),
+            ("due_date", "2027-01-15"),
+            ("reason", "Vorstverlet eerst"),
+        ],
+    );
+    assert_eq!(proposal.status, 303, "{}", proposal.body);
+    let comment = browser.post(
+        &format!("{point_path}/opmerking"),
+        &[("csrf", &after.csrf()), ("comment", "Foto's gemaakt.")],
+    );
+    assert_eq!(comment.status, 303, "{}", comment.body);
+
+    // The coordinator's next sync brings all three, with the colleague's name.
+    let report = anna.sync(&server.url).unwrap();
+    assert!(report.pulled_fields > 0);
+    assert_eq!(status_of(&anna, m.late), "in_progress");
+    let history = history_of(&anna, m.late);
+    let from_web: Vec<_> = history.iter().filter(|e| e.from_web).collect();
+    assert_eq!(from_web.len(), 3, "{history:#?}");
+    assert!(from_web
+        .iter()
+        .all(|e| e.author.as_deref() == Some("Ans Bakker")));
+    let status = from_web.iter().find(|e| e.kind == "status_change").unwrap();
+    assert_eq!(
+        (
+            status.from_status.as_deref(),
+            status.to_status.as_deref(),
+            status.comment.as_deref()
+        ),
+        (
+            Some("open"),
+            Some("in_progress"),
+            Some("Ingepland voor week 3. Aannemer is gebeld.")
+        )
+    );
+    let proposal = from_web
+        .iter()
+        .find(|e| e.kind == "due_date_proposal")
+        .unwrap();
+    assert_eq!(proposal.proposed_due_date.as_deref(), Some("2027-01-15"));
+    // The app's "answered from the web since you last looked".
+    let unseen = anna.store.unseen_web_answers(10).unwrap();
+    assert_eq!(unseen.unseen, 3);
+    assert_eq!(unseen.answers[0].title, "Stoeptegels Zeeweg herstellen");
+    anna.store
+        .mark_web_answers_seen(unseen.answers[0].seq)
+        .unwrap();
+    assert_eq!(anna.store.unseen_web_answers(10).unwrap().unseen, 0);
+    // The coordinator takes the proposed date: the colleague sees it on the page.
+    anna.store
+        .accept_due_date_proposal(Uuid::parse_str(&proposal.id).unwrap(), Some("Anna"))
+        .unwrap();
+    anna.sync(&server.url).unwrap();
+    let accepted = browser.get(&point_path);
+    assert!(accepted.shows("15 januari 2027"), "{}", accepted.body);
+    assert!(accepted.shows("op voorstel van Ans Bakker"));
+    let _ = m.later;
+    let _ = m.traffic;
+}
+
+#[test]
+fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_both_laptops() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    let mut bert = Laptop::new(
+        dir.path(),
+        "bert",
+        &common::user(&db, &tenant, "bert", "coordinator"),
+    );
+    bert.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+
+    // Bert, offline, sets the status; then the colleague sets another on the web.
+    bert.store
+        .change_action_point_status(m.late, "waiting", Some("Wacht op budget"), Some("Bert"))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    let mut browser = Browser::new(&server.url);
+    browser.sign_in("ans@gemeente.example", PASSWORD);
+    let page = browser.get(&format!("/punten/{}", m.late));
+    let done = browser.post(
+        &format!("/punten/{}/status", m.late),
+        &[
+            ("csrf", &page.csrf()),
+            ("status", "done"),
+            ("comment", "Hersteld."),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+
+    // Bert comes back online: the web's newer write wins, his is logged as lost.
+    bert.sync(&server.url).unwrap();
+    anna.sync(&server.url).unwrap();
+    for laptop in [&bert, &anna] {
+        assert_eq!(status_of(laptop, m.late), "done");
+        let conflicts = laptop.store.conflicts(true, 100).unwrap();
+        let status = conflicts
+            .iter()
+            .find(|c| c.record_id == m.late.to_string() && c.field == "status")
+            .unwrap_or_else(|| panic!("a logged conflict on the status: {conflicts:#?}"));
+        assert_eq!(status.lost_value, json!("waiting"));
+        assert_eq!(status.won_value, json!("done"));
+    }
+    // Both history entries stay: each side's explanation is kept.
+    let history = history_of(&anna, m.late);
+    assert!(history
+        .iter()
+        .any(|e| e.comment.as_deref() == Some("Wacht op budget")));
+    assert!(history
+        .iter()
+        .any(|e| e.comment.as_deref() == Some("Hersteld.") && e.from_web));
+}
+
+#[test]
+fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let reader = common::user(&db, &tenant, "lezer", "reader");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@roads.example");
+    department_user(
+        &db,
+        &tenant,
+        "Vera Verkeer",
+        m.traffic,
+        "vera@traffic.example",
+    );
+    // Another municipality with a department of the same name.
+    let (other_tenant, other_token) = tenant_with_user(&db, "coordinator");
+    let mut other = Laptop::new(dir.path(), "other", &other_token);
+    let o = municipality(&mut other);
+    other.sync(&server.url).unwrap();
+    department_user(
+        &db,
+        &other_tenant,
+        "Otto Ander",
+        o.roads,
+        "otto@elders.example",
+    );
+
+    let mut vera = Browser::new(&server.url);
+    let list = vera.sign_in("vera@traffic.example", PASSWORD);
+    assert!(list.shows("Drempel Voorstraat"));
+    assert!(!list.shows("Stoeptegels") && !list.shows("Bankje"));
+    let head = server_head(&server.url, &token);
+    for id in [m.late, m.later, o.late, o.traffic_point] {
+        let page = vera.get(&format!("/punten/{id}"));
+        assert_eq!(
+            page.status, 404,
+            "another department's or tenant's point {id}"
+        );
+        assert!(!page.shows("Stoeptegels") && !page.shows("Drempel"));
+        let csrf = vera.get("/").csrf();
+        let answer = vera.post(
+            &format!("/punten/{id}/opmerking"),
+            &[("csrf", &csrf), ("comment", "Mag ik dit?")],
+        );
+        assert_eq!(answer.status, 404);
+    }
+    assert_eq!(server_head(&server.url, &token), head, "nothing written");
+
+    let mut otto = Browser::new(&server.url);
+    let list = otto.sign_in("otto@elders.example", PASSWORD);
+    assert!(list.shows("Stoeptegels"));
+    assert_eq!(
+        otto.get(&format!("/punten/{}", m.late)).status,
+        404,
+        "the other tenant's point"
+    );
+    assert_eq!(otto.get(&format!("/punten/{}", o.late)).status, 200);
+
+    // A coordinator's or reader's token opens no page: the sign-in page is all they get.
+    let agent = common::http_agent(Duration::from_secs(10));
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    for t in [&token, &reader] {
+        for path in ["/".to_owned(), format!("/punten/{}", m.late)] {
+            let response = no_redirects
+                .get(&format!("{}{path}", server.url))
+                .header("authorization", &format!("Bearer {t}"))
+                .call()
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 303);
+            assert_eq!(response.headers().get("location").unwrap(), "/aanmelden");
+        }
+    }
+    // A department user cannot use the sync API (they have no token; a session cookie is not one).
+    let cookie = format!("wijkwerk_sessie={}", vera.cookies["wijkwerk_sessie"]);
+    let pull = agent
+        .get(&format!("{}/v1/pull?after=0", server.url))
+        .header("cookie", &cookie)
+        .call()
+        .unwrap();
+    assert_eq!(pull.status().as_u16(), 401);
+}
+
+#[test]
+fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    let mut browser = Browser::new(&server.url);
+    browser.sign_in("ans@gemeente.example", PASSWORD);
+    let path = format!("/punten/{}", m.late);
+    let csrf = browser.get(&path).csrf();
+    let head = server_head(&server.url, &token);
+    let long = "x".repeat(2_001);
+    // (the form's action, its fields, the answer's status, what the page says)
+    type Refused<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
+    let refused: &[Refused] = &[
+        (
+            "status",
+            vec![("status", "klaar")],
+            422,
+            "Kies een status uit de lijst",
+        ),
+        (
+            "status",
+            vec![("status", "cancelled")],
+            422,
+            "Alleen de coördinator",
+        ),
+        ("status", vec![("status", "open")], 422, "staat al op"),
+        (
+            "status",
+            vec![("status", "done"), ("comment", &long)],
+            422,
+            "er passen er 2000",
+        ),
+        (
+            "termijn",
+            vec![("due_date", "2020-01-01"), ("reason", "te laat")],
+            422,
+            "in het verleden",
+        ),
+        (
+            "termijn",
+            vec![("due_date", "31-02-2027"), ("reason", "x")],
+            422,
+            "geen datum",
+        ),
+        (
+            "termijn",
+            vec![("due_date", "2027-03-01"), ("reason", " ")],
+            422,
+            "Schrijf de reden",
+        ),
+        (
+            "opmerking",
+            vec![("comment", "")],
+            422,
+            "Schrijf een opmerking",
+        ),
+    ];
+    for (action, form, status, message) in refused {
+        let mut form = form.clone();
+        form.push(("csrf", &csrf));
+        let page = browser.post(&format!("{path}/{action}"), &form);
+        assert_eq!(page.status, *status, "{action} {form:?}: {}", page.body);
+        assert!(
+            page.shows(message),
+            "{action} {form:?}: expected {message:?} in {}",
+            page.body
+        );
+        assert!(page.shows("Niet opgeslagen"));
+    }
+    // What was typed stays in the form.
+    let typed = browser.post(
+        &format!("{path}/termijn"),
+        &[
+            ("csrf", &csrf),
+            ("due_date", "2020-01-01"),
+            ("reason", "Mijn uitgebreide reden"),
+        ],
+    );
+    assert!(typed.shows("Mijn uitgebreide reden"));
+    // A missing or forged CSRF token.
+    for given in [None, Some("vervalst")] {
+        let mut form = vec![("status", "done")];
+        if let Some(token) = given {
+            form.push(("csrf", token));
+        }
+        let page = browser.post(&format!("{path}/status"), &form);
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(page.shows("niets gewijzigd"));
+    }
+    // Another site's form cannot sign in either (the sign-in forms' token is a cookie's).
+    let mut stranger = Browser::new(&server.url);
+    let page = stranger.post(
+        "/aanmelden",
+        &[
+            ("csrf", "geraden"),
+            ("email", "ans@gemeente.example"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(page.status, 403);
+    assert!(!stranger.cookies.contains_key("wijkwerk_sessie"));
+    assert_eq!(
+        server_head(&server.url, &token),
+        head,
+        "nothing was written"
+    );
+    anna.sync(&server.url).unwrap();
+    assert_eq!(status_of(&anna, m.late), "open");
+    assert!(history_of(&anna, m.late).iter().all(|e| !e.from_web));
+}
+
+#[test]
+fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let sink = SmtpSink::start();
+    let server = server_with_config(dir.path(), &db, Some(&sink));
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+
+    let mut browser = Browser::new(&server.url);
+    let csrf = browser.get("/aanmelden").csrf();
+    let asked = browser.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "ANS@gemeente.example")],
+    );
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.shows("Als dit adres bij ons bekend is"));
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    let mail = &mails[0];
+    assert_eq!(mail.to, vec!["ans@gemeente.example".to_owned()]);
+    assert_eq!(mail.subject(), "Uw link om u aan te melden bij Wijkwerk");
+    assert!(
+        mail.text_body().contains("werkt 30 minuten en één keer"),
+        "{}",
+        mail.text_body()
+    );
+    let link = mail
+        .links()
+        .into_iter()
+        .find(|l| l.contains("/aanmelden/link/"))
+        .expect("a sign-in link");
+    let path = link.trim_start_matches("http://wijkwerk.test");
+    // Opening the link (as a mail scanner would) uses nothing up; the button does.
+    let confirm = browser.get(path);
+    assert_eq!(confirm.status, 200);
+    let confirm = browser.get(path);
+    let used = browser.post(path, &[("csrf", &confirm.csrf())]);
+    assert_eq!(used.status, 303, "{}", used.body);
+    assert_eq!(browser.get("/").status, 200);
+    // The same link again: refused, with the reason.
+    let mut other = Browser::new(&server.url);
+    let again = other.get(path);
+    let again = other.post(path, &[("csrf", &again.csrf())]);
+    assert_eq!(again.status, 401);
+    assert!(again.shows("al gebruikt"), "{}", again.body);
+    // An address nobody has: the same answer, and no mail.
+    let csrf = other.get("/aanmelden").csrf();
+    let unknown = other.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "niemand@gemeente.example")],
+    );
+    assert!(unknown.shows("Als dit adres bij ons bekend is"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.messages().len(), 1);
+
+    // A mail server that refuses, then one that does not answer: said on the page.
+    sink.set_mode(SinkMode::RefuseRecipient);
+    let csrf = other.get("/aanmelden").csrf();
+    let refused = other.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+    );
+    assert_eq!(refused.status, 502);
+    assert!(
+        refused.shows("weigerde het bericht") && refused.shows("550"),
+        "{}",
+        refused.body
+    );
+    sink.set_mode(SinkMode::Stall);
+    let csrf = other.get("/aanmelden").csrf();
+    let stalled = other.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+    );
+    assert_eq!(stalled.status, 502);
+    assert!(
+        stalled.shows("antwoordde niet binnen 2 seconden"),
+        "{}",
+        stalled.body
+    );
+}
+
+#[test]
+fn an_expired_sign_in_link_is_refused() {
+    if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
+        return; // The link's expiry is set back in the SQLite file itself.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let sink = SmtpSink::start();
+    let server = server_with_config(dir.path(), &db, Some(&sink));
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    let mut browser = Browser::new(&server.url);
+    let csrf = browser.get("/aanmelden").csrf();
+    browser.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+    );
+    let link = sink.wait_for(1, Duration::from_secs(10))[0]
+        .links()
+        .into_iter()
+        .find(|l| l.contains("/aanmelden/link/"))
+        .unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE sign_in_link SET expires_at_ms = 1", [])
+        .unwrap();
+    let path = link.trim_start_matches("http://wijkwerk.test");
+    let page = browser.get(path);
+    let expired = browser.post(path, &[("csrf", &page.csrf())]);
+    assert_eq!(expired.status, 401);
+    assert!(expired.shows("verlopen"));
+    assert_eq!(browser.get("/").status, 303, "not signed in");
+}
+
+#[test]
+fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let sink = SmtpSink::start();
+    let server = server_with_config(dir.path(), &db, Some(&sink));
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Vera Verkeer",
+        m.traffic,
+        "vera@gemeente.example",
+    );
+    // Nothing goes out while the server's week has not come: the admin command sends now.
+    let config = dir.path().join("server.toml").display().to_string();
+    let out = admin(
+        &db,
+        &[
+            "reminders",
+            "send",
+            "--tenant",
+            &tenant,
+            "--config",
+            &config,
+        ],
+    );
+    assert!(out.contains("ans@") || out.contains("Ans Bakker"), "{out}");
+    let mails = sink.wait_for(2, Duration::from_secs(10));
+    let ans = mails
+        .iter()
+        .find(|m| m.to == vec!["ans@gemeente.example".to_owned()])
+        .expect("a mail to Ans");
+    assert_eq!(ans.subject(), "Wijkwerk: 2 actiepunten open, 1 te laat");
+    let text = ans.text_body();
+    assert!(text.starts_with("Beste Ans Bakker,"), "{text}");
+    let late = text.find("Stoeptegels Zeeweg herstellen").unwrap();
+    assert!(
+        late < text.find("Bankje bij de vuurtoren").unwrap(),
+        "overdue first"
+    );
+    assert!(text.contains("termijn 1 oktober 2026 (te laat)"));
+    assert!(!text.contains("Drempel"), "another department's point");
+    // Every link opens its point for the colleague.
+    let mut browser = Browser::new(&server.url);
+    browser.sign_in("ans@gemeente.example", PASSWORD);
+    let links: Vec<String> = ans
+        .links()
+        .into_iter()
+        .filter(|l| l.contains("/punten/"))
+        .collect();
+    assert_eq!(links.len(), 2);
+    for link in links {
+        let page = browser.get(link.trim_start_matches("http://wijkwerk.test"));
+        assert_eq!(page.status, 200, "{link}");
+    }
+    let vera = mails
+        .iter()
+        .find(|m| m.to == vec!["vera@gemeente.example".to_owned()])
+        .unwrap();
+    assert_eq!(vera.subject(), "Wijkwerk: 1 actiepunt open, 1 te laat");
+}
+
+#[test]
+fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let sink = SmtpSink::start();
+    let server = server_with_config(dir.path(), &db, Some(&sink));
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Vera Verkeer",
+        m.traffic,
+        "vera@gemeente.example",
+    );
+
+    anna.store
+        .request_reminder(m.late, Some("Anna de Vries"))
+        .unwrap();
+    anna.sync(&server.url).unwrap();
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1, "only the owning department");
+    assert_eq!(mails[0].to, vec!["ans@gemeente.example".to_owned()]);
+    assert_eq!(
+        mails[0].subject(),
+        "Herinnering: Stoeptegels Zeeweg herstellen"
+    );
+    let text = mails[0].text_body();
+    assert!(
+        text.contains("Wijkcoördinator Anna de Vries vraagt"),
+        "{text}"
+    );
+    assert!(text.contains("De termijn was 1 oktober 2026; die is verstreken."));
+    assert!(text.contains(&format!("http://wijkwerk.test/punten/{}", m.late)));
+    // The outcome comes back into the point's history with the next sync.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        anna.sync(&server.url).unwrap();
+        let history = history_of(&anna, m.late);
+        if let Some(note) = history
+            .iter()
+            .find(|e| e.author.as_deref() == Some("Wijkwerk-server"))
+        {
+            assert_eq!(
+                note.comment.as_deref(),
+                Some("Herinnering gemaild aan Ans Bakker.")
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no outcome in {history:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A mail server that refuses: the history says why.
+    sink.set_mode(SinkMode::RefuseRecipient);
+    anna.store
+        .request_reminder(m.later, Some("Anna de Vries"))
+        .unwrap();
+    anna.sync(&server.url).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        anna.sync(&server.url).unwrap();
+        let history = history_of(&anna, m.later);
+        if let Some(note) = history
+            .iter()
+            .find(|e| e.author.as_deref() == Some("Wijkwerk-server"))
+        {
+            let text = note.comment.clone().unwrap_or_default();
+            assert!(
+                text.starts_with("Herinnering niet verstuurd: Ans Bakker: De mailserver weigerde"),
+                "{text}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no outcome in {history:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn without_a_mail_server_the_page_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let mut browser = Browser::new(&server.url);
+    let page = browser.get("/aanmelden");
+    assert!(page.shows("geen mailserver ingesteld"), "{}", page.body);
+    let csrf = page.csrf();
+    let asked = browser.post(
+        "/aanmelden/link",
+        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+    );
+    assert_eq!(asked.status, 503);
+    assert!(asked.shows("geen mailserver ingesteld"));
+}
