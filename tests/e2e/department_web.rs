@@ -111,7 +111,6 @@ pub fn department_pages_in_chromium() {
             "Bergen",
             "--name",
             "Ans Bakker",
-            "set",
         ],
         &format!("{PASSWORD}\n"),
     );
@@ -171,11 +170,25 @@ pub fn department_pages_in_chromium() {
     window.wait_for_text_containing(".notice", "De status is opgeslagen", WAIT);
     assert!(window.page_text().contains("via de webpagina"));
     no_violations(&window, "actiepunt (beantwoord)");
-    // A due date in the past: refused on the page, nothing changed, the reason kept.
+    // A due date in the past is stopped by the browser itself (the field's minimum is today).
     window.set_value("#termijn", "2020-01-01");
-    window.type_into("#reden", "Levertijd");
+    assert_eq!(
+        window.script(
+            "return document.querySelector('#termijn').validity.rangeUnderflow;",
+            json!([])
+        ),
+        json!(true)
+    );
+    // One more than five years ahead gets through the browser: the server refuses it, says why
+    // on the page, keeps the reason typed, and changes nothing.
+    window.set_value("#termijn", "2035-01-01");
+    window.type_into("#reden", "Levertijd van de masten");
     window.click("form[action$='/termijn'] button");
-    window.wait_for_text_containing(".notice", "in het verleden", WAIT);
+    window.wait_for_text_containing(".notice", "meer dan vijf jaar vooruit", WAIT);
+    assert_eq!(
+        window.script("return document.querySelector('#reden').value;", json!([])),
+        json!("Levertijd van de masten")
+    );
     no_violations(&window, "actiepunt (geweigerd)");
 
     // The coordinators' next syncs: the web's answer (newer) wins; Bert's edit is logged.

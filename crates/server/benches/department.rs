@@ -340,9 +340,7 @@ fn run(db: &str, label: &str, dir: &Path) {
         );
         admin(
             db,
-            &[
-                "user", "password", "--tenant", &tenant, "--name", name, "set",
-            ],
+            &["user", "password", "--tenant", &tenant, "--name", name],
             Some(&format!("{PASSWORD}\n")),
         );
     }

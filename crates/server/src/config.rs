@@ -64,6 +64,7 @@ struct Keys {
     audit_retention_days: Option<Spanned<u32>>,
     token_lifetime_days: Option<Spanned<u32>>,
     public_url: Option<Spanned<String>>,
+    weekly_reminders: Option<Spanned<bool>>,
     smtp: Option<Spanned<SmtpKeys>>,
 }
 
@@ -469,6 +470,9 @@ pub struct ServeSettings {
     pub public_url: Option<String>,
     /// The mail server. `None`: no mail is sent.
     pub smtp: Option<SmtpSettings>,
+    /// Whether this process sends the weekly reminders (`weekly_reminders`, default true; with
+    /// several processes they are sent once anyway).
+    pub weekly_reminders: bool,
 }
 
 impl ServeSettings {
@@ -535,6 +539,9 @@ impl ServeSettings {
             ),
             public_url: file.and_then(ConfigFile::public_url).map(str::to_owned),
             smtp: file.and_then(ConfigFile::smtp).cloned(),
+            weekly_reminders: keys
+                .and_then(|k| k.weekly_reminders.as_ref())
+                .is_none_or(|w| *w.get_ref()),
         })
     }
 }
@@ -607,6 +614,7 @@ mod tests {
                 token_lifetime_days: crate::auth::DEFAULT_TOKEN_LIFETIME_DAYS,
                 public_url: None,
                 smtp: None,
+                weekly_reminders: true,
             }
         );
     }

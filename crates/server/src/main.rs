@@ -250,25 +250,19 @@ enum UserAction {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Sets or removes a department colleague's password (stored as a salted Argon2id hash).
+    /// Sets a department colleague's password, read as one line from standard input (at least
+    /// 12 characters; stored as a salted Argon2id hash), or removes it (only sign-in links).
     Password {
         #[arg(long)]
         tenant: String,
         #[arg(long)]
         name: String,
-        #[command(subcommand)]
-        action: PasswordAction,
+        /// Removes the password instead.
+        #[arg(long)]
+        remove: bool,
         #[command(flatten)]
         db: DbArgs,
     },
-}
-
-#[derive(Subcommand)]
-enum PasswordAction {
-    /// Reads the password (at least 12 characters) as one line from standard input.
-    Set,
-    /// Removes the password: only sign-in links.
-    Remove,
 }
 
 #[derive(Subcommand)]
@@ -405,7 +399,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                     "department user {name:?} added to {tenant:?}: signs in on the server's web page {}",
                     match &email {
                         Some(_) => "with a link sent by e-mail, or a password (user password)",
-                        None => "with a password (set it with: user password ... set)",
+                        None => "with a password (set it with: user password, the password on standard input)",
                     }
                 );
                 return Ok(());
@@ -530,14 +524,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 UserAction::Password {
                     tenant,
                     name,
-                    action,
+                    remove,
                     db,
                 },
         } => {
             let storage = Storage::open(&db.resolve()?).await?;
-            let hash = match action {
-                PasswordAction::Remove => None,
-                PasswordAction::Set => {
+            let hash = match remove {
+                true => None,
+                false => {
                     let mut line = String::new();
                     std::io::stdin().read_line(&mut line).map_err(|e| {
                         ServerError::BadRequest(format!("reading the password: {e}"))
@@ -623,6 +617,7 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         token_lifetime_days,
         public_url,
         smtp,
+        weekly_reminders,
     } = settings;
     let web = web_settings(public_url, smtp)?;
     tracing_subscriber::fmt()
@@ -644,9 +639,13 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
     }
     let state = AppState::with_web(storage, max_clock_skew * 1000, token_lifetime_days, web);
     // The weekly reminders (Monday morning, Dutch time), once per week over all processes.
-    tokio::spawn(wijkwerk_server::web::reminders::weekly(
-        std::sync::Arc::downgrade(&state),
-    ));
+    if weekly_reminders {
+        tokio::spawn(wijkwerk_server::web::reminders::weekly(
+            std::sync::Arc::downgrade(&state),
+        ));
+    } else {
+        tracing::info!("weekly_reminders = false: this process sends no weekly reminders");
+    }
     // The audit log's writer (requests' events in batches) and its daily purge.
     tokio::spawn(wijkwerk_server::http::write_audit(
         std::sync::Arc::downgrade(&state),

@@ -218,6 +218,12 @@ fn municipality(laptop: &mut Laptop) -> Municipality {
 
 const PASSWORD: &str = "lange zin als wachtwoord";
 
+/// A colleague's address in a test's own tenant (addresses are unique over the whole server,
+/// and the tests share one PostgreSQL).
+fn address(local: &str, tenant: &str) -> String {
+    format!("{local}@{tenant}.example")
+}
+
 fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: &str) {
     admin(
         db,
@@ -236,7 +242,7 @@ fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: 
     );
     let mut child = Command::new(SERVER)
         .args([
-            "user", "password", "--tenant", tenant, "--name", name, "--db", db, "set",
+            "user", "password", "--tenant", tenant, "--name", name, "--db", db,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -252,16 +258,21 @@ fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: 
     );
 }
 
-/// A server with a configuration file (public address, and the sink's mail server if given).
+/// A server with a configuration file (public address, and the sink's mail server if given),
+/// sending no weekly reminders by itself (the tests send them when they mean to).
 fn server_with_config(dir: &Path, db: &str, sink: Option<&SmtpSink>) -> Server {
+    server_configured(dir, db, sink, false)
+}
+
+fn server_configured(dir: &Path, db: &str, sink: Option<&SmtpSink>, weekly: bool) -> Server {
     let config = dir.join("server.toml");
-    let mut text = "public_url = \"http://wijkwerk.test\"\n".to_owned();
+    let mut text = format!("public_url = \"http://wijkwerk.test\"\nweekly_reminders = {weekly}\n");
     if let Some(sink) = sink {
         text.push_str(&sink.config_toml());
     }
     std::fs::write(&config, text).expect("the configuration is written");
     let config = config.display().to_string();
-    Server::start_on(db, "127.0.0.1:0", &["--config", &config])
+    Server::start_logged(db, &["--config", &config], &dir.join("server.log"))
 }
 
 fn history_of(laptop: &Laptop, point: Uuid) -> Vec<wijkwerk_core::action_points::ActionPointEvent> {
@@ -295,7 +306,7 @@ fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sy
         &tenant,
         "Ans Bakker",
         m.roads,
-        "Ans.Bakker@Gemeente.example",
+        &address("Ans.Bakker", &tenant.to_uppercase()),
     );
 
     let mut browser = Browser::new(&server.url);
@@ -311,14 +322,14 @@ fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sy
         "/aanmelden",
         &[
             ("csrf", &csrf),
-            ("email", "ans.bakker@gemeente.example"),
+            ("email", &address("ans.bakker", &tenant)),
             ("password", "niet het wachtwoord"),
         ],
     );
     assert_eq!(wrong.status, 401);
     assert!(wrong.shows("horen niet bij elkaar"), "{}", wrong.body);
 
-    let list = browser.sign_in("ans.bakker@gemeente.example", PASSWORD);
+    let list = browser.sign_in(&address("ans.bakker", &tenant), PASSWORD);
     assert_eq!(list.status, 200, "{}", list.body);
     assert!(list.shows("Ans Bakker") && list.shows("Beheer Openbare Ruimte"));
     // Overdue first, then by due date; another department's point is not there.
@@ -440,7 +451,13 @@ fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_b
         &common::user(&db, &tenant, "bert", "coordinator"),
     );
     bert.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
 
     // Bert, offline, sets the status; then the colleague sets another on the web.
     bert.store
@@ -448,7 +465,7 @@ fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_b
         .unwrap();
     std::thread::sleep(Duration::from_millis(5));
     let mut browser = Browser::new(&server.url);
-    browser.sign_in("ans@gemeente.example", PASSWORD);
+    browser.sign_in(&address("ans", &tenant), PASSWORD);
     let page = browser.get(&format!("/punten/{}", m.late));
     let done = browser.post(
         &format!("/punten/{}/status", m.late),
@@ -493,13 +510,19 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@roads.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
     department_user(
         &db,
         &tenant,
         "Vera Verkeer",
         m.traffic,
-        "vera@traffic.example",
+        &address("vera", &tenant),
     );
     // Another municipality with a department of the same name.
     let (other_tenant, other_token) = tenant_with_user(&db, "coordinator");
@@ -511,11 +534,11 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
         &other_tenant,
         "Otto Ander",
         o.roads,
-        "otto@elders.example",
+        &address("otto", &other_tenant),
     );
 
     let mut vera = Browser::new(&server.url);
-    let list = vera.sign_in("vera@traffic.example", PASSWORD);
+    let list = vera.sign_in(&address("vera", &tenant), PASSWORD);
     assert!(list.shows("Drempel Voorstraat"));
     assert!(!list.shows("Stoeptegels") && !list.shows("Bankje"));
     let head = server_head(&server.url, &token);
@@ -536,7 +559,7 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
     assert_eq!(server_head(&server.url, &token), head, "nothing written");
 
     let mut otto = Browser::new(&server.url);
-    let list = otto.sign_in("otto@elders.example", PASSWORD);
+    let list = otto.sign_in(&address("otto", &other_tenant), PASSWORD);
     assert!(list.shows("Stoeptegels"));
     assert_eq!(
         otto.get(&format!("/punten/{}", m.late)).status,
@@ -577,14 +600,21 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
 fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());
-    let server = Server::start(&db);
+    let log = dir.path().join("server.log");
+    let server = Server::start_logged(&db, &[], &log);
     let (tenant, token) = tenant_with_user(&db, "coordinator");
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
     let mut browser = Browser::new(&server.url);
-    browser.sign_in("ans@gemeente.example", PASSWORD);
+    browser.sign_in(&address("ans", &tenant), PASSWORD);
     let path = format!("/punten/{}", m.late);
     let csrf = browser.get(&path).csrf();
     let head = server_head(&server.url, &token);
@@ -674,7 +704,7 @@ fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
         "/aanmelden",
         &[
             ("csrf", "geraden"),
-            ("email", "ans@gemeente.example"),
+            ("email", &address("ans", &tenant)),
             ("password", PASSWORD),
         ],
     );
@@ -685,6 +715,22 @@ fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
         head,
         "nothing was written"
     );
+    // Each refusal's reason is in the server's log.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    for reason in [
+        "Kies een status uit de lijst",
+        "Alleen de coördinator kan een actiepunt laten vervallen",
+        "De nieuwe datum ligt in het verleden",
+        "er passen er 2000",
+        "missing CSRF token",
+        "wrong CSRF token",
+        "sign-in form refused: CSRF token missing or wrong",
+    ] {
+        assert!(
+            logged.contains(reason),
+            "{reason:?} not in the server's log:\n{logged}"
+        );
+    }
     anna.sync(&server.url).unwrap();
     assert_eq!(status_of(&anna, m.late), "open");
     assert!(history_of(&anna, m.late).iter().all(|e| !e.from_web));
@@ -700,19 +746,25 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
 
     let mut browser = Browser::new(&server.url);
     let csrf = browser.get("/aanmelden").csrf();
     let asked = browser.post(
         "/aanmelden/link",
-        &[("csrf", &csrf), ("email", "ANS@gemeente.example")],
+        &[("csrf", &csrf), ("email", &address("ANS", &tenant))],
     );
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(asked.shows("Als dit adres bij ons bekend is"));
     let mails = sink.wait_for(1, Duration::from_secs(10));
     let mail = &mails[0];
-    assert_eq!(mail.to, vec!["ans@gemeente.example".to_owned()]);
+    assert_eq!(mail.to, vec![address("ans", &tenant)]);
     assert_eq!(mail.subject(), "Uw link om u aan te melden bij Wijkwerk");
     assert!(
         mail.text_body().contains("werkt 30 minuten en één keer"),
@@ -742,7 +794,7 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
     let csrf = other.get("/aanmelden").csrf();
     let unknown = other.post(
         "/aanmelden/link",
-        &[("csrf", &csrf), ("email", "niemand@gemeente.example")],
+        &[("csrf", &csrf), ("email", &address("niemand", &tenant))],
     );
     assert!(unknown.shows("Als dit adres bij ons bekend is"));
     std::thread::sleep(Duration::from_millis(300));
@@ -753,7 +805,7 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
     let csrf = other.get("/aanmelden").csrf();
     let refused = other.post(
         "/aanmelden/link",
-        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+        &[("csrf", &csrf), ("email", &address("ans", &tenant))],
     );
     assert_eq!(refused.status, 502);
     assert!(
@@ -765,13 +817,23 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
     let csrf = other.get("/aanmelden").csrf();
     let stalled = other.post(
         "/aanmelden/link",
-        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+        &[("csrf", &csrf), ("email", &address("ans", &tenant))],
     );
     assert_eq!(stalled.status, 502);
     assert!(
         stalled.shows("antwoordde niet binnen 2 seconden"),
         "{}",
         stalled.body
+    );
+    // Both reasons are in the server's log.
+    let logged = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(
+        logged.contains("the sign-in link could not be sent"),
+        "{logged}"
+    );
+    assert!(
+        logged.contains("550") && logged.contains("did not answer within 2 seconds"),
+        "{logged}"
     );
 }
 
@@ -788,12 +850,18 @@ fn an_expired_sign_in_link_is_refused() {
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
     let mut browser = Browser::new(&server.url);
     let csrf = browser.get("/aanmelden").csrf();
     browser.post(
         "/aanmelden/link",
-        &[("csrf", &csrf), ("email", "ans@gemeente.example")],
+        &[("csrf", &csrf), ("email", &address("ans", &tenant))],
     );
     let link = sink.wait_for(1, Duration::from_secs(10))[0]
         .links()
@@ -821,13 +889,19 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
     department_user(
         &db,
         &tenant,
         "Vera Verkeer",
         m.traffic,
-        "vera@gemeente.example",
+        &address("vera", &tenant),
     );
     // Nothing goes out while the server's week has not come: the admin command sends now.
     let config = dir.path().join("server.toml").display().to_string();
@@ -846,7 +920,7 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
     let mails = sink.wait_for(2, Duration::from_secs(10));
     let ans = mails
         .iter()
-        .find(|m| m.to == vec!["ans@gemeente.example".to_owned()])
+        .find(|m| m.to == vec![address("ans", &tenant)])
         .expect("a mail to Ans");
     assert_eq!(ans.subject(), "Wijkwerk: 2 actiepunten open, 1 te laat");
     let text = ans.text_body();
@@ -860,7 +934,7 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
     assert!(!text.contains("Drempel"), "another department's point");
     // Every link opens its point for the colleague.
     let mut browser = Browser::new(&server.url);
-    browser.sign_in("ans@gemeente.example", PASSWORD);
+    browser.sign_in(&address("ans", &tenant), PASSWORD);
     let links: Vec<String> = ans
         .links()
         .into_iter()
@@ -873,7 +947,7 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
     }
     let vera = mails
         .iter()
-        .find(|m| m.to == vec!["vera@gemeente.example".to_owned()])
+        .find(|m| m.to == vec![address("vera", &tenant)])
         .unwrap();
     assert_eq!(vera.subject(), "Wijkwerk: 1 actiepunt open, 1 te laat");
 }
@@ -888,13 +962,19 @@ fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_syn
     let mut anna = Laptop::new(dir.path(), "anna", &token);
     let m = municipality(&mut anna);
     anna.sync(&server.url).unwrap();
-    department_user(&db, &tenant, "Ans Bakker", m.roads, "ans@gemeente.example");
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
     department_user(
         &db,
         &tenant,
         "Vera Verkeer",
         m.traffic,
-        "vera@gemeente.example",
+        &address("vera", &tenant),
     );
 
     anna.store
@@ -903,7 +983,7 @@ fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_syn
     anna.sync(&server.url).unwrap();
     let mails = sink.wait_for(1, Duration::from_secs(10));
     assert_eq!(mails.len(), 1, "only the owning department");
-    assert_eq!(mails[0].to, vec!["ans@gemeente.example".to_owned()]);
+    assert_eq!(mails[0].to, vec![address("ans", &tenant)]);
     assert_eq!(
         mails[0].subject(),
         "Herinnering: Stoeptegels Zeeweg herstellen"
@@ -963,6 +1043,48 @@ fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_syn
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
+    if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
+        return; // The week is claimed once per database, and the tests share one PostgreSQL.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let sink = SmtpSink::start();
+    {
+        let server = server_with_config(dir.path(), &db, Some(&sink));
+        let mut anna = Laptop::new(dir.path(), "anna", &token);
+        let m = municipality(&mut anna);
+        anna.sync(&server.url).unwrap();
+        department_user(
+            &db,
+            &tenant,
+            "Ans Bakker",
+            m.roads,
+            &address("ans", &tenant),
+        );
+    }
+    // Every day of the week is after Monday 07:00 but for Monday night: a server started now
+    // sends this week's reminders at once (it missed the moment), and the next one does not.
+    let monday_early = {
+        let now =
+            jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
+        now.weekday() == jiff::civil::Weekday::Monday && now.hour() < 7
+    };
+    if monday_early {
+        return;
+    }
+    let first = server_configured(dir.path(), &db, Some(&sink), true);
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec![address("ans", &tenant)]);
+    drop(first);
+    let _second = server_configured(dir.path(), &db, Some(&sink), true);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.messages().len(), 1, "once a week");
 }
 
 #[test]

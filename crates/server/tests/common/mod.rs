@@ -35,11 +35,21 @@ impl Server {
     }
 
     pub fn start_on(db: &str, listen: &str, extra: &[&str]) -> Server {
+        Server::spawn(db, listen, extra, Stdio::null())
+    }
+
+    /// [`Server::start_on`] with the server's log (JSON lines on stderr) written to `log`.
+    pub fn start_logged(db: &str, extra: &[&str], log: &Path) -> Server {
+        let file = std::fs::File::create(log).expect("the log file");
+        Server::spawn(db, "127.0.0.1:0", extra, Stdio::from(file))
+    }
+
+    fn spawn(db: &str, listen: &str, extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(SERVER)
             .args(["serve", "--db", db, "--listen", listen])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the server starts");
         let stdout = child.stdout.take().expect("server stdout");
