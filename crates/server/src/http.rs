@@ -47,6 +47,8 @@ pub struct AppState {
     pub token_lifetime_days: u32,
     /// The department colleagues' web pages: their address and the mail server.
     pub web: crate::web::WebSettings,
+    /// What the department lists sort and filter on, per tenant.
+    pub points: crate::web::index::PointIndex,
     metrics: PrometheusHandle,
 }
 
@@ -75,6 +77,7 @@ impl AppState {
             audit: AuditBuffer::default(),
             token_lifetime_days,
             web,
+            points: Default::default(),
             metrics: metrics_handle(),
         })
     }

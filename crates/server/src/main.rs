@@ -577,6 +577,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             };
             let report = wijkwerk_server::web::reminders::send_reminders(
                 &storage,
+                &wijkwerk_server::web::index::PointIndex::default(),
                 &web.mailer,
                 &public_url,
                 tenant_id,

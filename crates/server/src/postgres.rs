@@ -11,8 +11,8 @@ use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
     erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, LinkUse, NewToken,
-    PointKey, Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role,
-    TokenRow, WebSession, WebUser, WebUserKey, WebWriterTicket,
+    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    WebSession, WebUser, WebUserKey, WebWriterTicket,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
@@ -145,8 +145,6 @@ CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
     at_ms BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS field_action_point_owner ON field(tenant_id, value, record_id)
-    WHERE entity = 'action_point' AND field = 'owner_organisation_id';
 CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value, record_id)
     WHERE entity = 'action_point_event' AND field = 'action_point_id';
 INSERT INTO audit_purge(id, cutoff_ms) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM audit_purge);
@@ -226,20 +224,6 @@ fn web_user_row(r: &tokio_postgres::Row) -> Result<WebUser> {
         password_hash: r.get(6),
     })
 }
-
-/// The action points a department owns (the partial index `field_action_point_owner`), with
-/// the fields the list sorts and filters on.
-const DEPARTMENT_POINTS: &str = "
-SELECT o.record_id, s.value, d.value, x.value
-FROM field o
-LEFT JOIN field s ON s.tenant_id = o.tenant_id AND s.entity = 'action_point'
-                 AND s.record_id = o.record_id AND s.field = 'status'
-LEFT JOIN field d ON d.tenant_id = o.tenant_id AND d.entity = 'action_point'
-                 AND d.record_id = o.record_id AND d.field = 'due_date'
-LEFT JOIN field x ON x.tenant_id = o.tenant_id AND x.entity = 'action_point'
-                 AND x.record_id = o.record_id AND x.field = 'deleted'
-WHERE o.tenant_id = $1 AND o.entity = 'action_point' AND o.field = 'owner_organisation_id'
-  AND o.value = $2";
 
 /// Serialises schema creation between server processes starting at the same time.
 const SCHEMA_LOCK: i64 = 0x5749_4a4b_5745_524b;
@@ -999,20 +983,39 @@ impl PostgresStorage {
         })
     }
 
-    pub async fn department_points(
+    pub async fn head_seq(&self, tenant_id: i64) -> Result<i64> {
+        self.client()
+            .await?
+            .query_opt("SELECT head_seq FROM tenant WHERE id = $1", &[&tenant_id])
+            .await?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))
+    }
+
+    pub async fn action_point_fields(
         &self,
         tenant_id: i64,
-        department: Uuid,
-    ) -> Result<Vec<PointKey>> {
-        let owner = crate::storage::json_text(&department.to_string());
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<crate::web::index::FieldRow>> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(DEPARTMENT_POINTS).await?;
-        client
-            .query(&statement, &[&tenant_id, &owner])
+        let sql = if after == 0 {
+            "SELECT record_id, field, value FROM field
+             WHERE tenant_id = $1 AND entity = 'action_point'
+               AND field IN ('owner_organisation_id', 'status', 'due_date', 'deleted')
+               AND seq <= $3 AND $2::bigint = 0"
+        } else {
+            "SELECT record_id, field, value FROM field
+             WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 AND entity = 'action_point'
+               AND field IN ('owner_organisation_id', 'status', 'due_date', 'deleted')
+             ORDER BY seq"
+        };
+        Ok(client
+            .query(sql, &[&tenant_id, &after, &up_to])
             .await?
             .iter()
-            .map(|r| crate::web::points::point_key(r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
     }
 
     pub async fn records_of(

@@ -6,8 +6,8 @@ use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
     erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, LinkUse, NewToken,
-    PointKey, Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role,
-    TokenRow, WebSession, WebUser, WebUserKey, WebWriterTicket,
+    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
+    WebSession, WebUser, WebUserKey, WebWriterTicket,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -135,8 +135,6 @@ CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
     at_ms INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS field_action_point_owner ON field(tenant_id, value)
-    WHERE entity = 'action_point' AND field = 'owner_organisation_id';
 CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value)
     WHERE entity = 'action_point_event' AND field = 'action_point_id';
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
@@ -1004,31 +1002,41 @@ impl SqliteStorage {
         .await
     }
 
-    pub async fn department_points(
+    pub async fn head_seq(&self, tenant_id: i64) -> Result<i64> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT head_seq FROM tenant WHERE id = ?1")?
+                .query_row([tenant_id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| ServerError::UnknownTenant(tenant_id.to_string()))
+        })
+        .await
+    }
+
+    pub async fn action_point_fields(
         &self,
         tenant_id: i64,
-        department: Uuid,
-    ) -> Result<Vec<PointKey>> {
-        let owner = crate::storage::json_text(&department.to_string());
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<crate::web::index::FieldRow>> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(DEPARTMENT_POINTS)?;
-            let mut rows = stmt.query((tenant_id, &owner))?;
-            let mut points = Vec::new();
-            while let Some(r) = rows.next()? {
-                points.push(crate::web::points::point_key(
-                    r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?,
-                    r.get_ref(1)?
-                        .as_str_or_null()
-                        .map_err(rusqlite::Error::from)?,
-                    r.get_ref(2)?
-                        .as_str_or_null()
-                        .map_err(rusqlite::Error::from)?,
-                    r.get_ref(3)?
-                        .as_str_or_null()
-                        .map_err(rusqlite::Error::from)?,
-                )?);
-            }
-            Ok(points)
+            // From nothing: every action point's rows (the primary key's range of the entity);
+            // later: the rows written after `after` (the sequence index, as a pull reads).
+            let sql = if after == 0 {
+                "SELECT record_id, field, value FROM field
+                 WHERE tenant_id = ?1 AND entity = 'action_point'
+                   AND field IN ('owner_organisation_id', 'status', 'due_date', 'deleted')
+                   AND seq <= ?3 AND ?2 = 0"
+            } else {
+                "SELECT record_id, field, value FROM field INDEXED BY field_seq
+                 WHERE tenant_id = ?1 AND seq > ?2 AND seq <= ?3 AND entity = 'action_point'
+                   AND field IN ('owner_organisation_id', 'status', 'due_date', 'deleted')
+                 ORDER BY seq"
+            };
+            let mut stmt = c.prepare_cached(sql)?;
+            let rows = stmt.query_map((tenant_id, after, up_to), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await
     }
@@ -1127,20 +1135,6 @@ fn web_user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<WebUser>> {
         password_hash,
     }))
 }
-
-/// The action points a department owns (the partial index `field_action_point_owner`), with
-/// the fields the list sorts and filters on.
-const DEPARTMENT_POINTS: &str = "
-SELECT o.record_id,
-       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
-           AND f.record_id = o.record_id AND f.field = 'status'),
-       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
-           AND f.record_id = o.record_id AND f.field = 'due_date'),
-       (SELECT value FROM field f WHERE f.tenant_id = o.tenant_id AND f.entity = 'action_point'
-           AND f.record_id = o.record_id AND f.field = 'deleted')
-FROM field o
-WHERE o.tenant_id = ?1 AND o.entity = 'action_point' AND o.field = 'owner_organisation_id'
-  AND o.value = ?2";
 
 async fn write_with<T: Send + 'static>(
     writer: &Writer,

@@ -632,15 +632,26 @@ impl Storage {
         }
     }
 
-    /// The action points a department owns, with what the list sorts and filters on.
-    pub async fn department_points(
+    /// The tenant's newest sequence.
+    pub async fn head_seq(&self, tenant_id: i64) -> Result<i64> {
+        match self {
+            Storage::Sqlite(s) => s.head_seq(tenant_id).await,
+            Storage::Postgres(s) => s.head_seq(tenant_id).await,
+        }
+    }
+
+    /// The fields of action points the department lists sort and filter on
+    /// ([`crate::web::index::INDEXED_FIELDS`]) written in the tenant's transactions after
+    /// `after` up to `up_to`, oldest first (all of them from 0).
+    pub async fn action_point_fields(
         &self,
         tenant_id: i64,
-        department: Uuid,
-    ) -> Result<Vec<PointKey>> {
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<crate::web::index::FieldRow>> {
         match self {
-            Storage::Sqlite(s) => s.department_points(tenant_id, department).await,
-            Storage::Postgres(s) => s.department_points(tenant_id, department).await,
+            Storage::Sqlite(s) => s.action_point_fields(tenant_id, after, up_to).await,
+            Storage::Postgres(s) => s.action_point_fields(tenant_id, after, up_to).await,
         }
     }
 

@@ -1088,6 +1088,71 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
 }
 
 #[test]
+fn the_list_follows_what_coordinators_change_after_it_was_first_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let server = Server::start(&db);
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let mut anna = Laptop::new(dir.path(), "anna", &token);
+    let m = municipality(&mut anna);
+    anna.sync(&server.url).unwrap();
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
+    department_user(
+        &db,
+        &tenant,
+        "Vera Verkeer",
+        m.traffic,
+        &address("vera", &tenant),
+    );
+    let mut ans = Browser::new(&server.url);
+    let list = ans.sign_in(&address("ans", &tenant), PASSWORD);
+    assert!(list.shows("Stoeptegels") && list.shows("Bankje"));
+
+    // The coordinator closes one point, gives the other to Verkeer, and adds a new one.
+    anna.store
+        .change_action_point_status(m.late, "done", None, None)
+        .unwrap();
+    let mut moved = Fields::new();
+    moved.insert("owner_organisation_id".into(), json!(m.traffic.to_string()));
+    anna.store
+        .update(Entity::ActionPoint, m.later, moved)
+        .unwrap();
+    let new = anna
+        .store
+        .create(
+            Entity::ActionPoint,
+            fields(json!({"title": "Put in de Dorpsstraat", "owner_organisation_id": m.roads.to_string(),
+                          "status": "open", "opened_on": "2026-12-01"})),
+        )
+        .unwrap();
+    anna.sync(&server.url).unwrap();
+
+    let list = ans.get("/");
+    assert!(list.shows("Put in de Dorpsstraat"), "{}", list.body);
+    assert!(
+        !list.shows("Stoeptegels") && !list.shows("Bankje"),
+        "{}",
+        list.body
+    );
+    assert!(ans.get("/?afgesloten=1").shows("Stoeptegels"));
+    assert_eq!(ans.get(&format!("/punten/{}", m.later)).status, 404);
+    let mut vera = Browser::new(&server.url);
+    assert!(vera
+        .sign_in(&address("vera", &tenant), PASSWORD)
+        .shows("Bankje"));
+    // A deleted point leaves the list.
+    anna.store.delete(Entity::ActionPoint, new).unwrap();
+    anna.sync(&server.url).unwrap();
+    assert!(!ans.get("/").shows("Put in de Dorpsstraat"));
+}
+
+#[test]
 fn without_a_mail_server_the_page_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());

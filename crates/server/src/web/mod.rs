@@ -13,6 +13,7 @@
 //! session's, or before signing in a double-submit cookie), failed sign-ins slowed down per
 //! address and written to the audit log.
 
+pub mod index;
 pub mod pages;
 pub mod points;
 pub mod reminders;
@@ -248,7 +249,14 @@ async fn home(
             .saturating_sub(1),
     };
     let started = std::time::Instant::now();
-    let page = match points::department_list(&state.storage, &s.user, points::today(), query).await
+    let page = match points::department_list(
+        &state.storage,
+        &state.points,
+        &s.user,
+        points::today(),
+        query,
+    )
+    .await
     {
         Ok(page) => page,
         Err(e) => return failure(&e),

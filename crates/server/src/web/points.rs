@@ -5,7 +5,7 @@
 //! are the core's (`crates/core/src/schema.rs`: `action_point`, `action_point_event`), and the
 //! test `crates/server/tests/department.rs` checks that a laptop's store takes what is written.
 
-use crate::error::{Result, ServerError};
+use crate::error::Result;
 use crate::storage::{PointKey, Storage, WebUser, WebWriterTicket};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
@@ -41,25 +41,6 @@ pub fn status_name(status: &str) -> &str {
         .iter()
         .find(|(s, _)| *s == status)
         .map_or(status, |(_, name)| name)
-}
-
-/// One stored field row of the list's query, read into a [`PointKey`].
-pub fn point_key(
-    id: &str,
-    status: Option<&str>,
-    due_date: Option<&str>,
-    deleted: Option<&str>,
-) -> Result<PointKey> {
-    let text = |json: Option<&str>| -> Option<String> {
-        json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
-            .and_then(|v| v.as_str().map(str::to_owned))
-    };
-    Ok(PointKey {
-        id: Uuid::parse_str(id).map_err(|e| ServerError::StoredData(e.to_string()))?,
-        status: text(status),
-        due_date: text(due_date),
-        deleted: deleted == Some("true"),
-    })
 }
 
 /// A point on the list.
@@ -161,12 +142,13 @@ async fn names(
 /// without one last).
 pub async fn department_list(
     storage: &Storage,
+    index: &super::index::PointIndex,
     user: &WebUser,
     today: Date,
     query: ListQuery,
 ) -> Result<ListPage> {
-    let keys = storage
-        .department_points(user.tenant_id, user.department_id)
+    let keys = index
+        .department_points(storage, user.tenant_id, user.department_id)
         .await?;
     let is_open = |k: &PointKey| OPEN_STATUSES.contains(&k.status.as_deref().unwrap_or("open"));
     let live: Vec<&PointKey> = keys.iter().filter(|k| !k.deleted).collect();

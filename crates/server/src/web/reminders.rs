@@ -121,6 +121,7 @@ pub struct ReminderReport {
 /// reported and the rest go on.
 pub async fn send_reminders(
     storage: &Storage,
+    index: &super::index::PointIndex,
     mailer: &Mailer,
     public_url: &str,
     tenant_id: Option<i64>,
@@ -133,7 +134,8 @@ pub async fn send_reminders(
             report.no_address.push(who);
             continue;
         }
-        let page = points::department_list(storage, &user, today, ListQuery::default()).await?;
+        let page =
+            points::department_list(storage, index, &user, today, ListQuery::default()).await?;
         let Some(mail) = reminder_mail(&user, &page, public_url) else {
             report.nothing_open.push(who);
             continue;
@@ -207,6 +209,7 @@ pub async fn weekly(state: std::sync::Weak<crate::http::AppState>) {
                         tracing::info!(week, "sending the weekly reminders");
                         match send_reminders(
                             &state.storage,
+                            &state.points,
                             &mailer,
                             &public_url,
                             None,
