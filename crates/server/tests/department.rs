@@ -258,6 +258,43 @@ fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: 
     );
 }
 
+/// What most tests start from: a running server (its log in `server.log` of the folder; with a
+/// configuration file sending to the sink when there is one), a tenant, and the coordinator
+/// Anna's laptop that made the municipality and synced it.
+struct World {
+    dir: tempfile::TempDir,
+    db: String,
+    server: Server,
+    tenant: String,
+    token: String,
+    anna: Laptop,
+    m: Municipality,
+}
+
+impl World {
+    fn new(sink: Option<&SmtpSink>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database(dir.path());
+        let server = match sink {
+            Some(_) => server_with_config(dir.path(), &db, sink),
+            None => Server::start_logged(&db, &[], &dir.path().join("server.log")),
+        };
+        let (tenant, token) = tenant_with_user(&db, "coordinator");
+        let mut anna = Laptop::new(dir.path(), "anna", &token);
+        let m = municipality(&mut anna);
+        anna.sync(&server.url).unwrap();
+        World {
+            dir,
+            db,
+            server,
+            tenant,
+            token,
+            anna,
+            m,
+        }
+    }
+}
+
 /// A server with a configuration file (public address, and the sink's mail server if given),
 /// sending no weekly reminders by itself (the tests send them when they mean to).
 fn server_with_config(dir: &Path, db: &str, sink: Option<&SmtpSink>) -> Server {
@@ -294,13 +331,15 @@ fn status_of(laptop: &Laptop, point: Uuid) -> String {
 
 #[test]
 fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sync() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        mut anna,
+        m,
+    } = World::new(None);
     department_user(
         &db,
         &tenant,
@@ -438,13 +477,15 @@ fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sy
 
 #[test]
 fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_both_laptops() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        mut anna,
+        m,
+    } = World::new(None);
     let mut bert = Laptop::new(
         dir.path(),
         "bert",
@@ -502,14 +543,16 @@ fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_b
 
 #[test]
 fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let World {
+        dir,
+        db,
+        server,
+        tenant,
+        token,
+        anna: _,
+        m,
+    } = World::new(None);
     let reader = common::user(&db, &tenant, "lezer", "reader");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
     department_user(
         &db,
         &tenant,
@@ -598,14 +641,16 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
 
 #[test]
 fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
+    let World {
+        dir,
+        db,
+        server,
+        tenant,
+        token,
+        mut anna,
+        m,
+    } = World::new(None);
     let log = dir.path().join("server.log");
-    let server = Server::start_logged(&db, &[], &log);
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
     department_user(
         &db,
         &tenant,
@@ -738,14 +783,16 @@ fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
 
 #[test]
 fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
     let sink = SmtpSink::start();
-    let server = server_with_config(dir.path(), &db, Some(&sink));
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        anna: _,
+        m,
+    } = World::new(Some(&sink));
     department_user(
         &db,
         &tenant,
@@ -842,14 +889,16 @@ fn an_expired_sign_in_link_is_refused() {
     if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
         return; // The link's expiry is set back in the SQLite file itself.
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
     let sink = SmtpSink::start();
-    let server = server_with_config(dir.path(), &db, Some(&sink));
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        anna: _,
+        m,
+    } = World::new(Some(&sink));
     department_user(
         &db,
         &tenant,
@@ -881,14 +930,16 @@ fn an_expired_sign_in_link_is_refused() {
 
 #[test]
 fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
     let sink = SmtpSink::start();
-    let server = server_with_config(dir.path(), &db, Some(&sink));
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        anna: _,
+        m,
+    } = World::new(Some(&sink));
     department_user(
         &db,
         &tenant,
@@ -954,14 +1005,16 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
 
 #[test]
 fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_sync() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
     let sink = SmtpSink::start();
-    let server = server_with_config(dir.path(), &db, Some(&sink));
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        mut anna,
+        m,
+    } = World::new(Some(&sink));
     department_user(
         &db,
         &tenant,
@@ -1089,13 +1142,15 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
 
 #[test]
 fn the_list_follows_what_coordinators_change_after_it_was_first_shown() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let server = Server::start(&db);
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
-    let mut anna = Laptop::new(dir.path(), "anna", &token);
-    let m = municipality(&mut anna);
-    anna.sync(&server.url).unwrap();
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        mut anna,
+        m,
+    } = World::new(None);
     department_user(
         &db,
         &tenant,

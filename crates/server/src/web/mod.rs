@@ -53,9 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/aanmelden/link/{token}", get(link_page).post(use_link))
         .route("/afmelden", post(sign_out))
         .route("/punten/{id}", get(point_page))
-        .route("/punten/{id}/status", post(answer_status))
-        .route("/punten/{id}/termijn", post(answer_due_date))
-        .route("/punten/{id}/opmerking", post(answer_comment))
+        .route("/punten/{id}/{answer}", post(answer))
 }
 
 /// A department user's e-mail address as stored: trimmed, lower case, checked.
@@ -726,86 +724,46 @@ async fn point_page(
     render_point(&state, &s, id, StatusCode::OK, notice, Typed::default()).await
 }
 
+/// The fields of the three answer forms (each sends its own).
 #[derive(Debug, Deserialize)]
-struct StatusForm {
+struct AnswerForm {
     csrf: Option<String>,
     status: Option<String>,
     comment: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DueDateForm {
-    csrf: Option<String>,
     due_date: Option<String>,
     reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct CommentForm {
-    csrf: Option<String>,
-    comment: Option<String>,
-}
-
-async fn answer_status(
+/// `POST /punten/{id}/{status|termijn|opmerking}`: a colleague's answer.
+async fn answer(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<StatusForm>, FormRejection>,
+    Path((id, kind)): Path<(String, String)>,
+    form: Result<Form<AnswerForm>, FormRejection>,
 ) -> Response {
     let form = form.map(|f| f.0).map_err(|e| e.body_text());
-    let (csrf, answer) = match form {
-        Ok(f) => (
-            f.csrf,
-            Ok(Answer::Status {
-                to: f.status.unwrap_or_default(),
-                comment: f.comment.unwrap_or_default(),
-            }),
-        ),
-        Err(e) => (None, Err(e)),
+    let csrf = form.as_ref().ok().and_then(|f| f.csrf.clone());
+    let answer = form.map(|f| match kind.as_str() {
+        "status" => Some(Answer::Status {
+            to: f.status.unwrap_or_default(),
+            comment: f.comment.unwrap_or_default(),
+        }),
+        "termijn" => Some(Answer::DueDate {
+            date: f.due_date.unwrap_or_default(),
+            reason: f.reason.unwrap_or_default(),
+        }),
+        "opmerking" => Some(Answer::Comment {
+            text: f.comment.unwrap_or_default(),
+        }),
+        _ => None,
+    });
+    let answer = match answer {
+        Ok(Some(answer)) => Ok(answer),
+        Ok(None) => return not_found(),
+        Err(e) => Err(e),
     };
-    answer_point(&state, peer, &headers, &id, csrf, answer, "status").await
-}
-
-async fn answer_due_date(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<DueDateForm>, FormRejection>,
-) -> Response {
-    let form = form.map(|f| f.0).map_err(|e| e.body_text());
-    let (csrf, answer) = match form {
-        Ok(f) => (
-            f.csrf,
-            Ok(Answer::DueDate {
-                date: f.due_date.unwrap_or_default(),
-                reason: f.reason.unwrap_or_default(),
-            }),
-        ),
-        Err(e) => (None, Err(e)),
-    };
-    answer_point(&state, peer, &headers, &id, csrf, answer, "termijn").await
-}
-
-async fn answer_comment(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<CommentForm>, FormRejection>,
-) -> Response {
-    let form = form.map(|f| f.0).map_err(|e| e.body_text());
-    let (csrf, answer) = match form {
-        Ok(f) => (
-            f.csrf,
-            Ok(Answer::Comment {
-                text: f.comment.unwrap_or_default(),
-            }),
-        ),
-        Err(e) => (None, Err(e)),
-    };
-    answer_point(&state, peer, &headers, &id, csrf, answer, "opmerking").await
+    answer_point(&state, peer, &headers, &id, csrf, answer, &kind).await
 }
 
 /// Writes a colleague's answer as the server's own writer, through the push path.
