@@ -639,6 +639,20 @@ async fn serve(settings: ServeSettings) -> Result<(), ServerError> {
         tracing::info!("no [smtp] configured: no sign-in links or reminders are mailed");
     }
     let state = AppState::with_web(storage, max_clock_skew * 1000, token_lifetime_days, web);
+    // The department lists' index, built before the first colleague asks.
+    {
+        let state = state.clone();
+        tokio::spawn(async move { state.points.warm(&state.storage).await });
+    }
+    if tls.is_none()
+        && !state
+            .web
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    {
+        tracing::warn!("the department colleagues' pages need HTTPS (their cookies are Secure): serve with tls_cert and tls_key, or set public_url to the https:// address of the proxy in front");
+    }
     // The weekly reminders (Monday morning, Dutch time), once per week over all processes.
     if weekly_reminders {
         tokio::spawn(wijkwerk_server::web::reminders::weekly(

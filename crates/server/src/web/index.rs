@@ -74,6 +74,34 @@ pub struct PointIndex {
 }
 
 impl PointIndex {
+    /// Builds the index of every tenant with department users (at start, so that the first
+    /// colleague's list does not wait for it). Failures are logged; the first list tries again.
+    pub async fn warm(&self, storage: &Storage) {
+        let users = match storage.department_users(None).await {
+            Ok(users) => users,
+            Err(e) => {
+                tracing::warn!(error = %e, "the department lists' index was not built at start");
+                return;
+            }
+        };
+        let mut tenants: Vec<i64> = users.iter().map(|u| u.tenant_id).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        for tenant in tenants {
+            let started = std::time::Instant::now();
+            match self.department_points(storage, tenant, Uuid::nil()).await {
+                Ok(_) => tracing::info!(
+                    tenant,
+                    millis = started.elapsed().as_millis() as u64,
+                    "department lists' index built"
+                ),
+                Err(e) => {
+                    tracing::warn!(tenant, error = %e, "the department lists' index was not built")
+                }
+            }
+        }
+    }
+
     /// The points `department` owns in the tenant, as of now (the tenant's head sequence read
     /// first, then every change up to it).
     pub async fn department_points(
