@@ -230,3 +230,72 @@ pub fn department_pages_in_chromium() {
     window.open(&format!("{}/punten/{late}", server.url));
     window.wait_for("#wachtwoord", WAIT);
 }
+
+/// A colleague of `department` (by name, in the tenant Bergen) answers an open point of theirs
+/// on the server's web page, in Chromium: sets it in progress with `comment`. The point's id.
+pub fn answer_on_the_web(
+    server: &SyncServer,
+    store: &wijkwerk_core::Store,
+    department: &str,
+    comment: &str,
+) -> Uuid {
+    let id = |v: &Value| v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok());
+    let organisations = store
+        .list(Entity::Organisation, None, 1000)
+        .expect("organisations")
+        .items;
+    let owner = organisations
+        .iter()
+        .find(|o| o["name"] == json!(department))
+        .and_then(id)
+        .unwrap_or_else(|| panic!("no department {department:?}"));
+    let points = store
+        .list(Entity::ActionPoint, None, 1000)
+        .expect("action points")
+        .items;
+    let point = points
+        .iter()
+        .find(|p| {
+            p["owner_organisation_id"] == json!(owner.to_string()) && p["status"] == json!("open")
+        })
+        .and_then(id)
+        .unwrap_or_else(|| panic!("no open point of {department:?}"));
+    server.admin(&[
+        "user",
+        "add",
+        "--tenant",
+        "Bergen",
+        "--name",
+        "Ans Bakker",
+        "--department",
+        &owner.to_string(),
+        "--email",
+        "ans.bakker@bergen.example",
+    ]);
+    server.admin_with_input(
+        &[
+            "user",
+            "password",
+            "--tenant",
+            "Bergen",
+            "--name",
+            "Ans Bakker",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let driver = Driver::chromium();
+    let window = driver.browser();
+    window.open(&format!("{}/punten/{point}", server.url));
+    window.wait_for("#wachtwoord", WAIT);
+    window.type_into("#email", "ans.bakker@bergen.example");
+    window.type_into("#wachtwoord", PASSWORD);
+    window.click("form[action='/aanmelden'] button");
+    window.wait_for_text_containing("h1", "Actiepunten van uw afdeling", WAIT);
+    window.open(&format!("{}/punten/{point}", server.url));
+    window.wait_for("#status", WAIT);
+    window.select("#status", "in_progress");
+    window.type_into("#status-opmerking", comment);
+    window.click("form[action$='/status'] button");
+    window.wait_for_text_containing(".notice", "De status is opgeslagen", WAIT);
+    point
+}

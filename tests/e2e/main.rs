@@ -672,6 +672,44 @@ fn sync_and_calendars_in_the_real_app() {
     );
     wait_until_synced(&window);
 
+    // A colleague of Beheer Openbare Ruimte answers one of the department's points on the
+    // server's web page (in Chromium); after Ans's next sync, Vandaag lists it under
+    // "Beantwoord via het web" until she marks it seen.
+    let answered = department_web::answer_on_the_web(
+        &server,
+        &bert.store,
+        "Beheer Openbare Ruimte",
+        "Opgepakt, de aannemer komt volgende week.",
+    );
+    let answered_title = bert
+        .store
+        .get_live(Entity::ActionPoint, answered)
+        .expect("the point")["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    window.click("[data-testid=sync-now]");
+    wait_until_synced(&window);
+    window.go("#/");
+    window.wait_for_text_containing("[data-testid=web-answers]", &answered_title, WAIT);
+    window.wait_for_text_containing(
+        "[data-testid=web-answer]",
+        "Opgepakt, de aannemer komt volgende week.",
+        WAIT,
+    );
+    check_accessibility(&window, "Vandaag (beantwoord via het web)", &mut violations);
+    window.click("[data-testid=web-answers-seen]");
+    let deadline = Instant::now() + WAIT;
+    while window.exists("[data-testid=web-answers]") {
+        assert!(
+            Instant::now() < deadline,
+            "the answers from the web stay after Gezien"
+        );
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    window.go(&format!("#/actiepunten/{answered}"));
+    window.wait_for_text_containing("[data-testid=ap-history]", "via het web", WAIT);
+
     // The server goes away: the app says offline and keeps the change waiting; when the server
     // is back, "Nu synchroniseren" sends it.
     server.kill();

@@ -40,17 +40,18 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Failed sign-ins per address: after [`FREE_FAILURES`], each further attempt must wait a
-/// doubling delay (capped), reset by a success or after a quiet period.
-pub struct FailedSignIns {
-    by_address: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+/// Failed sign-ins per address (or per account: any key): after [`FREE_FAILURES`], each
+/// further attempt must wait a doubling delay (capped), reset by a success or after a quiet
+/// period.
+pub struct FailedSignIns<K = IpAddr> {
+    by_address: Mutex<HashMap<K, (u32, Instant)>>,
 }
 
 pub const FREE_FAILURES: u32 = 5;
 const MAX_DELAY: Duration = Duration::from_secs(60);
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 
-impl Default for FailedSignIns {
+impl<K> Default for FailedSignIns<K> {
     fn default() -> Self {
         FailedSignIns {
             by_address: Mutex::new(HashMap::new()),
@@ -58,9 +59,9 @@ impl Default for FailedSignIns {
     }
 }
 
-impl FailedSignIns {
+impl<K: std::hash::Hash + Eq> FailedSignIns<K> {
     /// Seconds this address must still wait before it may try again (0: go ahead).
-    pub fn wait_seconds(&self, address: IpAddr) -> u64 {
+    pub fn wait_seconds(&self, address: K) -> u64 {
         let Ok(map) = self.by_address.lock() else {
             return 0;
         };
@@ -73,7 +74,7 @@ impl FailedSignIns {
         }
     }
 
-    pub fn failed(&self, address: IpAddr) {
+    pub fn failed(&self, address: K) {
         if let Ok(mut map) = self.by_address.lock() {
             map.retain(|_, (_, last)| last.elapsed() < FORGET_AFTER);
             let entry = map.entry(address).or_insert((0, Instant::now()));
@@ -82,7 +83,7 @@ impl FailedSignIns {
         }
     }
 
-    pub fn succeeded(&self, address: IpAddr) {
+    pub fn succeeded(&self, address: K) {
         if let Ok(mut map) = self.by_address.lock() {
             map.remove(&address);
         }

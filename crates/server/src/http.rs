@@ -49,6 +49,8 @@ pub struct AppState {
     pub web: crate::web::WebSettings,
     /// What the department lists sort and filter on, per tenant.
     pub points: crate::web::index::PointIndex,
+    /// The sign-in pages' limits.
+    pub web_limits: crate::web::WebLimits,
     metrics: PrometheusHandle,
 }
 
@@ -78,6 +80,7 @@ impl AppState {
             token_lifetime_days,
             web,
             points: Default::default(),
+            web_limits: Default::default(),
             metrics: metrics_handle(),
         })
     }

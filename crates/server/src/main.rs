@@ -250,6 +250,16 @@ enum UserAction {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Takes a department colleague's access away: their sessions and sign-in links end and
+    /// they can no longer sign in (their name stays in what they wrote).
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Sets a department colleague's password, read as one line from standard input (at least
     /// 12 characters; stored as a salted Argon2id hash), or removes it (only sign-in links).
     Password {
@@ -554,6 +564,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             );
             Ok(())
         }
+        Command::User {
+            action: UserAction::Remove { tenant, name, db },
+        } => {
+            let storage = Storage::open(&db.resolve()?).await?;
+            storage.remove_department_user(&tenant, &name).await?;
+            println!("department user {name:?} of {tenant:?} removed: signed out, no more sign-in");
+            Ok(())
+        }
         Command::Reminders {
             action: ReminderAction::Send { tenant, db },
         } => {
@@ -582,6 +600,7 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
                 &public_url,
                 tenant_id,
                 wijkwerk_server::web::points::today(),
+                None,
             )
             .await?;
             println!(

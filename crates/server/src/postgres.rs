@@ -139,7 +139,8 @@ CREATE TABLE IF NOT EXISTS web_writer (
     tenant_id BIGINT PRIMARY KEY REFERENCES tenant(id),
     client_id TEXT NOT NULL,
     node      BIGINT NOT NULL,
-    next_seq  BIGINT NOT NULL
+    next_seq  BIGINT NOT NULL,
+    last_ms   BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
@@ -204,6 +205,27 @@ async fn insert_audit(
             &[&at, &kind, &tenant, &user, &address, &detail],
         )
         .await?;
+    Ok(())
+}
+
+/// Ends a user's web sessions and sign-in links (a new password, a removal, revoked tokens).
+async fn end_access(
+    tx: &impl deadpool_postgres::GenericClient,
+    tenant: &str,
+    name: &str,
+) -> Result<()> {
+    let user = "(SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                 WHERE t.name = $1 AND u.name = $2)";
+    tx.execute(
+        &format!("DELETE FROM web_session WHERE user_id = {user}"),
+        &[&tenant, &name],
+    )
+    .await?;
+    tx.execute(
+        &format!("DELETE FROM sign_in_link WHERE user_id = {user}"),
+        &[&tenant, &name],
+    )
+    .await?;
     Ok(())
 }
 
@@ -453,6 +475,7 @@ impl PostgresStorage {
                 &[&now_ms(), &user_id],
             )
             .await?;
+        end_access(&tx, tenant, name).await?;
         insert_audit(&tx, &[event.detail("count", n)]).await?;
         tx.commit().await?;
         Ok(n)
@@ -754,6 +777,18 @@ impl PostgresStorage {
                 )));
             }
         }
+        let role: Option<String> = tx
+            .query_opt(
+                "SELECT role FROM app_user WHERE tenant_id = $1 AND name = $2",
+                &[&tenant_id, &name],
+            )
+            .await?
+            .map(|r| r.get(0));
+        if let Some(role) = role.filter(|r| r != Role::Department.as_str()) {
+            return Err(ServerError::BadRequest(format!(
+                "{name:?} is a {role} of this tenant, with a laptop's token: give the department user another name"
+            )));
+        }
         let user_id: i64 = tx
             .query_one(
                 "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES ($1, $2, $3, $4)
@@ -762,12 +797,6 @@ impl PostgresStorage {
             )
             .await?
             .get(0);
-        // A user who had tokens (a coordinator made a department user) keeps none.
-        tx.execute(
-            "UPDATE token SET revoked_at_ms = $1 WHERE user_id = $2 AND revoked_at_ms IS NULL",
-            &[&now_ms(), &user_id],
-        )
-        .await?;
         tx.execute(
             "INSERT INTO department_user(user_id, department_id, email) VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE SET department_id = excluded.department_id,
@@ -800,9 +829,48 @@ impl PostgresStorage {
         if n == 0 {
             return Err(ServerError::UnknownUser(name.to_owned()));
         }
+        // A new password (or none) ends the sessions and links made before.
+        end_access(&tx, tenant, name).await?;
         insert_audit(&tx, &[event]).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    pub async fn remove_department_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        end_access(&tx, tenant, name).await?;
+        let n = tx
+            .execute(
+                "DELETE FROM department_user WHERE user_id =
+                    (SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = $1 AND u.name = $2 AND u.role = 'department')",
+                &[&tenant, &name],
+            )
+            .await?;
+        if n == 0 {
+            return Err(ServerError::UnknownUser(name.to_owned()));
+        }
+        insert_audit(&tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn recent_sign_in_links(&self, user_id: i64, since_ms: i64) -> Result<i64> {
+        Ok(self
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM sign_in_link WHERE user_id = $1 AND created_at_ms >= $2",
+                &[&user_id, &since_ms],
+            )
+            .await?
+            .get(0))
     }
 
     pub async fn web_user(&self, key: WebUserKey) -> Result<Option<WebUser>> {
@@ -956,7 +1024,15 @@ impl PostgresStorage {
         })
     }
 
-    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+    pub async fn release_run(&self, name: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM job_run WHERE name = $1", &[&name])
+            .await?;
+        Ok(())
+    }
+
+    pub async fn web_writer(&self, tenant_id: i64, floor_ms: i64) -> Result<WebWriterTicket> {
         let client = self.client().await?;
         client
             .execute(
@@ -971,15 +1047,17 @@ impl PostgresStorage {
             .await?;
         let row = client
             .query_one(
-                "UPDATE web_writer SET next_seq = next_seq + 1 WHERE tenant_id = $1
-                 RETURNING client_id, node, next_seq - 1",
-                &[&tenant_id],
+                "UPDATE web_writer SET next_seq = next_seq + 1,
+                     last_ms = GREATEST(last_ms + 1, $2)
+                 WHERE tenant_id = $1 RETURNING client_id, node, next_seq - 1, last_ms",
+                &[&tenant_id, &floor_ms],
             )
             .await?;
         Ok(WebWriterTicket {
             client_id: parse_uuid(row.get(0))?,
             node: wijkwerk_protocol::NodeId(row.get::<_, i64>(1) as u64),
             client_seq: row.get(2),
+            wall_ms: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
         })
     }
 

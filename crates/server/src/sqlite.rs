@@ -129,7 +129,8 @@ CREATE TABLE IF NOT EXISTS web_writer (
     tenant_id INTEGER PRIMARY KEY REFERENCES tenant(id),
     client_id TEXT NOT NULL,
     node      INTEGER NOT NULL,
-    next_seq  INTEGER NOT NULL
+    next_seq  INTEGER NOT NULL,
+    last_ms   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
@@ -427,11 +428,12 @@ impl SqliteStorage {
                     |r| r.get(0),
                 )
                 .optional()?
-                .ok_or(ServerError::UnknownUser(name))?;
+                .ok_or_else(|| ServerError::UnknownUser(name.clone()))?;
             let n = tx.execute(
                 "UPDATE token SET revoked_at_ms = ?1 WHERE user_id = ?2 AND revoked_at_ms IS NULL",
                 (now_ms() as i64, user_id),
             )? as u64;
+            end_access(&tx, &tenant, &name)?;
             insert_audit(&tx, &[event.detail("count", n)])?;
             tx.commit()?;
             Ok(n)
@@ -770,20 +772,27 @@ impl SqliteStorage {
                     )));
                 }
             }
+            let role: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM app_user WHERE tenant_id = ?1 AND name = ?2",
+                    (tenant_id, &name),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(role) = role.filter(|r| r != Role::Department.as_str()) {
+                return Err(ServerError::BadRequest(format!(
+                    "{name:?} is a {role} of this tenant, with a laptop's token: give the department user another name"
+                )));
+            }
             tx.execute(
                 "INSERT INTO app_user(tenant_id, name, role, created_at_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(tenant_id, name) DO UPDATE SET role = excluded.role",
+                 ON CONFLICT(tenant_id, name) DO NOTHING",
                 (tenant_id, &name, Role::Department.as_str(), now_ms() as i64),
             )?;
             let user_id: i64 = tx.query_row(
                 "SELECT id FROM app_user WHERE tenant_id = ?1 AND name = ?2",
                 (tenant_id, &name),
                 |r| r.get(0),
-            )?;
-            // A user who had tokens (a coordinator made a department user) keeps none.
-            tx.execute(
-                "UPDATE token SET revoked_at_ms = ?1 WHERE user_id = ?2 AND revoked_at_ms IS NULL",
-                (now_ms() as i64, user_id),
             )?;
             tx.execute(
                 "INSERT INTO department_user(user_id, department_id, email) VALUES (?1, ?2, ?3)
@@ -817,9 +826,47 @@ impl SqliteStorage {
             if n == 0 {
                 return Err(ServerError::UnknownUser(name));
             }
+            // A new password (or none) ends the sessions and links made before.
+            end_access(&tx, &tenant, &name)?;
             insert_audit(&tx, &[event])?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    pub async fn remove_department_user(
+        &self,
+        tenant: &str,
+        name: &str,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            end_access(&tx, &tenant, &name)?;
+            let n = tx.execute(
+                "DELETE FROM department_user WHERE user_id =
+                    (SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                     WHERE t.name = ?1 AND u.name = ?2 AND u.role = 'department')",
+                (&tenant, &name),
+            )?;
+            if n == 0 {
+                return Err(ServerError::UnknownUser(name));
+            }
+            insert_audit(&tx, &[event])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn recent_sign_in_links(&self, user_id: i64, since_ms: i64) -> Result<i64> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT count(*) FROM sign_in_link WHERE user_id = ?1 AND created_at_ms >= ?2",
+            )?
+            .query_row((user_id, since_ms), |r| r.get(0))?)
         })
         .await
     }
@@ -974,7 +1021,16 @@ impl SqliteStorage {
         }
     }
 
-    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+    pub async fn release_run(&self, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM job_run WHERE name = ?1", [&name])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn web_writer(&self, tenant_id: i64, floor_ms: i64) -> Result<WebWriterTicket> {
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute(
@@ -986,17 +1042,18 @@ impl SqliteStorage {
                     crate::web::new_writer_node().0 as i64,
                 ),
             )?;
-            let (client_id, node, client_seq): (String, i64, i64) = tx.query_row(
-                "UPDATE web_writer SET next_seq = next_seq + 1 WHERE tenant_id = ?1
-                 RETURNING client_id, node, next_seq - 1",
-                [tenant_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            let (client_id, node, client_seq, wall): (String, i64, i64, i64) = tx.query_row(
+                "UPDATE web_writer SET next_seq = next_seq + 1, last_ms = max(last_ms + 1, ?2)
+                 WHERE tenant_id = ?1 RETURNING client_id, node, next_seq - 1, last_ms",
+                (tenant_id, floor_ms),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
             tx.commit()?;
             Ok(WebWriterTicket {
                 client_id: parse_uuid(&client_id)?,
                 node: wijkwerk_protocol::NodeId(node as u64),
                 client_seq,
+                wall_ms: u64::try_from(wall).unwrap_or(0),
             })
         })
         .await
@@ -1107,6 +1164,21 @@ impl SqliteStorage {
     pub async fn pull(&self, tenant_id: i64, cursor: Cursor, limit: usize) -> Result<PullResponse> {
         self.read(move |c| pull(c, tenant_id, cursor, limit)).await
     }
+}
+
+/// Ends a user's web sessions and sign-in links (a new password, a removal, revoked tokens).
+fn end_access(tx: &rusqlite::Transaction<'_>, tenant: &str, name: &str) -> Result<()> {
+    let user = "(SELECT u.id FROM app_user u JOIN tenant t ON t.id = u.tenant_id
+                 WHERE t.name = ?1 AND u.name = ?2)";
+    tx.execute(
+        &format!("DELETE FROM web_session WHERE user_id = {user}"),
+        (tenant, name),
+    )?;
+    tx.execute(
+        &format!("DELETE FROM sign_in_link WHERE user_id = {user}"),
+        (tenant, name),
+    )?;
+    Ok(())
 }
 
 /// A department user, with the condition that follows it (`AND ...`).

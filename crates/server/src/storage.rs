@@ -162,6 +162,10 @@ pub struct WebWriterTicket {
     pub client_id: Uuid,
     pub node: wijkwerk_protocol::NodeId,
     pub client_seq: i64,
+    /// The wall time of this changeset's clock: after every one handed out before in the
+    /// tenant and not before the floor asked for, so no two of the writer's changesets share a
+    /// clock, whichever process wrote them.
+    pub wall_ms: u64,
 }
 
 /// The fields of one action point that the department list sorts and filters on, as stored
@@ -499,6 +503,17 @@ impl Storage {
         check_name("user", name)?;
         let email = email.map(crate::web::normalise_email).transpose()?;
         let tenant_id = self.tenant_id(tenant).await?;
+        let known = self
+            .web_user(WebUserKey::Name {
+                tenant: tenant.to_owned(),
+                name: name.to_owned(),
+            })
+            .await?;
+        if email.is_none() && known.as_ref().and_then(|u| u.email.as_ref()).is_none() {
+            return Err(ServerError::BadRequest(
+                "a department user needs --email: they sign in with it, and links and reminders go there".into(),
+            ));
+        }
         let organisation = self
             .records_of(tenant_id, "organisation", vec![department])
             .await?;
@@ -602,6 +617,28 @@ impl Storage {
         }
     }
 
+    /// How many sign-in links were made for a user since `since_ms`.
+    pub async fn recent_sign_in_links(&self, user_id: i64, since_ms: i64) -> Result<i64> {
+        match self {
+            Storage::Sqlite(s) => s.recent_sign_in_links(user_id, since_ms).await,
+            Storage::Postgres(s) => s.recent_sign_in_links(user_id, since_ms).await,
+        }
+    }
+
+    /// Takes a department user's access away: their sessions and links end, and they can no
+    /// longer sign in (the user's name stays in the records they wrote).
+    pub async fn remove_department_user(&self, tenant: &str, name: &str) -> Result<()> {
+        let event = AuditEvent::new(AuditKind::TokenRevoked)
+            .tenant(tenant)
+            .user(name)
+            .detail("by", "admin")
+            .detail("department_user", "removed");
+        match self {
+            Storage::Sqlite(s) => s.remove_department_user(tenant, name, event).await,
+            Storage::Postgres(s) => s.remove_department_user(tenant, name, event).await,
+        }
+    }
+
     /// Stores a sign-in link (its hash) for a user, valid until `expires_at_ms`, once.
     pub async fn put_sign_in_link(
         &self,
@@ -624,11 +661,12 @@ impl Storage {
     }
 
     /// The server's own writer in a tenant, with the next sequence number of its changesets
-    /// (made at its first use).
-    pub async fn web_writer(&self, tenant_id: i64) -> Result<WebWriterTicket> {
+    /// and a clock wall time of at least `floor_ms` (made at its first use).
+    pub async fn web_writer(&self, tenant_id: i64, floor_ms: u64) -> Result<WebWriterTicket> {
+        let floor = i64::try_from(floor_ms).unwrap_or(i64::MAX);
         match self {
-            Storage::Sqlite(s) => s.web_writer(tenant_id).await,
-            Storage::Postgres(s) => s.web_writer(tenant_id).await,
+            Storage::Sqlite(s) => s.web_writer(tenant_id, floor).await,
+            Storage::Postgres(s) => s.web_writer(tenant_id, floor).await,
         }
     }
 
@@ -688,6 +726,14 @@ impl Storage {
         match self {
             Storage::Sqlite(s) => s.claim_run(name).await,
             Storage::Postgres(s) => s.claim_run(name).await,
+        }
+    }
+
+    /// Gives a claimed run back (it failed), so that a later pass claims it again.
+    pub async fn release_run(&self, name: &str) -> Result<()> {
+        match self {
+            Storage::Sqlite(s) => s.release_run(name).await,
+            Storage::Postgres(s) => s.release_run(name).await,
         }
     }
 

@@ -84,10 +84,12 @@ impl Browser {
             let pair = text.split(';').next().unwrap_or_default();
             if let Some((name, value)) = pair.split_once('=') {
                 assert!(
-                    text.contains("HttpOnly")
+                    name.starts_with("__Host-")
+                        && text.contains("HttpOnly")
                         && text.contains("Secure")
-                        && text.contains("SameSite=Strict"),
-                    "every cookie HttpOnly, Secure, SameSite=Strict: {text}"
+                        && text.contains("SameSite=Lax")
+                        && text.contains("Path=/"),
+                    "every cookie __Host-, HttpOnly, Secure, SameSite, the whole site: {text}"
                 );
                 if value.is_empty() || text.contains("Max-Age=0") {
                     self.cookies.remove(name);
@@ -626,11 +628,15 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
                 .call()
                 .unwrap();
             assert_eq!(response.status().as_u16(), 303);
-            assert_eq!(response.headers().get("location").unwrap(), "/aanmelden");
+            let to = response.headers().get("location").unwrap().to_str().unwrap();
+            assert!(to.starts_with("/aanmelden"), "{to}");
         }
     }
     // A department user cannot use the sync API (they have no token; a session cookie is not one).
-    let cookie = format!("wijkwerk_sessie={}", vera.cookies["wijkwerk_sessie"]);
+    let cookie = format!(
+        "__Host-wijkwerk_sessie={}",
+        vera.cookies["__Host-wijkwerk_sessie"]
+    );
     let pull = agent
         .get(&format!("{}/v1/pull?after=0", server.url))
         .header("cookie", &cookie)
@@ -754,7 +760,7 @@ fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
         ],
     );
     assert_eq!(page.status, 403);
-    assert!(!stranger.cookies.contains_key("wijkwerk_sessie"));
+    assert!(!stranger.cookies.contains_key("__Host-wijkwerk_sessie"));
     assert_eq!(
         server_head(&server.url, &token),
         head,
@@ -1205,6 +1211,182 @@ fn the_list_follows_what_coordinators_change_after_it_was_first_shown() {
     anna.store.delete(Entity::ActionPoint, new).unwrap();
     anna.sync(&server.url).unwrap();
     assert!(!ans.get("/").shows("Put in de Dorpsstraat"));
+}
+
+#[test]
+fn a_coordinators_change_made_while_the_colleagues_page_was_open_is_a_logged_conflict() {
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        mut anna,
+        m,
+    } = World::new(None);
+    department_user(
+        &db,
+        &tenant,
+        "Ans Bakker",
+        m.roads,
+        &address("ans", &tenant),
+    );
+    let mut browser = Browser::new(&server.url);
+    browser.sign_in(&address("ans", &tenant), PASSWORD);
+    // Ans opens the point; meanwhile Anna sets it waiting and syncs.
+    let page = browser.get(&format!("/punten/{}", m.late));
+    anna.store
+        .change_action_point_status(m.late, "waiting", None, Some("Anna"))
+        .unwrap();
+    anna.sync(&server.url).unwrap();
+    // Ans answers from the page as she saw it (open): hers is the newer write, Anna's logged.
+    let answered = browser.post(
+        &format!("/punten/{}/status", m.late),
+        &[
+            ("csrf", &page.csrf()),
+            ("status", "in_progress"),
+            ("comment", "Opgepakt."),
+            ("seen", &hidden(&page, "seen")),
+            ("seen_status", &hidden(&page, "seen_status")),
+        ],
+    );
+    assert_eq!(answered.status, 303, "{}", answered.body);
+    anna.sync(&server.url).unwrap();
+    assert_eq!(status_of(&anna, m.late), "in_progress");
+    let conflicts = anna.store.conflicts(true, 50).unwrap();
+    assert!(
+        conflicts.iter().any(|c| c.record_id == m.late.to_string()
+            && c.field == "status"
+            && c.lost_value == json!("waiting")
+            && c.won_value == json!("in_progress")),
+        "{conflicts:#?}"
+    );
+    let answer = history_of(&anna, m.late)
+        .into_iter()
+        .find(|e| e.from_web)
+        .unwrap();
+    assert_eq!(
+        answer.from_status.as_deref(),
+        Some("open"),
+        "the status Ans saw"
+    );
+}
+
+/// The value of a hidden field of a page's form.
+fn hidden(page: &Page, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {}", page.body));
+    let rest = &page.body[at + marker.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn access_ends_with_a_new_password_or_a_removal_and_coordinators_stay_coordinators() {
+    let World {
+        dir: _dir,
+        db,
+        server,
+        tenant,
+        token: _,
+        anna: _,
+        m,
+    } = World::new(None);
+    let ans = address("ans", &tenant);
+    department_user(&db, &tenant, "Ans Bakker", m.roads, &ans);
+    let mut browser = Browser::new(&server.url);
+    browser.sign_in(&ans, PASSWORD);
+    assert_eq!(browser.get("/").status, 200);
+    // A link in a mail to a point: after signing in, the point's page.
+    let mut from_mail = Browser::new(&server.url);
+    let point = format!("/punten/{}", m.late);
+    let first = from_mail.get(&point);
+    assert_eq!(
+        first.location.as_deref(),
+        Some(format!("/aanmelden?naar={point}").as_str())
+    );
+    let form = from_mail.get(first.location.as_deref().unwrap());
+    let signed_in = from_mail.post(
+        "/aanmelden",
+        &[
+            ("csrf", &form.csrf()),
+            ("email", &ans),
+            ("password", PASSWORD),
+            ("naar", &point),
+        ],
+    );
+    assert_eq!(signed_in.location.as_deref(), Some(point.as_str()));
+    // A new password ends every session.
+    department_user(&db, &tenant, "Ans Bakker", m.roads, &ans);
+    assert_eq!(
+        browser.get("/").status,
+        303,
+        "signed out by the new password"
+    );
+    assert_eq!(from_mail.get(&point).status, 303);
+    // Removed: no more sign-in.
+    browser.sign_in(&ans, PASSWORD);
+    admin(
+        &db,
+        &[
+            "user",
+            "remove",
+            "--tenant",
+            &tenant,
+            "--name",
+            "Ans Bakker",
+        ],
+    );
+    assert_eq!(browser.get("/").status, 303);
+    let csrf = browser.get("/aanmelden").csrf();
+    let refused = browser.post(
+        "/aanmelden",
+        &[("csrf", &csrf), ("email", &ans), ("password", PASSWORD)],
+    );
+    assert_eq!(refused.status, 401);
+    // A department user needs an address; a coordinator's name is not taken over.
+    let out = Command::new(SERVER)
+        .args([
+            "user",
+            "add",
+            "--tenant",
+            &tenant,
+            "--name",
+            "Piet",
+            "--department",
+            &m.roads.to_string(),
+            "--db",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --email"));
+    let out = Command::new(SERVER)
+        .args([
+            "user",
+            "add",
+            "--tenant",
+            &tenant,
+            "--name",
+            "anna",
+            "--department",
+            &m.roads.to_string(),
+            "--email",
+            &address("anna", &tenant),
+            "--db",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a coordinator"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

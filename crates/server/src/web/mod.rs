@@ -161,9 +161,25 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<WebSess
 
 /// The signed-in session, or the answer to give instead (to the sign-in page).
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<WebSession, Response> {
+    signed_in_back(state, headers, None).await
+}
+
+/// [`signed_in`], coming back to `back` (a point's page, as a link in a mail opens it) after
+/// signing in.
+async fn signed_in_back(
+    state: &AppState,
+    headers: &HeaderMap,
+    back: Option<&str>,
+) -> Result<WebSession, Response> {
     match session(state, headers).await {
         Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(see_other("/aanmelden", &[])),
+        Ok(None) => Err(see_other(
+            &match back {
+                Some(back) => format!("/aanmelden?naar={back}"),
+                None => "/aanmelden".to_owned(),
+            },
+            &[],
+        )),
         Err(e) => Err(failure(&e)),
     }
 }
@@ -277,6 +293,13 @@ async fn home(
 #[derive(Debug, Deserialize, Default)]
 struct SignInParams {
     klaar: Option<String>,
+    naar: Option<String>,
+}
+
+/// Where to go after signing in: a point's page (checked), else the list.
+fn return_path(asked: Option<&str>) -> Option<String> {
+    let id = asked?.strip_prefix("/punten/")?;
+    Uuid::parse_str(id).ok().map(|id| format!("/punten/{id}"))
 }
 
 /// The sign-in page, with a fresh double-submit token for its forms.
@@ -286,8 +309,28 @@ fn sign_in_answer(
     notice: Option<&Notice>,
     email: &str,
 ) -> Response {
+    sign_in_answer_to(state, status, notice, email, None)
+}
+
+/// [`sign_in_answer`] that returns to `back` (a point's page) after signing in.
+fn sign_in_answer_to(
+    state: &AppState,
+    status: StatusCode,
+    notice: Option<&Notice>,
+    email: &str,
+    back: Option<&str>,
+) -> Response {
     let csrf = session::secret();
-    let page = pages::sign_in(&csrf, notice, state.web.links_possible(), email);
+    let page = pages::sign_in(
+        &csrf,
+        notice,
+        pages::SignInChoices {
+            links: state.web.links_possible(),
+            mail: state.web.mailer.configured(),
+        },
+        email,
+        back,
+    );
     with_cookie(
         html(status, page),
         &session::set_cookie(session::SIGN_IN_COOKIE, &csrf, 3600),
@@ -302,11 +345,13 @@ async fn sign_in_page(
     if let Ok(Some(_)) = session(&state, &headers).await {
         return see_other("/", &[]);
     }
-    let notice = match query.ok().and_then(|q| q.0.klaar).as_deref() {
+    let params = query.map(|q| q.0).unwrap_or_default();
+    let notice = match params.klaar.as_deref() {
         Some("afgemeld") => Some(Notice::Done("U bent afgemeld.".into())),
         _ => None,
     };
-    sign_in_answer(&state, StatusCode::OK, notice.as_ref(), "")
+    let back = return_path(params.naar.as_deref());
+    sign_in_answer_to(&state, StatusCode::OK, notice.as_ref(), "", back.as_deref())
 }
 
 #[derive(Debug, Deserialize)]
@@ -314,6 +359,7 @@ struct PasswordForm {
     csrf: Option<String>,
     email: Option<String>,
     password: Option<String>,
+    naar: Option<String>,
 }
 
 /// Checks a signed-out form's token against its cookie: the sign-in page again when it does
@@ -340,21 +386,33 @@ fn sign_in_csrf_refusal(
     }
 }
 
-fn rate_limited(state: &AppState, peer: SocketAddr) -> Option<Response> {
-    let wait = state.failures.wait_seconds(peer.ip());
+/// The sign-in page saying to wait, when this address (or this account) failed too often.
+fn rate_limited(state: &AppState, peer: SocketAddr, account: Option<&str>) -> Option<Response> {
+    let limits = &state.web_limits;
+    let wait = limits
+        .addresses
+        .wait_seconds(peer.ip())
+        .max(account.map_or(0, |a| limits.accounts.wait_seconds(a.to_owned())));
     (wait > 0).then(|| {
         sign_in_answer(
             state,
             StatusCode::TOO_MANY_REQUESTS,
             Some(&Notice::Refused(format!(
-                "Te veel mislukte pogingen vanaf dit adres. Wacht {wait} seconden en probeer het opnieuw."
+                "Te veel mislukte pogingen. Wacht {} en probeer het opnieuw.",
+                seconds(wait)
             ))),
             "",
         )
     })
 }
 
-async fn start_session(state: &AppState, user: &WebUser, peer: SocketAddr, how: &str) -> Response {
+async fn start_session(
+    state: &AppState,
+    user: &WebUser,
+    peer: SocketAddr,
+    how: &str,
+    back: Option<&str>,
+) -> Response {
     let cookie = session::secret();
     let csrf = session::secret();
     let expires = crate::audit::now_ms() + session::SESSION_HOURS * 3_600_000;
@@ -365,7 +423,10 @@ async fn start_session(state: &AppState, user: &WebUser, peer: SocketAddr, how: 
     {
         return failure(&e);
     }
-    state.failures.succeeded(peer.ip());
+    state.web_limits.addresses.succeeded(peer.ip());
+    if let Some(email) = &user.email {
+        state.web_limits.accounts.succeeded(email.clone());
+    }
     state.audit.record(
         AuditEvent::new(AuditKind::WebSignIn)
             .tenant(&user.tenant)
@@ -374,8 +435,12 @@ async fn start_session(state: &AppState, user: &WebUser, peer: SocketAddr, how: 
             .detail("with", how),
     );
     tracing::info!(tenant = %user.tenant, user = %user.name, with = how, "web sign-in");
+    let to = match back {
+        Some(back) => back.to_owned(),
+        None => "/?klaar=aangemeld".to_owned(),
+    };
     see_other(
-        "/?klaar=aangemeld",
+        &to,
         &[
             session::set_cookie(
                 session::SESSION_COOKIE,
@@ -387,8 +452,9 @@ async fn start_session(state: &AppState, user: &WebUser, peer: SocketAddr, how: 
     )
 }
 
+/// Counts a failed (or, for passwords, a started) sign-in against the address and the account,
+/// and writes it to the audit log and the server's log.
 fn sign_in_failed(state: &AppState, peer: SocketAddr, tenant: Option<&WebUser>, reason: &str) {
-    state.failures.failed(peer.ip());
     let mut event = AuditEvent::new(AuditKind::SignInFailed)
         .address(peer.ip())
         .detail("reason", reason)
@@ -419,10 +485,12 @@ async fn sign_in_with_password(
     {
         return answer;
     }
-    if let Some(answer) = rate_limited(&state, peer) {
+    let email = form.email.unwrap_or_default();
+    let account = email.trim().to_lowercase();
+    let back = return_path(form.naar.as_deref());
+    if let Some(answer) = rate_limited(&state, peer, Some(&account)) {
         return answer;
     }
-    let email = form.email.unwrap_or_default();
     let password = form.password.unwrap_or_default();
     let user = match state
         .storage
@@ -434,12 +502,36 @@ async fn sign_in_with_password(
     };
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let password = password.chars().take(1024).collect::<String>();
+    // Counted before the slow hash, so that attempts sent at once are stopped after the free
+    // ones; a success clears it again. At most a few hashes at once (memory and threads).
+    state.web_limits.addresses.failed(peer.ip());
+    state.web_limits.accounts.failed(account.clone());
+    let Ok(Ok(permit)) = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        state.web_limits.hashing.acquire(),
+    )
+    .await
+    else {
+        tracing::warn!(peer = %peer.ip(), "web sign-in refused: too many password checks at once");
+        return sign_in_answer(
+            &state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(&Notice::Refused(
+                "Het is even te druk om aan te melden. Probeer het over een paar seconden opnieuw."
+                    .into(),
+            )),
+            &email,
+        );
+    };
     let matches =
         tokio::task::spawn_blocking(move || session::verify_password(&password, hash.as_deref()))
             .await
             .unwrap_or(false);
+    drop(permit);
     match user {
-        Some(user) if matches => start_session(&state, &user, peer, "password").await,
+        Some(user) if matches => {
+            start_session(&state, &user, peer, "password", back.as_deref()).await
+        }
         user => {
             let reason = match &user {
                 None => "unknown address",
@@ -447,11 +539,19 @@ async fn sign_in_with_password(
                 Some(_) => "wrong password",
             };
             sign_in_failed(&state, peer, user.as_ref(), reason);
-            sign_in_answer(
+            let hint = if state.web.links_possible() {
+                "Let op hoofdletters, of vraag een link aan."
+            } else {
+                "Let op hoofdletters."
+            };
+            sign_in_answer_to(
                 &state,
                 StatusCode::UNAUTHORIZED,
-                Some(&Notice::Refused("Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters, of vraag een link aan.".into())),
+                Some(&Notice::Refused(format!(
+                    "Dit e-mailadres en wachtwoord horen niet bij elkaar. {hint}"
+                ))),
                 &email,
+                back.as_deref(),
             )
         }
     }
@@ -486,20 +586,26 @@ async fn request_link(
     ) {
         return answer;
     }
-    if let Some(answer) = rate_limited(&state, peer) {
+    let email = form.email.unwrap_or_default();
+    let account = email.trim().to_lowercase();
+    if let Some(answer) = rate_limited(&state, peer, Some(&account)) {
         return answer;
     }
-    let email = form.email.unwrap_or_default();
     let Some(public_url) = state
         .web
         .public_url
         .clone()
         .filter(|_| state.web.mailer.configured())
     else {
+        let why = if state.web.mailer.configured() {
+            "Op deze server is het adres van de pagina (public_url) niet ingesteld; aanmelden met een link kan nu niet. Meld u aan met uw wachtwoord."
+        } else {
+            "Er is op deze server geen mailserver ingesteld; aanmelden met een link kan nu niet. Meld u aan met uw wachtwoord."
+        };
         return sign_in_answer(
             &state,
             StatusCode::SERVICE_UNAVAILABLE,
-            Some(&Notice::Refused("Er is op deze server geen mailserver ingesteld; aanmelden met een link kan nu niet. Meld u aan met uw wachtwoord.".into())),
+            Some(&Notice::Refused(why.into())),
             &email,
         );
     };
@@ -517,6 +623,7 @@ async fn request_link(
     };
     let Some(user) = user.filter(|u| u.email.is_some()) else {
         // The same answer, so the page does not tell which addresses are known.
+        state.web_limits.addresses.failed(peer.ip());
         sign_in_failed(
             &state,
             peer,
@@ -525,6 +632,20 @@ async fn request_link(
         );
         return sign_in_answer(&state, StatusCode::OK, Some(&sent), "");
     };
+    // At most a few links per colleague in a while: nobody's mailbox is flooded from here.
+    let since = crate::audit::now_ms() - session::LINK_WINDOW_MINUTES * 60_000;
+    match state
+        .storage
+        .recent_sign_in_links(user.user_id, since)
+        .await
+    {
+        Ok(n) if n >= session::LINKS_PER_WINDOW => {
+            tracing::warn!(tenant = %user.tenant, user = %user.name, peer = %peer.ip(), links = n, "sign-in link not sent: too many asked for lately");
+            return sign_in_answer(&state, StatusCode::OK, Some(&sent), "");
+        }
+        Ok(_) => {}
+        Err(e) => return failure(&e),
+    }
     let token = session::secret();
     let expires = crate::audit::now_ms() + session::LINK_MINUTES * 60_000;
     if let Err(e) = state
@@ -548,12 +669,19 @@ async fn request_link(
         }
         Err(e) => {
             tracing::error!(tenant = %user.tenant, user = %user.name, error = %e, "the sign-in link could not be sent");
+            // The reason in short: the mail server's own words stay in the log.
+            let why = match &e {
+                crate::mail::MailError::Refused { code, .. } => {
+                    format!("de mailserver weigerde het bericht ({code}).")
+                }
+                crate::mail::MailError::Timeout { .. } => e.dutch().to_lowercase(),
+                _ => "de mailserver was niet bereikbaar.".to_owned(),
+            };
             sign_in_answer(
                 &state,
                 StatusCode::BAD_GATEWAY,
                 Some(&Notice::Refused(format!(
-                    "De e-mail met uw link kon niet worden verstuurd: {} Probeer het later opnieuw, of meld u aan met uw wachtwoord.",
-                    e.dutch()
+                    "De e-mail met uw link kon niet worden verstuurd: {why} Probeer het later opnieuw, of meld u aan met uw wachtwoord."
                 ))),
                 &email,
             )
@@ -594,7 +722,7 @@ async fn use_link(
     {
         return answer;
     }
-    if let Some(answer) = rate_limited(&state, peer) {
+    if let Some(answer) = rate_limited(&state, peer, None) {
         return answer;
     }
     let outcome = match state
@@ -606,7 +734,7 @@ async fn use_link(
         Err(e) => return failure(&e),
     };
     let why = match outcome {
-        LinkUse::Valid(user) => return start_session(&state, &user, peer, "link").await,
+        LinkUse::Valid(user) => return start_session(&state, &user, peer, "link", None).await,
         LinkUse::Used => (
             "used sign-in link",
             "Deze link is al gebruikt. Een link werkt één keer: vraag een nieuwe aan.",
@@ -620,6 +748,7 @@ async fn use_link(
             "Deze link is niet geldig. Vraag een nieuwe aan.",
         ),
     };
+    state.web_limits.addresses.failed(peer.ip());
     sign_in_failed(&state, peer, None, why.0);
     sign_in_answer(
         &state,
@@ -703,7 +832,8 @@ async fn point_page(
     Path(id): Path<String>,
     query: Result<Query<PointParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let s = match signed_in(&state, &headers).await {
+    let back = point_id(&id).map(|id| format!("/punten/{id}"));
+    let s = match signed_in_back(&state, &headers, back.as_deref()).await {
         Ok(s) => s,
         Err(answer) => return answer,
     };
@@ -729,6 +859,8 @@ async fn point_page(
 struct AnswerForm {
     csrf: Option<String>,
     status: Option<String>,
+    seen: Option<String>,
+    seen_status: Option<String>,
     comment: Option<String>,
     due_date: Option<String>,
     reason: Option<String>,
@@ -748,6 +880,8 @@ async fn answer(
         "status" => Some(Answer::Status {
             to: f.status.unwrap_or_default(),
             comment: f.comment.unwrap_or_default(),
+            seen: f.seen,
+            seen_status: f.seen_status,
         }),
         "termijn" => Some(Answer::DueDate {
             date: f.due_date.unwrap_or_default(),
@@ -803,7 +937,8 @@ async fn answer_point(
         Ok(None) => return not_found(),
         Err(e) => return failure(&e),
     };
-    let ticket = match state.storage.web_writer(s.user.tenant_id).await {
+    let floor = points::clock_floor(&point.record, jiff::Timestamp::now());
+    let ticket = match state.storage.web_writer(s.user.tenant_id, floor).await {
         Ok(ticket) => ticket,
         Err(e) => return failure(&e),
     };
@@ -885,6 +1020,36 @@ async fn answer_refused(
         },
     )
     .await
+}
+
+/// `1 seconde`, `12 seconden`.
+fn seconds(n: u64) -> String {
+    match n {
+        1 => "1 seconde".to_owned(),
+        n => format!("{n} seconden"),
+    }
+}
+
+/// The sign-in pages' limits: failed attempts per address and per account, apart from the
+/// sync API's (so that a success there does not reset them), and at most a few password hashes
+/// computed at once (each takes about 19 MiB and a thread for tens of milliseconds).
+pub struct WebLimits {
+    pub addresses: crate::auth::FailedSignIns,
+    pub accounts: crate::auth::FailedSignIns<String>,
+    pub hashing: tokio::sync::Semaphore,
+}
+
+/// Password hashes computed at once.
+const HASHING_AT_ONCE: usize = 4;
+
+impl Default for WebLimits {
+    fn default() -> Self {
+        WebLimits {
+            addresses: Default::default(),
+            accounts: Default::default(),
+            hashing: tokio::sync::Semaphore::new(HASHING_AT_ONCE),
+        }
+    }
 }
 
 /// What the pages need besides the storage: where they live and how mail goes out.

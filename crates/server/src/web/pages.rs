@@ -65,7 +65,21 @@ pub fn layout(
     }
 }
 
-pub fn sign_in(csrf: &str, notice: Option<&Notice>, mail: bool, email: &str) -> Markup {
+/// Which ways of signing in the server offers.
+pub struct SignInChoices {
+    /// A mail server and the public address: sign-in links.
+    pub links: bool,
+    /// A mail server (without the public address no link can be made).
+    pub mail: bool,
+}
+
+pub fn sign_in(
+    csrf: &str,
+    notice: Option<&Notice>,
+    choices: SignInChoices,
+    email: &str,
+    back: Option<&str>,
+) -> Markup {
     layout(
         "Aanmelden",
         None,
@@ -75,13 +89,15 @@ pub fn sign_in(csrf: &str, notice: Option<&Notice>, mail: bool, email: &str) -> 
             p { "Hier ziet u de actiepunten van uw afdeling die wijkcoördinatoren bij u hebben uitgezet, en geeft u antwoord." }
             section aria-labelledby="met-link" {
                 h2 id="met-link" { "Met een link per e-mail" }
-                @if mail {
+                @if choices.links {
                     form method="post" action="/aanmelden/link" {
                         input type="hidden" name="csrf" value=(csrf);
                         label for="link-email" { "Uw e-mailadres" }
                         input id="link-email" type="email" name="email" autocomplete="email" required value=(email);
                         button type="submit" { "Stuur mij een link" }
                     }
+                } @else if choices.mail {
+                    p { "Op deze server is het adres van de pagina niet ingesteld: aanmelden met een link kan nu niet. Meld u aan met uw wachtwoord." }
                 } @else {
                     p { "Er is op deze server geen mailserver ingesteld: aanmelden met een link kan nu niet, en er worden geen herinneringen verstuurd. Meld u aan met uw wachtwoord." }
                 }
@@ -90,6 +106,7 @@ pub fn sign_in(csrf: &str, notice: Option<&Notice>, mail: bool, email: &str) -> 
                 h2 id="met-wachtwoord" { "Met een wachtwoord" }
                 form method="post" action="/aanmelden" {
                     input type="hidden" name="csrf" value=(csrf);
+                    @if let Some(back) = back { input type="hidden" name="naar" value=(back); }
                     label for="email" { "E-mailadres" }
                     input id="email" type="email" name="email" autocomplete="username" required value=(email);
                     label for="wachtwoord" { "Wachtwoord" }
@@ -108,7 +125,7 @@ pub fn link_confirm(csrf: &str, token: &str) -> Markup {
         None,
         html! {
             h1 { "Aanmelden met uw link" }
-            p { "Deze link werkt één keer en kort. Klik op de knop om u aan te melden." }
+            p { "Deze link werkt één keer en is kort geldig. Klik op de knop om u aan te melden." }
             form method="post" action={ "/aanmelden/link/" (token) } {
                 input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { "Aanmelden" }
@@ -229,6 +246,7 @@ fn history_entry(h: &HistoryEntry) -> Markup {
                         @if let Some(d) = h.proposed_due_date { ": " (dutch_date(d)) }
                         @if let Some(c) = &h.comment { ". Reden: " (c) }
                     },
+                    "reminder_request" => { "Herinnering gevraagd" },
                     _ => { (h.comment.as_deref().unwrap_or("")) },
                 }
             }
@@ -252,7 +270,7 @@ pub fn point(
 ) -> Markup {
     let p = &point.summary;
     let (status_to, status_comment) = match &typed.answer {
-        Some(Answer::Status { to, comment }) => (to.as_str(), comment.as_str()),
+        Some(Answer::Status { to, comment, .. }) => (to.as_str(), comment.as_str()),
         _ => ("", ""),
     };
     let (date, reason) = match &typed.answer {
@@ -293,6 +311,10 @@ pub fn point(
             @if !point.closed() {
                 form method="post" action={ "/punten/" (p.id) "/status" } {
                     input type="hidden" name="csrf" value=(header.csrf);
+                    @if let Some(seen) = point.record.fields.get("status") {
+                        input type="hidden" name="seen" value=(seen.hlc.to_string());
+                    }
+                    input type="hidden" name="seen_status" value=(p.status);
                     fieldset {
                         legend { "Status wijzigen" }
                         label for="status" { "Nieuwe status" }

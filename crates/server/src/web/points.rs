@@ -197,7 +197,12 @@ pub async fn department_list(
             .filter_map(|r| id_of(r, "requester_organisation_id")),
     )
     .await?;
-    let by_id: HashMap<Uuid, &RecordChange> = records.iter().map(|r| (r.id, r)).collect();
+    // Checked again on the records themselves: the index may be a moment behind.
+    let by_id: HashMap<Uuid, &RecordChange> = records
+        .iter()
+        .filter(|r| !is_deleted(r) && id_of(r, "owner_organisation_id") == Some(user.department_id))
+        .map(|r| (r.id, r))
+        .collect();
     let points = page_ids
         .iter()
         .filter_map(|id| by_id.get(id))
@@ -325,10 +330,14 @@ pub async fn department_point(
 /// What a colleague does with a point on its page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
-    /// A new status, with a comment.
+    /// A new status, with a comment; `seen` is the clock of the status the page showed (so a
+    /// coordinator's change made while the page was open meets this one as a conflict) and
+    /// `seen_status` that status.
     Status {
         to: String,
         comment: String,
+        seen: Option<String>,
+        seen_status: Option<String>,
     },
     /// A new due date proposed to the coordinator, with the reason.
     DueDate {
@@ -424,17 +433,11 @@ pub fn dutch_date(date: Date) -> String {
     format!("{} {} {}", date.day(), month, date.year())
 }
 
-/// A clock for a write over the stored `bases`: after each of them and not before `now_ms`.
-fn clock_after<'a>(
-    now_ms: u64,
-    node: wijkwerk_protocol::NodeId,
-    bases: impl IntoIterator<Item = &'a Hlc>,
-) -> Hlc {
-    let newest = bases.into_iter().max().copied();
-    match newest {
-        Some(b) if b.wall_ms >= now_ms => Hlc::new(b.wall_ms, b.counter.saturating_add(1), node),
-        _ => Hlc::new(now_ms, 0, node),
-    }
+/// The least wall time of a write over `record`: now, and after every clock it holds.
+pub fn clock_floor(record: &RecordChange, now: jiff::Timestamp) -> u64 {
+    let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
+    let newest = record.fields.values().map(|v| v.hlc.wall_ms).max();
+    newest.map_or(now_ms, |wall| now_ms.max(wall.saturating_add(1)))
 }
 
 /// The changeset a colleague's answer makes, as a writer of its own: the point's changed fields
@@ -449,9 +452,10 @@ pub fn answer_changeset(
     today: Date,
 ) -> std::result::Result<PushChangeSet, AnswerRefused> {
     let record = &point.record;
-    let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
-    let all_stamps = record.fields.values().map(|v| &v.hlc);
-    let hlc = clock_after(now_ms, ticket.node, all_stamps);
+    // The ticket's wall time is after the point's clocks (its floor) and unique to this
+    // changeset among the writer's.
+    let hlc = Hlc::new(ticket.wall_ms, 0, ticket.node);
+    let _ = now;
     let mut event: BTreeMap<String, StampedValue> = BTreeMap::new();
     let mut put = |name: &str, value: serde_json::Value| {
         event.insert(name.to_owned(), StampedValue::new(value, hlc));
@@ -462,7 +466,12 @@ pub fn answer_changeset(
     put("via", VIA_WEB.into());
     let mut point_fields: BTreeMap<String, StampedValue> = BTreeMap::new();
     match answer {
-        Answer::Status { to, comment } => {
+        Answer::Status {
+            to,
+            comment,
+            seen,
+            seen_status,
+        } => {
             if !STATUSES.iter().any(|(s, _)| s == to) {
                 return Err(AnswerRefused::UnknownStatus);
             }
@@ -480,12 +489,21 @@ pub fn answer_changeset(
             }
             let comment = one_line(comment)?;
             put("kind", "status_change".into());
-            put("from_status", point.summary.status.clone().into());
+            let from = seen_status
+                .as_deref()
+                .filter(|s| STATUSES.iter().any(|(known, _)| known == s))
+                .unwrap_or(&point.summary.status);
+            put("from_status", from.into());
             put("to_status", to.clone().into());
             if !comment.is_empty() {
                 put("comment", comment.into());
             }
-            let base = record.fields.get("status").map(|v| v.hlc);
+            // The status as the page showed it: when a coordinator changed it since, the merge
+            // logs the two as a conflict.
+            let base = seen
+                .as_deref()
+                .and_then(|s| s.parse::<Hlc>().ok())
+                .or_else(|| record.fields.get("status").map(|v| v.hlc));
             point_fields.insert(
                 "status".into(),
                 StampedValue {
@@ -553,8 +571,7 @@ pub fn server_comment(
     ticket: WebWriterTicket,
     now: jiff::Timestamp,
 ) -> PushChangeSet {
-    let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
-    let hlc = Hlc::new(now_ms, 0, ticket.node);
+    let hlc = Hlc::new(ticket.wall_ms, 0, ticket.node);
     let fields: BTreeMap<String, StampedValue> = [
         (
             "action_point_id",
@@ -623,9 +640,14 @@ mod tests {
 
     #[test]
     fn the_writers_clock_comes_after_what_it_saw() {
-        let node = wijkwerk_protocol::NodeId(7);
         let seen = Hlc::new(5_000, 3, wijkwerk_protocol::NodeId(1));
-        assert_eq!(clock_after(1_000, node, [&seen]), Hlc::new(5_000, 4, node));
-        assert_eq!(clock_after(9_000, node, [&seen]), Hlc::new(9_000, 0, node));
+        let record = RecordChange {
+            entity: "action_point".into(),
+            id: Uuid::nil(),
+            fields: [("status".to_owned(), StampedValue::new("open".into(), seen))].into(),
+        };
+        let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap();
+        assert_eq!(clock_floor(&record, at(1_000)), 5_001);
+        assert_eq!(clock_floor(&record, at(9_000)), 9_000);
     }
 }

@@ -126,6 +126,7 @@ pub async fn send_reminders(
     public_url: &str,
     tenant_id: Option<i64>,
     today: Date,
+    week: Option<&str>,
 ) -> Result<ReminderReport> {
     let mut report = ReminderReport::default();
     for user in storage.department_users(tenant_id).await? {
@@ -134,41 +135,72 @@ pub async fn send_reminders(
             report.no_address.push(who);
             continue;
         }
-        let page =
-            points::department_list(storage, index, &user, today, ListQuery::default()).await?;
-        let Some(mail) = reminder_mail(&user, &page, public_url) else {
-            report.nothing_open.push(who);
-            continue;
-        };
-        match mailer.send(mail).await {
-            Ok(()) => {
-                tracing::info!(user = %who, open = page.open, overdue = page.overdue, "reminder sent");
-                storage
-                    .audit(
-                        crate::audit::AuditEvent::new(crate::audit::AuditKind::ReminderSent)
-                            .tenant(&user.tenant)
-                            .user(&user.name)
-                            .detail("open", page.open)
-                            .detail("overdue", page.overdue),
-                    )
-                    .await?;
-                report.sent.push(who);
+        // A week's reminder is claimed per colleague (once, over every server process), and
+        // given back when it could not be sent, so that a later pass tries again.
+        let claim = week.map(|w| format!("reminders {w} {}", user.user_id));
+        if let Some(claim) = &claim {
+            match storage.claim_run(claim).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(user = %who, error = %e, "could not claim the reminder");
+                    report.failed.push((who, e.to_string()));
+                    continue;
+                }
             }
-            Err(e) => {
-                tracing::error!(user = %who, error = %e, "reminder could not be sent");
-                storage
-                    .audit(
-                        crate::audit::AuditEvent::new(crate::audit::AuditKind::ReminderSent)
-                            .tenant(&user.tenant)
-                            .user(&user.name)
-                            .detail("failed", e.to_string()),
-                    )
-                    .await?;
-                report.failed.push((who, e.to_string()));
+        }
+        let outcome = remind(storage, index, mailer, public_url, &user, today).await;
+        let audit = crate::audit::AuditEvent::new(crate::audit::AuditKind::ReminderSent)
+            .tenant(&user.tenant)
+            .user(&user.name);
+        let audit = match &outcome {
+            Ok(Some((open, overdue))) => {
+                tracing::info!(user = %who, open, overdue, "reminder sent");
+                report.sent.push(who);
+                Some(audit.detail("open", *open).detail("overdue", *overdue))
+            }
+            Ok(None) => {
+                report.nothing_open.push(who);
+                None
+            }
+            Err(reason) => {
+                tracing::error!(user = %who, error = %reason, "reminder could not be sent");
+                report.failed.push((who, reason.clone()));
+                if let Some(claim) = &claim {
+                    if let Err(e) = storage.release_run(claim).await {
+                        tracing::error!(error = %e, "the reminder's claim could not be given back");
+                    }
+                }
+                Some(audit.detail("failed", reason.clone()))
+            }
+        };
+        if let Some(audit) = audit {
+            if let Err(e) = storage.audit(audit).await {
+                tracing::error!(error = %e, "the reminder's audit row could not be written");
             }
         }
     }
     Ok(report)
+}
+
+/// One colleague's reminder: their open and overdue counts when sent, `None` when nothing is
+/// open, the reason when it could not be sent.
+async fn remind(
+    storage: &Storage,
+    index: &super::index::PointIndex,
+    mailer: &Mailer,
+    public_url: &str,
+    user: &WebUser,
+    today: Date,
+) -> std::result::Result<Option<(usize, usize)>, String> {
+    let page = points::department_list(storage, index, user, today, ListQuery::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(mail) = reminder_mail(user, &page, public_url) else {
+        return Ok(None);
+    };
+    mailer.send(mail).await.map_err(|e| e.to_string())?;
+    Ok(Some((page.open, page.overdue)))
 }
 
 /// When the weekly reminders go out: Monday at 07:00, Dutch time.
@@ -191,9 +223,10 @@ pub fn week_slot(now: jiff::Timestamp) -> Option<(jiff::Timestamp, String)> {
 }
 
 /// The task that sends the weekly reminders while the server runs: each week once its moment
-/// has come (also when the server started later that week), claimed in the database so that
-/// several processes send once. Without mail or a public address it does nothing. Ends when
-/// the state is dropped.
+/// has come (also when the server started later that week), every ten minutes sending what is
+/// not sent yet: each colleague's mail is claimed in the database (several processes send it
+/// once) and given back when it failed (tried again ten minutes later). Without mail or a
+/// public address it does nothing. Ends when the state is dropped.
 pub async fn weekly(state: std::sync::Weak<crate::http::AppState>) {
     loop {
         let Some(state) = state.upgrade() else { return };
@@ -204,31 +237,26 @@ pub async fn weekly(state: std::sync::Weak<crate::http::AppState>) {
         let now = jiff::Timestamp::now();
         if let Some((at, week)) = week_slot(now) {
             if now >= at {
-                match state.storage.claim_run(&format!("reminders {week}")).await {
-                    Ok(true) => {
-                        tracing::info!(week, "sending the weekly reminders");
-                        match send_reminders(
-                            &state.storage,
-                            &state.points,
-                            &mailer,
-                            &public_url,
-                            None,
-                            points::today(),
-                        )
-                        .await
-                        {
-                            Ok(report) => tracing::info!(
-                                week,
-                                sent = report.sent.len(),
-                                failed = report.failed.len(),
-                                nothing_open = report.nothing_open.len(),
-                                "weekly reminders done"
-                            ),
-                            Err(e) => tracing::error!(week, error = %e, "weekly reminders failed"),
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "could not claim the weekly reminders"),
+                match send_reminders(
+                    &state.storage,
+                    &state.points,
+                    &mailer,
+                    &public_url,
+                    None,
+                    points::today(),
+                    Some(&week),
+                )
+                .await
+                {
+                    Ok(report) if report.sent.is_empty() && report.failed.is_empty() => {}
+                    Ok(report) => tracing::info!(
+                        week,
+                        sent = report.sent.len(),
+                        failed = report.failed.len(),
+                        nothing_open = report.nothing_open.len(),
+                        "weekly reminders"
+                    ),
+                    Err(e) => tracing::error!(week, error = %e, "weekly reminders failed"),
                 }
             }
         }
@@ -313,7 +341,8 @@ pub async fn remind_about_point(
         Err(reason) => format!("Herinnering niet verstuurd: {reason}"),
     };
     tracing::info!(tenant_id, point = %point, asked_by, outcome = %text, "reminder about one action point");
-    let ticket = match state.storage.web_writer(tenant_id).await {
+    let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
+    let ticket = match state.storage.web_writer(tenant_id, now_ms).await {
         Ok(ticket) => ticket,
         Err(e) => {
             tracing::error!(error = %e, "the reminder's outcome could not be written");

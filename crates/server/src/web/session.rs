@@ -8,14 +8,17 @@ use axum::http::HeaderMap;
 use base64::Engine;
 
 /// The session cookie.
-pub const SESSION_COOKIE: &str = "wijkwerk_sessie";
+pub const SESSION_COOKIE: &str = "__Host-wijkwerk_sessie";
 /// The cookie of a signed-out browser whose value the sign-in forms repeat (a double-submit
 /// CSRF token: another site can neither read nor set it).
-pub const SIGN_IN_COOKIE: &str = "wijkwerk_aanmelden";
+pub const SIGN_IN_COOKIE: &str = "__Host-wijkwerk_aanmelden";
 /// How long a session lasts (a working day and an evening).
 pub const SESSION_HOURS: i64 = 12;
 /// How long a sign-in link is valid.
 pub const LINK_MINUTES: i64 = 30;
+/// At most this many sign-in links per colleague in [`LINK_WINDOW_MINUTES`].
+pub const LINKS_PER_WINDOW: i64 = 3;
+pub const LINK_WINDOW_MINUTES: i64 = 15;
 /// The shortest password an admin may set.
 pub const PASSWORD_MIN: usize = 12;
 
@@ -38,10 +41,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() < 200)
 }
 
-/// A `Set-Cookie` value: only for this server's pages, never to scripts, only over HTTPS (or
-/// `localhost`), never sent along from another site.
+/// A `Set-Cookie` value: only for this server's pages (`__Host-`: no other host may set it),
+/// never to scripts, only over HTTPS (or `localhost`), never sent along with another site's
+/// requests but for following a link to here (`Lax`: a link in a mail opens the page signed
+/// in; every form still checks its CSRF token).
 pub fn set_cookie(name: &str, value: &str, max_age_s: i64) -> String {
-    format!("{name}={value}; Path=/; Max-Age={max_age_s}; HttpOnly; Secure; SameSite=Strict")
+    format!("{name}={value}; Path=/; Max-Age={max_age_s}; HttpOnly; Secure; SameSite=Lax")
 }
 
 /// Removes a cookie.
@@ -118,12 +123,12 @@ mod tests {
     #[test]
     fn cookies_are_read_from_any_cookie_header() {
         let mut headers = HeaderMap::new();
-        headers.append("cookie", "a=1; wijkwerk_sessie=abc".parse().unwrap());
+        headers.append("cookie", "a=1; __Host-wijkwerk_sessie=abc".parse().unwrap());
         headers.append("cookie", "b=2".parse().unwrap());
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&headers, "b").as_deref(), Some("2"));
         assert_eq!(cookie(&headers, "c"), None);
-        assert!(set_cookie(SESSION_COOKIE, "x", 60).contains("HttpOnly; Secure; SameSite=Strict"));
+        assert!(set_cookie(SESSION_COOKIE, "x", 60).contains("HttpOnly; Secure; SameSite=Lax"));
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
     }
 }
