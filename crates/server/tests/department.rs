@@ -628,7 +628,12 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
                 .call()
                 .unwrap();
             assert_eq!(response.status().as_u16(), 303);
-            let to = response.headers().get("location").unwrap().to_str().unwrap();
+            let to = response
+                .headers()
+                .get("location")
+                .unwrap()
+                .to_str()
+                .unwrap();
             assert!(to.starts_with("/aanmelden"), "{to}");
         }
     }
