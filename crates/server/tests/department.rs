@@ -304,6 +304,16 @@ fn server_with_config(dir: &Path, db: &str, sink: Option<&SmtpSink>) -> Server {
 }
 
 fn server_configured(dir: &Path, db: &str, sink: Option<&SmtpSink>, weekly: bool) -> Server {
+    server_configured_with(dir, db, sink, weekly, &[])
+}
+
+fn server_configured_with(
+    dir: &Path,
+    db: &str,
+    sink: Option<&SmtpSink>,
+    weekly: bool,
+    env: &[(&str, &str)],
+) -> Server {
     let config = dir.join("server.toml");
     let mut text = format!("public_url = \"http://wijkwerk.test\"\nweekly_reminders = {weekly}\n");
     if let Some(sink) = sink {
@@ -311,7 +321,7 @@ fn server_configured(dir: &Path, db: &str, sink: Option<&SmtpSink>, weekly: bool
     }
     std::fs::write(&config, text).expect("the configuration is written");
     let config = config.display().to_string();
-    Server::start_logged(db, &["--config", &config], &dir.join("server.log"))
+    Server::start_logged_with(db, &["--config", &config], &dir.join("server.log"), env)
 }
 
 fn history_of(laptop: &Laptop, point: Uuid) -> Vec<wijkwerk_core::action_points::ActionPointEvent> {
@@ -1149,6 +1159,66 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
     let _second = server_configured(dir.path(), &db, Some(&sink), true);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(sink.messages().len(), 1, "once a week");
+}
+
+#[test]
+fn a_weekly_reminder_that_failed_is_sent_at_a_later_pass_and_only_once() {
+    if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
+        return; // The week is claimed once per database, and the tests share one PostgreSQL.
+    }
+    let monday_early = {
+        let now =
+            jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
+        now.weekday() == jiff::civil::Weekday::Monday && now.hour() < 7
+    };
+    if monday_early {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let (tenant, token) = tenant_with_user(&db, "coordinator");
+    let sink = SmtpSink::start_with(SinkMode::RefuseRecipient);
+    {
+        let server = server_with_config(dir.path(), &db, Some(&sink));
+        let mut anna = Laptop::new(dir.path(), "anna", &token);
+        let m = municipality(&mut anna);
+        anna.sync(&server.url).unwrap();
+        department_user(
+            &db,
+            &tenant,
+            "Ans Bakker",
+            m.roads,
+            &address("ans", &tenant),
+        );
+    }
+    // The server tries at once (the week's moment has passed) and the mail server refuses.
+    let _server = server_configured_with(
+        dir.path(),
+        &db,
+        Some(&sink),
+        true,
+        &[("WIJKWERK_REMINDER_PASS_SECONDS", "1")],
+    );
+    let log = dir.path().join("server.log");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("reminder could not be sent")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed attempt logged"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(sink.messages().is_empty());
+    // The mail server takes mail again: the next pass sends it, and later passes do not again.
+    sink.set_mode(SinkMode::Accept);
+    let mails = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec![address("ans", &tenant)]);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(sink.messages().len(), 1, "sent once");
 }
 
 #[test]

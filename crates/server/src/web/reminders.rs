@@ -222,6 +222,16 @@ pub fn week_slot(now: jiff::Timestamp) -> Option<(jiff::Timestamp, String)> {
     Some((at, format!("{}-W{:02}", week.year(), week.week())))
 }
 
+/// How long the weekly task waits between passes: ten minutes, or the seconds in
+/// `WIJKWERK_REMINDER_PASS_SECONDS` (for tests of the retry; at least one).
+fn pass_interval() -> std::time::Duration {
+    let seconds = std::env::var("WIJKWERK_REMINDER_PASS_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(600, |s| s.max(1));
+    std::time::Duration::from_secs(seconds)
+}
+
 /// The task that sends the weekly reminders while the server runs: each week once its moment
 /// has come (also when the server started later that week), every ten minutes sending what is
 /// not sent yet: each colleague's mail is claimed in the database (several processes send it
@@ -261,7 +271,7 @@ pub async fn weekly(state: std::sync::Weak<crate::http::AppState>) {
             }
         }
         drop(state);
-        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+        tokio::time::sleep(pass_interval()).await;
     }
 }
 

@@ -35,19 +35,31 @@ impl Server {
     }
 
     pub fn start_on(db: &str, listen: &str, extra: &[&str]) -> Server {
-        Server::spawn(db, listen, extra, Stdio::null())
+        Server::spawn(db, listen, extra, Stdio::null(), &[])
     }
 
     /// [`Server::start_on`] with the server's log (JSON lines on stderr) written to `log`.
     pub fn start_logged(db: &str, extra: &[&str], log: &Path) -> Server {
-        let file = std::fs::File::create(log).expect("the log file");
-        Server::spawn(db, "127.0.0.1:0", extra, Stdio::from(file))
+        Server::start_logged_with(db, extra, log, &[])
     }
 
-    fn spawn(db: &str, listen: &str, extra: &[&str], stderr: Stdio) -> Server {
+    /// [`Server::start_logged`] with more environment for the server.
+    pub fn start_logged_with(db: &str, extra: &[&str], log: &Path, env: &[(&str, &str)]) -> Server {
+        let file = std::fs::File::create(log).expect("the log file");
+        Server::spawn(db, "127.0.0.1:0", extra, Stdio::from(file), env)
+    }
+
+    fn spawn(
+        db: &str,
+        listen: &str,
+        extra: &[&str],
+        stderr: Stdio,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(SERVER)
             .args(["serve", "--db", db, "--listen", listen])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
