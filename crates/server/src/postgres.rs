@@ -278,6 +278,15 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Rows of `entity, record_id, field, value, hlc` as one record change per record.
+fn records_from(rows: Vec<tokio_postgres::Row>) -> Result<Vec<RecordChange>> {
+    let mut records = RecordsBuilder::default();
+    for row in rows {
+        records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
+    }
+    Ok(records.finish())
+}
+
 fn parse_hlc(text: &str) -> Result<Hlc> {
     text.parse()
         .map_err(|e: wijkwerk_protocol::HlcParseError| ServerError::StoredData(e.to_string()))
@@ -718,18 +727,15 @@ impl PostgresStorage {
         entities: Vec<String>,
     ) -> Result<Vec<RecordChange>> {
         let client = self.client().await?;
-        let mut records = RecordsBuilder::default();
-        for row in client
-            .query(
-                "SELECT entity, record_id, field, value, hlc FROM field
-                 WHERE tenant_id = $1 AND entity = ANY($2)",
-                &[&tenant_id, &entities],
-            )
-            .await?
-        {
-            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
-        }
-        Ok(records.finish())
+        records_from(
+            client
+                .query(
+                    "SELECT entity, record_id, field, value, hlc FROM field
+                     WHERE tenant_id = $1 AND entity = ANY($2)",
+                    &[&tenant_id, &entities],
+                )
+                .await?,
+        )
     }
 
     pub async fn claim_run(&self, name: &str) -> Result<bool> {
@@ -1103,37 +1109,31 @@ impl PostgresStorage {
         ids: Vec<String>,
     ) -> Result<Vec<RecordChange>> {
         let client = self.client().await?;
-        let mut records = RecordsBuilder::default();
-        for row in client
-            .query(
-                "SELECT entity, record_id, field, value, hlc FROM field
-                 WHERE tenant_id = $1 AND entity = $2 AND record_id = ANY($3)",
-                &[&tenant_id, &entity, &ids],
-            )
-            .await?
-        {
-            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
-        }
-        Ok(records.finish())
+        records_from(
+            client
+                .query(
+                    "SELECT entity, record_id, field, value, hlc FROM field
+                     WHERE tenant_id = $1 AND entity = $2 AND record_id = ANY($3)",
+                    &[&tenant_id, &entity, &ids],
+                )
+                .await?,
+        )
     }
 
     pub async fn point_events(&self, tenant_id: i64, point: String) -> Result<Vec<RecordChange>> {
         let client = self.client().await?;
-        let mut records = RecordsBuilder::default();
-        for row in client
-            .query(
-                "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
-                 FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
-                                           AND f.record_id = e.record_id
-                 WHERE e.tenant_id = $1 AND e.entity = 'action_point_event'
-                   AND e.field = 'action_point_id' AND e.value = $2",
-                &[&tenant_id, &point],
-            )
-            .await?
-        {
-            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
-        }
-        Ok(records.finish())
+        records_from(
+            client
+                .query(
+                    "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
+                     FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
+                                               AND f.record_id = e.record_id
+                     WHERE e.tenant_id = $1 AND e.entity = 'action_point_event'
+                       AND e.field = 'action_point_id' AND e.value = $2",
+                    &[&tenant_id, &point],
+                )
+                .await?,
+        )
     }
 
     pub(crate) fn pushes(&self) -> &Arc<PushQueue> {
@@ -1199,11 +1199,7 @@ impl PostgresStorage {
         // A read-only transaction: ending it is the same either way, and dropping it sends the
         // ROLLBACK without waiting for the answer.
         drop(tx);
-        let mut records = RecordsBuilder::default();
-        for row in rows {
-            records.add(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))?;
-        }
-        let records = records.finish();
+        let records = records_from(rows)?;
         let mut conflicts = Vec::with_capacity(conflict_rows.len());
         for row in conflict_rows {
             conflicts.push(ServerConflict {

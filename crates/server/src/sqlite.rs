@@ -717,10 +717,7 @@ impl SqliteStorage {
                 "SELECT entity, record_id, field, value, hlc FROM field WHERE tenant_id = ?1 AND entity = ?2",
             )?;
             for entity in &entities {
-                let mut rows = stmt.query((tenant_id, entity))?;
-                while let Some(r) = rows.next()? {
-                    records.add(r.get(0)?, r.get(1)?, r.get(2)?, &r.get::<_, String>(3)?, &r.get::<_, String>(4)?)?;
-                }
+                add_rows(&mut records, stmt.query((tenant_id, entity))?)?;
             }
             Ok(records.finish())
         })
@@ -927,23 +924,26 @@ impl SqliteStorage {
         self.read(move |c| {
             let row = c
                 .prepare_cached(&format!(
-                    "{WEB_USER} AND u.id = (SELECT user_id FROM web_session WHERE hash = ?1)"
+                    "SELECT w.*, s.csrf, s.expires_at_ms FROM ({WEB_USER}) w
+                     JOIN web_session s ON s.user_id = w.id
+                     WHERE s.hash = ?1 AND s.expires_at_ms > ?2"
                 ))?
-                .query_row([&hash], web_user_row)
-                .optional()?
-                .transpose()?;
-            let Some(user) = row else { return Ok(None) };
-            let session: Option<(String, i64)> = c
-                .prepare_cached("SELECT csrf, expires_at_ms FROM web_session WHERE hash = ?1")?
-                .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row((&hash, now_ms), |r| {
+                    Ok((
+                        web_user_row(r)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, i64>(8)?,
+                    ))
+                })
                 .optional()?;
-            Ok(session
-                .filter(|(_, expires)| *expires > now_ms)
-                .map(|(csrf, expires_at_ms)| WebSession {
-                    user,
+            row.map(|(user, csrf, expires_at_ms)| {
+                Ok(WebSession {
+                    user: user?,
                     csrf,
                     expires_at_ms,
-                }))
+                })
+            })
+            .transpose()
         })
         .await
     }
@@ -1112,16 +1112,7 @@ impl SqliteStorage {
                  WHERE tenant_id = ?1 AND entity = ?2 AND record_id = ?3",
             )?;
             for id in &ids {
-                let mut rows = stmt.query((tenant_id, &entity, id))?;
-                while let Some(r) = rows.next()? {
-                    records.add(
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        &r.get::<_, String>(3)?,
-                        &r.get::<_, String>(4)?,
-                    )?;
-                }
+                add_rows(&mut records, stmt.query((tenant_id, &entity, id))?)?;
             }
             Ok(records.finish())
         })
@@ -1138,16 +1129,7 @@ impl SqliteStorage {
                  WHERE e.tenant_id = ?1 AND e.entity = 'action_point_event'
                    AND e.field = 'action_point_id' AND e.value = ?2",
             )?;
-            let mut rows = stmt.query((tenant_id, &point))?;
-            while let Some(r) = rows.next()? {
-                records.add(
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    &r.get::<_, String>(3)?,
-                    &r.get::<_, String>(4)?,
-                )?;
-            }
+            add_rows(&mut records, stmt.query((tenant_id, &point))?)?;
             Ok(records.finish())
         })
         .await
@@ -1230,6 +1212,20 @@ pub(crate) async fn push_batch(
     jobs: Arc<Vec<PushJob>>,
 ) -> Result<Vec<Pushed>> {
     write_with(writer, move |c| push(c, tenant_id, &jobs)).await
+}
+
+/// Adds rows of `entity, record_id, field, value, hlc` to `records`.
+fn add_rows(records: &mut RecordsBuilder, mut rows: rusqlite::Rows<'_>) -> Result<()> {
+    while let Some(r) = rows.next()? {
+        records.add(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            &r.get::<_, String>(3)?,
+            &r.get::<_, String>(4)?,
+        )?;
+    }
+    Ok(())
 }
 
 fn parse_hlc(text: &str) -> Result<Hlc> {
@@ -1409,16 +1405,7 @@ fn pull(c: &mut Connection, tenant_id: i64, cursor: Cursor, limit: usize) -> Res
             "SELECT entity, record_id, field, value, hlc FROM field
              WHERE tenant_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq, entity, record_id, field",
         )?;
-        let mut rows = stmt.query((tenant_id, cursor.seq, end))?;
-        while let Some(r) = rows.next()? {
-            records.add(
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                &r.get::<_, String>(3)?,
-                &r.get::<_, String>(4)?,
-            )?;
-        }
+        add_rows(&mut records, stmt.query((tenant_id, cursor.seq, end))?)?;
     }
     let records = records.finish();
     let mut conflicts = Vec::new();

@@ -168,16 +168,6 @@ pub struct WebWriterTicket {
     pub wall_ms: u64,
 }
 
-/// The fields of one action point that the department list sorts and filters on, as stored
-/// (JSON values).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PointKey {
-    pub id: Uuid,
-    pub status: Option<String>,
-    pub due_date: Option<String>,
-    pub deleted: bool,
-}
-
 /// Limits a push is checked against before anything is written.
 #[derive(Debug, Clone, Copy)]
 pub struct PushLimits {

@@ -483,8 +483,6 @@ fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sy
     let accepted = browser.get(&point_path);
     assert!(accepted.shows("15 januari 2027"), "{}", accepted.body);
     assert!(accepted.shows("op voorstel van Ans Bakker"));
-    let _ = m.later;
-    let _ = m.traffic;
 }
 
 #[test]

@@ -10,10 +10,19 @@
 //! restored from a backup) is read again whole.
 
 use crate::error::Result;
-use crate::storage::{PointKey, Storage};
+use crate::storage::Storage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
+
+/// The fields of one action point the department list sorts and filters on (texts as stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointKey {
+    pub id: Uuid,
+    pub status: Option<String>,
+    pub due_date: Option<String>,
+    pub deleted: bool,
+}
 
 /// The fields of an action point the lists need.
 pub const INDEXED_FIELDS: [&str; 4] = ["owner_organisation_id", "status", "due_date", "deleted"];

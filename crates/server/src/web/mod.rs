@@ -23,7 +23,6 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::token_hash;
 use crate::error::ServerError;
 use crate::http::AppState;
-use crate::mail::Mail;
 use crate::storage::{LinkUse, PushActor, PushLimits, WebSession, WebUser, WebUserKey};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -59,21 +58,10 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// A department user's e-mail address as stored: trimmed, lower case, checked.
 pub fn normalise_email(address: &str) -> crate::error::Result<String> {
     let address = address.trim().to_lowercase();
-    let valid = address.len() <= 254
-        && address.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        })
-        && !address.contains(char::is_whitespace);
-    if valid {
-        Ok(address)
-    } else {
-        Err(ServerError::BadRequest(format!(
-            "{address:?} is not an e-mail address"
-        )))
-    }
+    address
+        .parse::<lettre::Address>()
+        .map(|_| address.clone())
+        .map_err(|e| ServerError::BadRequest(format!("{address:?} is not an e-mail address: {e}")))
 }
 
 /// A clock node for the server's own writer in a tenant: random, with the top bit set so it
@@ -454,12 +442,12 @@ async fn start_session(
 
 /// Counts a failed (or, for passwords, a started) sign-in against the address and the account,
 /// and writes it to the audit log and the server's log.
-fn sign_in_failed(state: &AppState, peer: SocketAddr, tenant: Option<&WebUser>, reason: &str) {
+fn sign_in_failed(state: &AppState, peer: SocketAddr, user: Option<&WebUser>, reason: &str) {
     let mut event = AuditEvent::new(AuditKind::SignInFailed)
         .address(peer.ip())
         .detail("reason", reason)
         .detail("on", "web");
-    if let Some(user) = tenant {
+    if let Some(user) = user {
         event = event.tenant(&user.tenant).user(&user.name);
     }
     state.audit.record(event);
@@ -689,7 +677,7 @@ async fn request_link(
     }
 }
 
-async fn link_page(State(state): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
+async fn link_page(Path(token): Path<String>) -> Response {
     // Opening the link uses nothing up (mail scanners open links too): the button does.
     let csrf = session::secret();
     let token: String = token
@@ -697,7 +685,6 @@ async fn link_page(State(state): State<Arc<AppState>>, Path(token): Path<String>
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .take(100)
         .collect();
-    let _ = &state;
     with_cookie(
         html(StatusCode::OK, pages::link_confirm(&csrf, &token)),
         &session::set_cookie(session::SIGN_IN_COOKIE, &csrf, 3600),
@@ -1073,20 +1060,4 @@ impl WebSettings {
             mailer: crate::mail::Mailer::none(),
         }
     }
-}
-
-/// A mail to a department user (the sign-in link and the reminders use it).
-pub fn mail_to(
-    user: &WebUser,
-    subject: String,
-    text: String,
-    html: Option<String>,
-) -> Option<Mail> {
-    user.email.clone().map(|to| Mail {
-        to,
-        to_name: Some(user.name.clone()),
-        subject,
-        text,
-        html,
-    })
 }

@@ -227,7 +227,7 @@ fn history_entry(h: &HistoryEntry) -> Markup {
         li {
             p class="meta" {
                 @if let Some(at) = h.at {
-                    @let local = at.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
+                    @let local = at.to_zoned(jiff::tz::TimeZone::get(wijkwerk_calendar::DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC));
                     time datetime=(at.to_string()) { (dutch_date(local.date())) " " (local.strftime("%H:%M")) }
                 }
                 @if let Some(a) = &h.author { " · " (a) }

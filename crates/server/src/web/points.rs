@@ -5,8 +5,9 @@
 //! are the core's (`crates/core/src/schema.rs`: `action_point`, `action_point_event`), and the
 //! test `crates/server/tests/department.rs` checks that a laptop's store takes what is written.
 
+use super::index::PointKey;
 use crate::error::Result;
-use crate::storage::{PointKey, Storage, WebUser, WebWriterTicket};
+use crate::storage::{Storage, WebUser, WebWriterTicket};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -110,11 +111,7 @@ fn date(text: Option<&str>) -> Option<Date> {
 
 /// The Dutch day now.
 pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned(amsterdam()).date()
-}
-
-fn amsterdam() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC)
+    wijkwerk_calendar::feed::dutch_day(jiff::Timestamp::now())
 }
 
 /// The names of records of an entity (the `name` field), by id.
@@ -455,7 +452,6 @@ pub fn answer_changeset(
     // The ticket's wall time is after the point's clocks (its floor) and unique to this
     // changeset among the writer's.
     let hlc = Hlc::new(ticket.wall_ms, 0, ticket.node);
-    let _ = now;
     let mut event: BTreeMap<String, StampedValue> = BTreeMap::new();
     let mut put = |name: &str, value: serde_json::Value| {
         event.insert(name.to_owned(), StampedValue::new(value, hlc));

@@ -208,7 +208,7 @@ const WEEKLY_AT: (jiff::civil::Weekday, i8) = (jiff::civil::Weekday::Monday, 7);
 
 /// This week's reminder moment (Monday 07:00 in Amsterdam) and its name (`2026-W50`).
 pub fn week_slot(now: jiff::Timestamp) -> Option<(jiff::Timestamp, String)> {
-    let zone = jiff::tz::TimeZone::get("Europe/Amsterdam").ok()?;
+    let zone = jiff::tz::TimeZone::get(wijkwerk_calendar::DEFAULT_TIME_ZONE).ok()?;
     let local = now.to_zoned(zone.clone());
     let date = local.date();
     let back = i64::from(date.weekday().to_monday_zero_offset());
