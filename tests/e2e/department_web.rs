@@ -69,6 +69,37 @@ fn departments(laptop: &mut Laptop) -> (Uuid, Uuid, Uuid) {
     (roads, traffic, late)
 }
 
+/// The address Ans Bakker signs in with.
+const ANS: &str = "ans.bakker@bergen.example";
+
+/// Ans Bakker, a colleague of `department` in the tenant Bergen, with the test's password.
+fn add_ans(server: &SyncServer, department: Uuid) {
+    let department = department.to_string();
+    server.admin(&[
+        "user",
+        "add",
+        "--tenant",
+        "Bergen",
+        "--name",
+        "Ans Bakker",
+        "--department",
+        &department,
+        "--email",
+        ANS,
+    ]);
+    server.admin_with_input(
+        &[
+            "user",
+            "password",
+            "--tenant",
+            "Bergen",
+            "--name",
+            "Ans Bakker",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+}
+
 fn no_violations(window: &Session<'_>, page: &str) {
     let found = accessibility::violations(window, page);
     assert!(found.is_empty(), "axe on {page}:\n{}", found.join("\n"));
@@ -91,29 +122,7 @@ pub fn department_pages_in_chromium() {
     anna.sync();
     let mut bert = server.laptop(&scratch.path().join("bert"), "bert");
     bert.sync();
-    server.admin(&[
-        "user",
-        "add",
-        "--tenant",
-        "Bergen",
-        "--name",
-        "Ans Bakker",
-        "--department",
-        &roads.to_string(),
-        "--email",
-        "ans.bakker@bergen.example",
-    ]);
-    server.admin_with_input(
-        &[
-            "user",
-            "password",
-            "--tenant",
-            "Bergen",
-            "--name",
-            "Ans Bakker",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
+    add_ans(&server, roads);
     // Bert, offline, sets the status before the colleague answers on the web.
     bert.store
         .change_action_point_status(
@@ -134,7 +143,7 @@ pub fn department_pages_in_chromium() {
     );
     no_violations(&window, "aanmelden");
     // A wrong password first: refused, said in Dutch, the address kept.
-    window.type_into("#email", "ans.bakker@bergen.example");
+    window.type_into("#email", ANS);
     window.type_into("#wachtwoord", "verkeerd wachtwoord");
     window.click("form[action='/aanmelden'] button");
     window.wait_for_text_containing(".notice", "horen niet bij elkaar", WAIT);
@@ -260,34 +269,12 @@ pub fn answer_on_the_web(
         })
         .and_then(id)
         .unwrap_or_else(|| panic!("no open point of {department:?}"));
-    server.admin(&[
-        "user",
-        "add",
-        "--tenant",
-        "Bergen",
-        "--name",
-        "Ans Bakker",
-        "--department",
-        &owner.to_string(),
-        "--email",
-        "ans.bakker@bergen.example",
-    ]);
-    server.admin_with_input(
-        &[
-            "user",
-            "password",
-            "--tenant",
-            "Bergen",
-            "--name",
-            "Ans Bakker",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
+    add_ans(server, owner);
     let driver = Driver::chromium();
     let window = driver.browser();
     window.open(&format!("{}/punten/{point}", server.url));
     window.wait_for("#wachtwoord", WAIT);
-    window.type_into("#email", "ans.bakker@bergen.example");
+    window.type_into("#email", ANS);
     window.type_into("#wachtwoord", PASSWORD);
     window.click("form[action='/aanmelden'] button");
     // Signed in from the point's address, the colleague is back on the point's page.

@@ -78,6 +78,16 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("xvfb-run tauri-driver could not be started (is xvfb installed, is tauri-driver on PATH?)");
+        // Ready when WebKitWebDriver accepts connections and tauri-driver, in front of it,
+        // answers. (Only a real request goes to tauri-driver: it logs bare connections.)
+        Driver::when_ready(child, port, "xvfb-run tauri-driver", move || {
+            TcpStream::connect(("127.0.0.1", native_port)).is_ok()
+        })
+    }
+
+    /// The driver process `child` listening on `port`, once it answers `/status` (and `also`
+    /// holds); panics when it stops or takes longer than 30 s.
+    fn when_ready(child: Child, port: u16, name: &str, also: impl Fn() -> bool) -> Driver {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
@@ -88,22 +98,18 @@ impl Driver {
             url: format!("http://127.0.0.1:{port}"),
             agent,
         };
-        // Ready when WebKitWebDriver accepts connections and tauri-driver, in front of it,
-        // answers. (Only a real request goes to tauri-driver: it logs bare connections.)
         let deadline = Instant::now() + Duration::from_secs(30);
         let status = format!("{}/status", driver.url);
-        while TcpStream::connect(("127.0.0.1", native_port)).is_err()
-            || driver.agent.get(&status).call().is_err()
-        {
+        while !also() || driver.agent.get(&status).call().is_err() {
             if let Some(child) = driver.child.as_mut() {
                 if let Ok(Some(exit)) = child.try_wait() {
                     driver.child = None;
-                    panic!("xvfb-run tauri-driver stopped at once ({exit})");
+                    panic!("{name} stopped at once ({exit})");
                 }
             }
             assert!(
                 Instant::now() < deadline,
-                "tauri-driver did not start within 30 s"
+                "{name} did not start within 30 s"
             );
             sleep(Duration::from_millis(100));
         }
@@ -123,32 +129,7 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("chromedriver could not be started (apt install chromium-driver)");
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
-        let mut driver = Driver {
-            child: Some(child),
-            url: format!("http://127.0.0.1:{port}"),
-            agent,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = format!("{}/status", driver.url);
-        while driver.agent.get(&status).call().is_err() {
-            if let Some(child) = driver.child.as_mut() {
-                if let Ok(Some(exit)) = child.try_wait() {
-                    driver.child = None;
-                    panic!("chromedriver stopped at once ({exit})");
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not start within 30 s"
-            );
-            sleep(Duration::from_millis(100));
-        }
-        driver
+        Driver::when_ready(child, port, "chromedriver", || true)
     }
 
     /// A headless Chromium window (Dutch, trusting the test server's own certificate
@@ -168,15 +149,7 @@ impl Driver {
             },
             "goog:loggingPrefs": {"browser": "ALL"},
         }}});
-        let answer = self.request("POST", "/session", Some(capabilities));
-        let id = answer["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {answer}"))
-            .to_owned();
-        Session {
-            driver: self,
-            id: Some(id),
-        }
+        self.new_session(capabilities)
     }
 
     /// Starts the app at `application` and opens a session on its window.
@@ -184,6 +157,11 @@ impl Driver {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": application}
         }}});
+        self.new_session(capabilities)
+    }
+
+    /// A new WebDriver session with these capabilities.
+    fn new_session(&self, capabilities: Value) -> Session<'_> {
         let answer = self.request("POST", "/session", Some(capabilities));
         let id = answer["sessionId"]
             .as_str()

@@ -9,11 +9,15 @@
 //! Run: `cargo bench -p wijkwerk-server --bench department`. Scale with
 //! `WIJKWERK_BENCH_SCALE=0.1`.
 
+// The tests' real server process, admin commands and colleague's browser.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::department::{address, department_user, Browser, PASSWORD};
+use common::{admin, Server};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Write as _};
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use wijkwerk_core::sync::http::HttpTransport;
@@ -23,9 +27,7 @@ use wijkwerk_protocol::{Hlc, NodeId, RecordChange, StampedValue};
 use wijkwerk_server::storage::PushLimits;
 use wijkwerk_server::Storage;
 
-const SERVER: &str = env!("CARGO_BIN_EXE_wijkwerk-server");
 const DEPARTMENTS: usize = 20;
-const PASSWORD: &str = "een lange zin als wachtwoord";
 
 fn scale() -> f64 {
     std::env::var("WIJKWERK_BENCH_SCALE")
@@ -173,121 +175,12 @@ async fn fill(storage: &Storage, tenant_id: i64, points: usize) -> Vec<Uuid> {
     departments
 }
 
-fn admin(db: &str, args: &[&str], input: Option<&str>) -> String {
-    let mut child = Command::new(SERVER)
-        .args(args)
-        .args(["--db", db])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the admin command runs");
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        stdin.write_all(input.as_bytes()).expect("input written");
-    }
-    let out = child.wait_with_output().expect("it ends");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(SERVER)
-        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("where it listens");
-    let url = line.trim().trim_start_matches("listening on ").to_owned();
-    (child, url)
-}
-
-/// A colleague's browser: a cookie jar of one session.
-struct Browser {
-    agent: ureq::Agent,
-    url: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(url: &str) -> Browser {
-        Browser {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .build()
-                .into(),
-            url: url.to_owned(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn request(&mut self, path: &str, form: Option<&[(&str, &str)]>) -> (u16, String) {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let url = format!("{}{path}", self.url);
-        let mut response = match form {
-            Some(form) => self
-                .agent
-                .post(&url)
-                .header("cookie", &cookie)
-                .send_form(form.iter().copied()),
-            None => self.agent.get(&url).header("cookie", &cookie).call(),
-        }
-        .expect("an answer");
-        for value in response.headers().get_all("set-cookie") {
-            let pair = value
-                .to_str()
-                .unwrap_or_default()
-                .split(';')
-                .next()
-                .unwrap_or_default();
-            if let Some((k, v)) = pair.split_once('=') {
-                self.cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        let status = response.status().as_u16();
-        (
-            status,
-            response.body_mut().read_to_string().unwrap_or_default(),
-        )
-    }
-
-    fn csrf(body: &str) -> String {
-        let at = body.find("name=\"csrf\" value=\"").expect("a form");
-        let rest = &body[at + 19..];
-        rest[..rest.find('"').expect("end")].to_owned()
-    }
-
-    fn sign_in(&mut self, email: &str) {
-        let (_, page) = self.request("/aanmelden", None);
-        let csrf = Browser::csrf(&page);
-        let (status, _) = self.request(
-            "/aanmelden",
-            Some(&[("csrf", &csrf), ("email", email), ("password", PASSWORD)]),
-        );
-        assert_eq!(status, 303, "signed in");
-    }
-}
-
 fn time_pages(browser: &mut Browser, path: &str, n: usize) -> Vec<f64> {
-    browser.request(path, None);
+    browser.get(path);
     (0..n)
         .map(|_| {
             let started = Instant::now();
-            let (status, _) = browser.request(path, None);
+            let status = browser.get(path).status;
             assert_eq!(status, 200, "{path}");
             started.elapsed().as_secs_f64() * 1000.0
         })
@@ -298,17 +191,8 @@ fn run(db: &str, label: &str, dir: &Path) {
     let points = (200_000.0 * scale()) as usize;
     println!("\n== {label}: {points} action points, {DEPARTMENTS} departments ==");
     let tenant = format!("bench-{}", Uuid::now_v7().simple());
-    admin(db, &["tenant", "add", &tenant], None);
-    let token = admin(
-        db,
-        &["user", "add", "--tenant", &tenant, "--name", "anna"],
-        None,
-    )
-    .lines()
-    .last()
-    .expect("a token")
-    .trim()
-    .to_owned();
+    admin(db, &["tenant", "add", &tenant]);
+    let token = common::user(db, &tenant, "anna", "coordinator");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let started = Instant::now();
     let departments = runtime.block_on(async {
@@ -321,42 +205,28 @@ fn run(db: &str, label: &str, dir: &Path) {
         .into_iter()
         .enumerate()
     {
-        let email = format!("collega{i}@{tenant}.example");
-        admin(
+        department_user(
             db,
-            &[
-                "user",
-                "add",
-                "--tenant",
-                &tenant,
-                "--name",
-                name,
-                "--department",
-                &department.to_string(),
-                "--email",
-                &email,
-            ],
-            None,
-        );
-        admin(
-            db,
-            &["user", "password", "--tenant", &tenant, "--name", name],
-            Some(&format!("{PASSWORD}\n")),
+            &tenant,
+            name,
+            department,
+            &address(&format!("collega{i}"), &tenant),
         );
     }
-    let (mut server, url) = serve(db);
-    let mut large = Browser::new(&url);
-    large.sign_in(&format!("collega0@{tenant}.example"));
-    let mut typical = Browser::new(&url);
-    typical.sign_in(&format!("collega1@{tenant}.example"));
-    // The first list of a process reads every action point's four indexed fields once.
+    let server = Server::start(db);
+    let url = server.url.clone();
+    // Signing in ends on the list: the first of the process (the server builds the tenant's
+    // index when it starts, so this may wait for it).
     let started = Instant::now();
-    let (status, _) = large.request("/", None);
-    assert_eq!(status, 200);
+    let mut large = Browser::new(&url);
+    let first = large.sign_in(&address("collega0", &tenant), PASSWORD);
+    assert_eq!(first.status, 200);
     println!(
-        "first list page of the process (the tenant's index built): {:.0} ms",
+        "signing in and the first list page of the process: {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
+    let mut typical = Browser::new(&url);
+    typical.sign_in(&address("collega1", &tenant), PASSWORD);
     let owned_large = points / 5;
     let owned_typical = (points - owned_large) / (DEPARTMENTS - 1);
     println!(
@@ -373,7 +243,7 @@ fn run(db: &str, label: &str, dir: &Path) {
         summary(time_pages(&mut large, "/?pagina=40", 100))
     );
     // A point of the large department, from its list.
-    let (_, list) = large.request("/", None);
+    let list = large.get("/").body;
     let at = list.find("/punten/").expect("a point on the list");
     let id = list[at + 8..at + 44].to_owned();
     let point_path = format!("/punten/{id}");
@@ -402,22 +272,20 @@ fn run(db: &str, label: &str, dir: &Path) {
     let (mut web, mut total, mut list_after) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..30 {
         let to = ["in_progress", "waiting"][round % 2];
-        let (_, page) = large.request(&point_path, None);
-        let csrf = Browser::csrf(&page);
+        let csrf = large.get(&point_path).csrf();
         let started = Instant::now();
-        let (status, body) = large.request(
+        let answered = large.post(
             &format!("{point_path}/status"),
-            Some(&[("csrf", &csrf), ("status", to), ("comment", "Gepland.")]),
+            &[("csrf", &csrf), ("status", to), ("comment", "Gepland.")],
         );
-        assert_eq!(status, 303, "{body}");
+        assert_eq!(answered.status, 303, "{}", answered.body);
         web.push(started.elapsed().as_secs_f64() * 1000.0);
         store.sync_round(&url, &mut transport).expect("the pull");
         total.push(started.elapsed().as_secs_f64() * 1000.0);
         let status = store.get(Entity::ActionPoint, point).expect("the point")["status"].clone();
         assert_eq!(status, json!(to), "the laptop has the answer");
         let started = Instant::now();
-        let (status, _) = large.request("/", None);
-        assert_eq!(status, 200);
+        assert_eq!(large.get("/").status, 200);
         list_after.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
@@ -432,8 +300,7 @@ fn run(db: &str, label: &str, dir: &Path) {
         "list page, large department, right after each change: {}",
         summary(list_after)
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 fn main() {

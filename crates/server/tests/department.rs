@@ -1,20 +1,19 @@
 //! The department colleagues' web pages, with real processes: a server, coordinators' laptops
 //! (core stores syncing over HTTP), a colleague's "browser" (plain HTTP with a cookie jar, no
 //! scripts needed: the pages have none), and a local SMTP sink. The real browser (Chromium over
-//! WebDriver, with axe) is in `tests/web_browser.rs` at the workspace's end-to-end tests.
+//! WebDriver, with axe) is in the workspace's end-to-end tests, `tests/e2e/department_web.rs`.
 //!
 //! The server runs on its embedded SQLite, or on PostgreSQL when `WIJKWERK_TEST_POSTGRES` is
 //! set.
 
 mod common;
 
+use common::department::{address, department_user, Browser, Page, PASSWORD};
 use common::smtp_sink::{SinkMode, SmtpSink};
 use common::{admin, database, server_head, tenant_with_user, Laptop, Server, SERVER};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use uuid::Uuid;
 use wijkwerk_core::{Entity, Fields};
@@ -23,132 +22,6 @@ fn fields(value: Value) -> Fields {
     match value {
         Value::Object(map) => map,
         _ => Fields::new(),
-    }
-}
-
-/// A colleague's browser: cookies kept, redirects not followed (the tests look at them).
-struct Browser {
-    agent: ureq::Agent,
-    base: String,
-    cookies: HashMap<String, String>,
-}
-
-/// An answer: status, where it redirects, body.
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Page {
-    /// The CSRF token of the page's (first) form.
-    fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .unwrap_or_else(|| panic!("a form with a CSRF token in {}", self.body));
-        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
-        rest[..rest.find('"').expect("the token ends")].to_owned()
-    }
-
-    fn shows(&self, text: &str) -> bool {
-        self.body.contains(text)
-    }
-}
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        Browser {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .timeout_global(Some(Duration::from_secs(30)))
-                .build()
-                .into(),
-            base: base.trim_end_matches('/').to_owned(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, response: &ureq::http::Response<ureq::Body>) {
-        for value in response.headers().get_all("set-cookie") {
-            let text = value.to_str().unwrap_or_default();
-            let pair = text.split(';').next().unwrap_or_default();
-            if let Some((name, value)) = pair.split_once('=') {
-                assert!(
-                    name.starts_with("__Host-")
-                        && text.contains("HttpOnly")
-                        && text.contains("Secure")
-                        && text.contains("SameSite=Lax")
-                        && text.contains("Path=/"),
-                    "every cookie __Host-, HttpOnly, Secure, SameSite, the whole site: {text}"
-                );
-                if value.is_empty() || text.contains("Max-Age=0") {
-                    self.cookies.remove(name);
-                } else {
-                    self.cookies.insert(name.to_owned(), value.to_owned());
-                }
-            }
-        }
-    }
-
-    fn page(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Page {
-        self.keep_cookies(&response);
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if let Some(csp) = response.headers().get("content-security-policy") {
-            assert!(csp
-                .to_str()
-                .unwrap_or_default()
-                .contains("default-src 'none'"));
-        }
-        Page {
-            status: response.status().as_u16(),
-            location,
-            body: response.body_mut().read_to_string().unwrap_or_default(),
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .header("cookie", &self.cookie_header())
-            .call()
-            .expect("the server answers");
-        self.page(response)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let response = self
-            .agent
-            .post(&format!("{}{path}", self.base))
-            .header("cookie", &self.cookie_header())
-            .send_form(form.iter().copied())
-            .expect("the server answers");
-        self.page(response)
-    }
-
-    /// Signs in with a password; returns the page after the redirect.
-    fn sign_in(&mut self, email: &str, password: &str) -> Page {
-        let csrf = self.get("/aanmelden").csrf();
-        let signed_in = self.post(
-            "/aanmelden",
-            &[("csrf", &csrf), ("email", email), ("password", password)],
-        );
-        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
-        self.get(signed_in.location.as_deref().unwrap_or("/"))
     }
 }
 
@@ -218,48 +91,6 @@ fn municipality(laptop: &mut Laptop) -> Municipality {
     }
 }
 
-const PASSWORD: &str = "lange zin als wachtwoord";
-
-/// A colleague's address in a test's own tenant (addresses are unique over the whole server,
-/// and the tests share one PostgreSQL).
-fn address(local: &str, tenant: &str) -> String {
-    format!("{local}@{tenant}.example")
-}
-
-fn department_user(db: &str, tenant: &str, name: &str, department: Uuid, email: &str) {
-    admin(
-        db,
-        &[
-            "user",
-            "add",
-            "--tenant",
-            tenant,
-            "--name",
-            name,
-            "--department",
-            &department.to_string(),
-            "--email",
-            email,
-        ],
-    );
-    let mut child = Command::new(SERVER)
-        .args([
-            "user", "password", "--tenant", tenant, "--name", name, "--db", db,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the admin command runs");
-    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("the password is written");
-    let out = child.wait_with_output().expect("it ends");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// What most tests start from: a running server (its log in `server.log` of the folder; with a
 /// configuration file sending to the sink when there is one), a tenant, and the coordinator
 /// Anna's laptop that made the municipality and synced it.
@@ -295,6 +126,13 @@ impl World {
             m,
         }
     }
+}
+
+/// Ans Bakker of Beheer Openbare Ruimte, a department user with the test password; her address.
+fn add_ans(db: &str, tenant: &str, m: &Municipality) -> String {
+    let ans = address("ans", tenant);
+    department_user(db, tenant, "Ans Bakker", m.roads, &ans);
+    ans
 }
 
 /// A server with a configuration file (public address, and the sink's mail server if given),
@@ -502,13 +340,7 @@ fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_b
         &common::user(&db, &tenant, "bert", "coordinator"),
     );
     bert.sync(&server.url).unwrap();
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
 
     // Bert, offline, sets the status; then the colleague sets another on the web.
     bert.store
@@ -563,13 +395,7 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
         m,
     } = World::new(None);
     let reader = common::user(&db, &tenant, "lezer", "reader");
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     department_user(
         &db,
         &tenant,
@@ -670,13 +496,7 @@ fn bad_answers_are_refused_with_a_reason_and_change_nothing() {
         m,
     } = World::new(None);
     let log = dir.path().join("server.log");
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     let mut browser = Browser::new(&server.url);
     browser.sign_in(&address("ans", &tenant), PASSWORD);
     let path = format!("/punten/{}", m.late);
@@ -812,13 +632,7 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
         anna: _,
         m,
     } = World::new(Some(&sink));
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
 
     let mut browser = Browser::new(&server.url);
     let csrf = browser.get("/aanmelden").csrf();
@@ -918,13 +732,7 @@ fn an_expired_sign_in_link_is_refused() {
         anna: _,
         m,
     } = World::new(Some(&sink));
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     let mut browser = Browser::new(&server.url);
     let csrf = browser.get("/aanmelden").csrf();
     browser.post(
@@ -959,13 +767,7 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
         anna: _,
         m,
     } = World::new(Some(&sink));
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     department_user(
         &db,
         &tenant,
@@ -1034,13 +836,7 @@ fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_syn
         mut anna,
         m,
     } = World::new(Some(&sink));
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     department_user(
         &db,
         &tenant,
@@ -1122,23 +918,12 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
     if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
         return; // The week is claimed once per database, and the tests share one PostgreSQL.
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
     let sink = SmtpSink::start();
-    {
-        let server = server_with_config(dir.path(), &db, Some(&sink));
-        let mut anna = Laptop::new(dir.path(), "anna", &token);
-        let m = municipality(&mut anna);
-        anna.sync(&server.url).unwrap();
-        department_user(
-            &db,
-            &tenant,
-            "Ans Bakker",
-            m.roads,
-            &address("ans", &tenant),
-        );
-    }
+    // The municipality and Ans, made with a server that is stopped again (`..` drops it).
+    let World {
+        dir, db, tenant, m, ..
+    } = World::new(Some(&sink));
+    add_ans(&db, &tenant, &m);
     // Every day of the week is after Monday 07:00 but for Monday night: a server started now
     // sends this week's reminders at once (it missed the moment), and the next one does not.
     let monday_early = {
@@ -1172,23 +957,12 @@ fn a_weekly_reminder_that_failed_is_sent_at_a_later_pass_and_only_once() {
     if monday_early {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = database(dir.path());
-    let (tenant, token) = tenant_with_user(&db, "coordinator");
     let sink = SmtpSink::start_with(SinkMode::RefuseRecipient);
-    {
-        let server = server_with_config(dir.path(), &db, Some(&sink));
-        let mut anna = Laptop::new(dir.path(), "anna", &token);
-        let m = municipality(&mut anna);
-        anna.sync(&server.url).unwrap();
-        department_user(
-            &db,
-            &tenant,
-            "Ans Bakker",
-            m.roads,
-            &address("ans", &tenant),
-        );
-    }
+    // The municipality and Ans, made with a server that is stopped again (`..` drops it).
+    let World {
+        dir, db, tenant, m, ..
+    } = World::new(Some(&sink));
+    add_ans(&db, &tenant, &m);
     // The server tries at once (the week's moment has passed) and the mail server refuses.
     let _server = server_configured_with(
         dir.path(),
@@ -1230,13 +1004,7 @@ fn the_list_follows_what_coordinators_change_after_it_was_first_shown() {
         mut anna,
         m,
     } = World::new(None);
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     department_user(
         &db,
         &tenant,
@@ -1297,13 +1065,7 @@ fn a_coordinators_change_made_while_the_colleagues_page_was_open_is_a_logged_con
         mut anna,
         m,
     } = World::new(None);
-    department_user(
-        &db,
-        &tenant,
-        "Ans Bakker",
-        m.roads,
-        &address("ans", &tenant),
-    );
+    add_ans(&db, &tenant, &m);
     let mut browser = Browser::new(&server.url);
     browser.sign_in(&address("ans", &tenant), PASSWORD);
     // Ans opens the point; meanwhile Anna sets it waiting and syncs.

@@ -2,6 +2,7 @@
 //! mail server that keeps what it is sent ([`smtp_sink`]).
 #![allow(dead_code)]
 
+pub mod department;
 pub mod smtp_sink;
 
 use std::io::{BufRead, BufReader, Read, Write};
