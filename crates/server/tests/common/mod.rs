@@ -24,6 +24,26 @@ pub fn database(dir: &Path) -> String {
         .unwrap_or_else(|_| dir.join("server.db").display().to_string())
 }
 
+/// A database of the test's own, for a test of what every tenant shares (the audit log's purge,
+/// which every test server also runs when it starts): an SQLite file, or a new database in the
+/// PostgreSQL of `WIJKWERK_TEST_POSTGRES`.
+pub async fn own_database(dir: &Path) -> String {
+    let Ok(shared) = std::env::var("WIJKWERK_TEST_POSTGRES") else {
+        return dir.join("server.db").display().to_string();
+    };
+    let name = format!("own_{}", uuid::Uuid::now_v7().simple());
+    let (client, connection) = tokio_postgres::connect(&shared, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a database of the test's own");
+    let (server, _) = shared.rsplit_once('/').expect("a database URL");
+    format!("{server}/{name}")
+}
+
 pub struct Server {
     pub db: String,
     pub url: String,
