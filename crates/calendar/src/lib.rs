@@ -12,6 +12,7 @@
 //!
 //! Identity: every exported record has a stable UID, `<record id>@wijkwerk` ([`uid_for`]).
 
+pub mod dutch;
 pub mod emit;
 pub mod event;
 pub mod feed;

@@ -2077,26 +2077,11 @@ fn dutch_weekday(name: &str) -> Result<Weekday> {
 
 /// `maart 2026`.
 fn dutch_month(date: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    let name = usize::try_from(date.month() - 1)
-        .ok()
-        .and_then(|i| MONTHS.get(i))
-        .copied()
-        .unwrap_or("");
-    format!("{name} {}", date.year())
+    format!(
+        "{} {}",
+        wijkwerk_calendar::dutch::month_name(date),
+        date.year()
+    )
 }
 
 fn dutch_meeting_kind(kind: &str) -> &'static str {

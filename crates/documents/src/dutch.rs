@@ -4,21 +4,6 @@ use jiff::civil::Date;
 use wijkwerk_core::money::format_euros;
 use wijkwerk_core::report::Cell;
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// The report's definitions in Dutch (the "Toelichting" of the PDF and the XLSX's first sheet):
 /// the module documentation of `wijkwerk_core::report` and `budgets`, in sentences.
 pub const DEFINITIONS: &[&str] = &[
@@ -47,11 +32,7 @@ pub fn dutch_date(text: &str) -> String {
 }
 
 pub(crate) fn dutch_date_of(date: Date) -> String {
-    let month = MONTHS
-        .get(usize::try_from(date.month() - 1).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    format!("{} {month} {}", date.day(), date.year())
+    wijkwerk_calendar::dutch::long_date(date)
 }
 
 /// "1 januari 2026 t/m 31 december 2026" from a start and the day after the end.

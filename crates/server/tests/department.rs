@@ -186,9 +186,9 @@ fn a_colleague_answers_in_the_browser_and_the_coordinator_gets_it_on_the_next_sy
         db,
         server,
         tenant,
-        token: _,
         mut anna,
         m,
+        ..
     } = World::new(None);
     department_user(
         &db,
@@ -330,9 +330,9 @@ fn a_coordinators_offline_edit_of_the_same_status_ends_as_a_logged_conflict_on_b
         db,
         server,
         tenant,
-        token: _,
         mut anna,
         m,
+        ..
     } = World::new(None);
     let mut bert = Laptop::new(
         dir.path(),
@@ -391,8 +391,8 @@ fn a_colleague_sees_only_their_own_departments_points_and_tokens_open_no_page() 
         server,
         tenant,
         token,
-        anna: _,
         m,
+        ..
     } = World::new(None);
     let reader = common::user(&db, &tenant, "lezer", "reader");
     add_ans(&db, &tenant, &m);
@@ -628,9 +628,8 @@ fn a_sign_in_link_by_mail_works_once_and_a_mail_server_that_fails_is_said_so() {
         db,
         server,
         tenant,
-        token: _,
-        anna: _,
         m,
+        ..
     } = World::new(Some(&sink));
     add_ans(&db, &tenant, &m);
 
@@ -728,9 +727,8 @@ fn an_expired_sign_in_link_is_refused() {
         db,
         server,
         tenant,
-        token: _,
-        anna: _,
         m,
+        ..
     } = World::new(Some(&sink));
     add_ans(&db, &tenant, &m);
     let mut browser = Browser::new(&server.url);
@@ -763,9 +761,8 @@ fn the_weekly_reminder_lists_open_and_overdue_points_with_links_that_work() {
         db,
         server,
         tenant,
-        token: _,
-        anna: _,
         m,
+        ..
     } = World::new(Some(&sink));
     add_ans(&db, &tenant, &m);
     department_user(
@@ -832,9 +829,9 @@ fn a_coordinator_asks_for_a_reminder_and_sees_whom_it_reached_after_the_next_syn
         db,
         server,
         tenant,
-        token: _,
         mut anna,
         m,
+        ..
     } = World::new(Some(&sink));
     add_ans(&db, &tenant, &m);
     department_user(
@@ -1000,9 +997,9 @@ fn the_list_follows_what_coordinators_change_after_it_was_first_shown() {
         db,
         server,
         tenant,
-        token: _,
         mut anna,
         m,
+        ..
     } = World::new(None);
     add_ans(&db, &tenant, &m);
     department_user(
@@ -1061,9 +1058,9 @@ fn a_coordinators_change_made_while_the_colleagues_page_was_open_is_a_logged_con
         db,
         server,
         tenant,
-        token: _,
         mut anna,
         m,
+        ..
     } = World::new(None);
     add_ans(&db, &tenant, &m);
     let mut browser = Browser::new(&server.url);
@@ -1125,9 +1122,8 @@ fn access_ends_with_a_new_password_or_a_removal_and_coordinators_stay_coordinato
         db,
         server,
         tenant,
-        token: _,
-        anna: _,
         m,
+        ..
     } = World::new(None);
     let ans = address("ans", &tenant);
     department_user(&db, &tenant, "Ans Bakker", m.roads, &ans);

@@ -350,6 +350,16 @@ struct PasswordForm {
     naar: Option<String>,
 }
 
+/// The sign-in page again, for a sign-in form that could not be read.
+fn incomplete_form(state: &AppState) -> Response {
+    sign_in_answer(
+        state,
+        StatusCode::BAD_REQUEST,
+        Some(&Notice::Refused("Het formulier was onvolledig.".into())),
+        "",
+    )
+}
+
 /// Checks a signed-out form's token against its cookie: the sign-in page again when it does
 /// not match, `None` when it does.
 fn sign_in_csrf_refusal(
@@ -461,12 +471,7 @@ async fn sign_in_with_password(
     form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return sign_in_answer(
-            &state,
-            StatusCode::BAD_REQUEST,
-            Some(&Notice::Refused("Het formulier was onvolledig.".into())),
-            "",
-        );
+        return incomplete_form(&state);
     };
     if let Some(answer) =
         sign_in_csrf_refusal(&state, &headers, form.csrf.as_deref(), peer, "/aanmelden")
@@ -558,12 +563,7 @@ async fn request_link(
     form: Result<Form<LinkForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return sign_in_answer(
-            &state,
-            StatusCode::BAD_REQUEST,
-            Some(&Notice::Refused("Het formulier was onvolledig.".into())),
-            "",
-        );
+        return incomplete_form(&state);
     };
     if let Some(answer) = sign_in_csrf_refusal(
         &state,

@@ -409,25 +409,7 @@ pub fn form_date(text: &str) -> std::result::Result<Date, AnswerRefused> {
 
 /// Dutch date: `7 december 2026`.
 pub fn dutch_date(date: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    let month = MONTHS
-        .get(usize::try_from(date.month() - 1).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    format!("{} {} {}", date.day(), month, date.year())
+    wijkwerk_calendar::dutch::long_date(date)
 }
 
 /// The least wall time of a write over `record`: now, and after every clock it holds.
