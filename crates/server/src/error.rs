@@ -32,7 +32,7 @@ pub enum ServerError {
     UnknownUser(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database: {0}")]
+    #[error("database: {}", postgres_detail(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error("database pool: {0}")]
     Pool(String),
@@ -48,6 +48,24 @@ pub enum ServerError {
     UnknownFeed,
     #[error("the calendar could not be made: {0}")]
     Calendar(String),
+}
+
+/// tokio-postgres says only "db error" for an error the database reported: its message, detail
+/// and code are in the source, and an operator needs them.
+fn postgres_detail(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{}: {} ({})", db.severity(), db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!("; {detail}"));
+            }
+            if let Some(table) = db.table() {
+                text.push_str(&format!("; table {table}"));
+            }
+            text
+        }
+        None => e.to_string(),
+    }
 }
 
 impl ServerError {

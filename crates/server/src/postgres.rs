@@ -22,6 +22,10 @@ use wijkwerk_protocol::wire::{Cursor, PullResponse, ServerConflict};
 use wijkwerk_protocol::{Hlc, RecordChange};
 
 const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS wijkwerk_schema (
+    id     INT PRIMARY KEY CHECK (id = 1),
+    digest TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tenant (
     id            BIGSERIAL PRIMARY KEY,
     name          TEXT NOT NULL UNIQUE,
@@ -250,6 +254,47 @@ fn web_user_row(r: &tokio_postgres::Row) -> Result<WebUser> {
 /// Serialises schema creation between server processes starting at the same time.
 const SCHEMA_LOCK: i64 = 0x5749_4a4b_5745_524b;
 
+/// Brings the database to `SCHEMA`, only when the schema last applied was another (its digest
+/// is kept in `wijkwerk_schema`). Every `CREATE INDEX IF NOT EXISTS` takes a share lock on its
+/// table even when the index is there, so running the whole batch at each start (of the server,
+/// and of every admin command) made writers queue behind it and could end a running
+/// transaction in a deadlock. Called under `SCHEMA_LOCK`.
+async fn create_schema(
+    client: &tokio_postgres::Client,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    use sha2::Digest;
+    let digest = format!("{:x}", sha2::Sha256::digest(SCHEMA.as_bytes()));
+    let exists: bool = client
+        .query_one("SELECT to_regclass('wijkwerk_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if exists {
+        let applied: Option<String> = client
+            .query_opt("SELECT digest FROM wijkwerk_schema WHERE id = 1", &[])
+            .await?
+            .map(|r| r.get(0));
+        if applied.as_deref() == Some(digest.as_str()) {
+            return Ok(());
+        }
+    }
+    client.batch_execute(SCHEMA).await?;
+    // Tokens from before expiries get theirs from now: an upgrade locks nobody out.
+    client
+        .execute(
+            "UPDATE token SET expires_at_ms = $1 WHERE expires_at_ms IS NULL",
+            &[&crate::auth::default_expiry(now_ms())],
+        )
+        .await?;
+    client
+        .execute(
+            "INSERT INTO wijkwerk_schema(id, digest) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET digest = excluded.digest",
+            &[&digest],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Connections for signing in, pulls and the rest.
 const READ_CONNECTIONS: usize = 16;
 /// Connections for writing pushes: their own, so that pushes never wait behind pulls for a
@@ -347,17 +392,7 @@ impl PostgresStorage {
         client
             .execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
             .await?;
-        let created = match client.batch_execute(SCHEMA).await {
-            // Tokens from before expiries get theirs from now: an upgrade locks nobody out.
-            Ok(()) => client
-                .execute(
-                    "UPDATE token SET expires_at_ms = $1 WHERE expires_at_ms IS NULL",
-                    &[&crate::auth::default_expiry(now_ms())],
-                )
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e),
-        };
+        let created = create_schema(&client).await;
         client
             .execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])
             .await?;
