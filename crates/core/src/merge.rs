@@ -435,7 +435,73 @@ pub(crate) struct FirstDownload {
     seen: std::collections::HashSet<uuid::Uuid>,
 }
 
+/// Where a first download keeps, in `meta`, the indexes it dropped (JSON: `[[name, sql], ...]`).
+const DEFERRED_INDEXES: &str = "deferred_indexes";
+
 impl Store {
+    /// Drops the secondary indexes of the record tables for a first download, keeping their
+    /// definitions in `meta` in the same transaction. Records arrive in the server's order, so
+    /// an index on a name or an address is written all over at every page's commit (and each
+    /// page of it encrypted again); built once at the end, each is one sort. The ids' unique
+    /// indexes stay: the merge looks records up by them.
+    pub(crate) fn defer_indexes(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let mut deferred = deferred_indexes(&tx)?;
+        {
+            let mut stmt = tx.prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ?1",
+            )?;
+            for entity in Entity::ALL {
+                let rows = stmt.query_map([entity.table()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                for row in rows {
+                    let (name, sql) = row?;
+                    if !deferred.iter().any(|(kept, _)| *kept == name) {
+                        deferred.push((name, sql));
+                    }
+                }
+            }
+        }
+        for (name, _) in &deferred {
+            tx.execute_batch(&format!(
+                "DROP INDEX IF EXISTS \"{}\"",
+                name.replace('"', "\"\"")
+            ))?;
+        }
+        let text =
+            serde_json::to_string(&deferred).map_err(|e| Error::StoredData(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (DEFERRED_INDEXES, text),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Builds the indexes a first download dropped ([`Store::defer_indexes`]) again: at its end,
+    /// whether it completed or not, and when a store is opened (a download cut off by a crash).
+    pub(crate) fn restore_deferred_indexes(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let deferred = deferred_indexes(&tx)?;
+        if deferred.is_empty() {
+            return Ok(());
+        }
+        for (name, sql) in &deferred {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
+                [name],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                tx.execute_batch(sql)?;
+            }
+        }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [DEFERRED_INDEXES])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Whether the store holds no record at all (a new laptop before its first download).
     pub(crate) fn holds_no_records(&self) -> Result<bool> {
         for entity in Entity::ALL {
@@ -449,6 +515,24 @@ impl Store {
             }
         }
         Ok(true)
+    }
+}
+
+/// The indexes a first download dropped and has not built again.
+fn deferred_indexes(conn: &rusqlite::Connection) -> Result<Vec<(String, String)>> {
+    use rusqlite::OptionalExtension;
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [DEFERRED_INDEXES],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            Error::StoredData(format!("the indexes kept aside in a first download: {e}"))
+        }),
     }
 }
 
@@ -559,4 +643,45 @@ pub(crate) fn log_conflict(
     ))
     .map_err(Error::from)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod deferred_index_tests {
+    use super::*;
+
+    fn indexes(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        let names = stmt.query_map([], |r| r.get(0)).unwrap();
+        names.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn a_first_download_drops_the_record_indexes_and_builds_them_again() {
+        let mut store = Store::in_memory().unwrap();
+        let all = indexes(&store);
+        assert!(all.iter().any(|n| n == "contact_email"), "{all:?}");
+        store.defer_indexes().unwrap();
+        let during = indexes(&store);
+        assert!(!during.iter().any(|n| n == "contact_email"), "{during:?}");
+        // Asked twice (a download started again), the first definitions are kept.
+        store.defer_indexes().unwrap();
+        store.restore_deferred_indexes().unwrap();
+        assert_eq!(indexes(&store), all);
+        store.restore_deferred_indexes().unwrap();
+        assert_eq!(indexes(&store), all);
+    }
+
+    #[test]
+    fn a_first_download_cut_off_by_a_crash_has_its_indexes_again_when_the_store_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::init(dir.path()).unwrap();
+        let all = indexes(&store);
+        store.defer_indexes().unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(indexes(&store), all);
+    }
 }

@@ -193,6 +193,10 @@ impl Store {
             import_index: std::sync::Mutex::new(None),
         };
         let before = store.version()?;
+        if before >= 1 {
+            // A first download cut off by a crash left its indexes dropped (merge.rs).
+            store.restore_deferred_indexes()?;
+        }
         store.migrate().map_err(|e| match e {
             Error::Database(e) => classify(path, e),
             other => other,

@@ -268,6 +268,20 @@ fn bench(kind: &str, db: &str, dir: &Path, scale: f64) {
         report.pushed_fields, report.pushed_transactions, n_records as f64 / secs
     );
 
+    // WIJKWERK_BENCH_ONLY=pull: only the initial pull, three times (for trying a change to it).
+    if std::env::var("WIJKWERK_BENCH_ONLY").as_deref() == Ok("pull") {
+        for round in 0..3 {
+            let out = run_self(
+                PULL_ENV,
+                &url,
+                &token,
+                &dir.join(format!("{kind}-p{round}")),
+            );
+            println!("initial pull (records, fields, seconds, peak MiB): {out}");
+        }
+        return;
+    }
+
     // The transfer alone (server, network, JSON), without merging into a store; the pages are
     // kept to time the applying alone next.
     let mut transport =
@@ -561,6 +575,27 @@ fn pull_process() {
     let mut store = Store::init(Path::new(&var("WIJKWERK_BENCH_DIR"))).expect("store");
     let t = Instant::now();
     let report = sync(&mut store, &url, &token);
+    let written = std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|l| l.strip_prefix("write_bytes: "))
+                .and_then(|n| n.trim().parse::<f64>().ok())
+        })
+        .unwrap_or(0.0);
+    let stored: u64 = std::fs::read_dir(var("WIJKWERK_BENCH_DIR"))
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
+    eprintln!(
+        "  the pulling laptop wrote {:.0} MiB to its disk; its data folder holds {:.0} MiB",
+        written / 1048576.0,
+        stored as f64 / 1048576.0
+    );
     // Read by the bench's main process: records, fields, seconds, peak MiB.
     println!(
         "{} {} {} {}",
