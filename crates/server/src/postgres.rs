@@ -150,8 +150,22 @@ CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
     at_ms BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value, record_id)
-    WHERE entity = 'action_point_event' AND field = 'action_point_id';
+-- The action point each history entry belongs to, written with the field by the push; the
+-- point's page reads its history by it. A partial index on `field` for the same made every
+-- update of a value a non-HOT update (all of `field`'s indexes written again): a push of
+-- 10,000 changes eight times slower.
+DROP INDEX IF EXISTS field_event_action_point;
+CREATE TABLE IF NOT EXISTS point_event (
+    tenant_id BIGINT NOT NULL,
+    event_id  TEXT NOT NULL,
+    point     TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS point_event_point ON point_event(tenant_id, point);
+INSERT INTO point_event(tenant_id, event_id, point)
+    SELECT tenant_id, record_id, value FROM field
+    WHERE entity = 'action_point_event' AND field = 'action_point_id'
+    ON CONFLICT DO NOTHING;
 INSERT INTO audit_purge(id, cutoff_ms) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM audit_purge);
 CREATE OR REPLACE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1161,10 +1175,9 @@ impl PostgresStorage {
             client
                 .query(
                     "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
-                     FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
-                                               AND f.record_id = e.record_id
-                     WHERE e.tenant_id = $1 AND e.entity = 'action_point_event'
-                       AND e.field = 'action_point_id' AND e.value = $2",
+                     FROM point_event p JOIN field f ON f.tenant_id = p.tenant_id
+                         AND f.entity = 'action_point_event' AND f.record_id = p.event_id
+                     WHERE p.tenant_id = $1 AND p.point = $2",
                     &[&tenant_id, &point],
                 )
                 .await?,
@@ -1321,6 +1334,12 @@ const WRITE: &str = "WITH
     ON CONFLICT (tenant_id, entity, record_id, field) DO UPDATE SET
         value = excluded.value, hlc = excluded.hlc, seq = excluded.seq,
         received_at_ms = excluded.received_at_ms),
+  linked AS (
+    INSERT INTO point_event(tenant_id, event_id, point)
+    SELECT $1, r, v
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(e, r, f, v)
+    WHERE e = 'action_point_event' AND f = 'action_point_id'
+    ON CONFLICT (tenant_id, event_id) DO UPDATE SET point = excluded.point),
   logged AS (
     INSERT INTO conflict(tenant_id, seq, entity, record_id, field, lost_value, lost_hlc,
                          won_value, won_hlc, received_at_ms)

@@ -5,9 +5,9 @@ use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::error::{Result, ServerError};
 use crate::merge::FieldState;
 use crate::storage::{
-    erasure_events, push_client_seqs, push_keys, pushed, user_events, FeedOwner, LinkUse, NewToken,
-    Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed, RecordsBuilder, Role, TokenRow,
-    WebSession, WebUser, WebUserKey, WebWriterTicket,
+    erasure_events, is_point_link, push_client_seqs, push_keys, pushed, user_events, FeedOwner,
+    LinkUse, NewToken, Principal, PushJob, PushPlanner, PushQueue, PushTarget, Pushed,
+    RecordsBuilder, Role, TokenRow, WebSession, WebUser, WebUserKey, WebWriterTicket,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -136,8 +136,18 @@ CREATE TABLE IF NOT EXISTS job_run (
     name  TEXT PRIMARY KEY,
     at_ms INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS field_event_action_point ON field(tenant_id, value)
-    WHERE entity = 'action_point_event' AND field = 'action_point_id';
+-- The action point each history entry belongs to, written with the field by the push; the
+-- point's page reads its history by it. A partial index on `field` for the same made SQLite
+-- prepare the push's statements again at every step (the plan then depends on the bound entity
+-- and field), a push of 10,000 changes two and a half times slower.
+DROP INDEX IF EXISTS field_event_action_point;
+CREATE TABLE IF NOT EXISTS point_event (
+    tenant_id INTEGER NOT NULL,
+    event_id  TEXT NOT NULL,
+    point     TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS point_event_point ON point_event(tenant_id, point);
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only: its rows are never changed');
@@ -183,6 +193,20 @@ fn migrate(c: &mut Connection) -> Result<()> {
         "CREATE INDEX IF NOT EXISTS token_replaces ON token(replaces) WHERE replaces IS NOT NULL;
          CREATE INDEX IF NOT EXISTS token_user ON token(user_id);",
     )?;
+    // History entries stored before `point_event` existed (once: the mark in `maintenance`).
+    let linked: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM maintenance WHERE name = 'point_event')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !linked {
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO point_event(tenant_id, event_id, point)
+                 SELECT tenant_id, record_id, value FROM field
+                 WHERE entity = 'action_point_event' AND field = 'action_point_id';
+             INSERT INTO maintenance(name, done_at_ms) VALUES ('point_event', 0);",
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -1124,10 +1148,9 @@ impl SqliteStorage {
             let mut records = RecordsBuilder::default();
             let mut stmt = c.prepare_cached(
                 "SELECT f.entity, f.record_id, f.field, f.value, f.hlc
-                 FROM field e JOIN field f ON f.tenant_id = e.tenant_id AND f.entity = e.entity
-                                           AND f.record_id = e.record_id
-                 WHERE e.tenant_id = ?1 AND e.entity = 'action_point_event'
-                   AND e.field = 'action_point_id' AND e.value = ?2",
+                 FROM point_event p JOIN field f ON f.tenant_id = p.tenant_id
+                     AND f.entity = 'action_point_event' AND f.record_id = p.event_id
+                 WHERE p.tenant_id = ?1 AND p.point = ?2",
             )?;
             add_rows(&mut records, stmt.query((tenant_id, &point))?)?;
             Ok(records.finish())
@@ -1300,6 +1323,13 @@ fn push(c: &mut Connection, tenant_id: i64, jobs: &[PushJob]) -> Result<Vec<Push
                  received_at_ms = excluded.received_at_ms",
         )?
         .execute((tenant_id, &f.key.0, &f.key.1, &f.key.2, &f.value, &f.hlc, f.seq, received))?;
+        if is_point_link(&f.key) {
+            tx.prepare_cached(
+                "INSERT INTO point_event(tenant_id, event_id, point) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(tenant_id, event_id) DO UPDATE SET point = excluded.point",
+            )?
+            .execute((tenant_id, &f.key.1, &f.value))?;
+        }
     }
     for k in &plan.conflicts {
         tx.prepare_cached(

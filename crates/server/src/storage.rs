@@ -1015,6 +1015,12 @@ impl PushJob {
     }
 }
 
+/// Whether a field is the link of a history entry to its action point, which the push also
+/// writes to `point_event` (a point's page reads its history by it).
+pub fn is_point_link(key: &FieldKey) -> bool {
+    key.0 == "action_point_event" && key.2 == "action_point_id"
+}
+
 /// Every field the pushes touch, each once.
 pub fn push_keys(jobs: &[PushJob]) -> Vec<FieldKey> {
     let mut seen = std::collections::HashSet::new();
