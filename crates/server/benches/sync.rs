@@ -750,7 +750,10 @@ fn main() {
         .unwrap_or(1.0);
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = dir.path().join("server.db").display().to_string();
-    bench("sqlite", &sqlite, dir.path(), scale);
+    // WIJKWERK_BENCH_SQLITE=0: PostgreSQL only.
+    if std::env::var("WIJKWERK_BENCH_SQLITE").as_deref() != Ok("0") {
+        bench("sqlite", &sqlite, dir.path(), scale);
+    }
     if let Ok(url) = std::env::var("WIJKWERK_BENCH_POSTGRES") {
         bench("postgres", &url, dir.path(), scale);
     }
