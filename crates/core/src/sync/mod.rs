@@ -43,24 +43,6 @@ pub const PUSH_BATCH: usize = 500;
 pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// How many fields one pull page asks for.
 pub const PULL_PAGE: usize = 20_000;
-/// How many fields pages that arrive while the store is still busy with earlier ones are
-/// joined into, to be applied in one transaction. Each commit writes every page it touched
-/// again (the search index, the indexes of the tables; each page encrypted), so fewer, larger
-/// commits write and encrypt far less in a long pull; a page that finds the store idle is
-/// applied at once.
-pub const PULL_BATCH: usize = 60_000;
-
-/// Joins the next page onto `into`: its records and conflicts after those of `into`, its
-/// cursor and what it says of the server. Applying the joined page is applying both in turn.
-fn join_pages(into: &mut PullResponse, next: PullResponse) {
-    into.records.extend(next.records);
-    into.conflicts.extend(next.conflicts);
-    into.cursor = next.cursor;
-    into.more = next.more;
-    into.head = next.head;
-    into.token_expires_at_ms = next.token_expires_at_ms.or(into.token_expires_at_ms);
-    into.extra.extend(next.extra);
-}
 
 /// Why a round did not complete. Nothing local is lost in any of these.
 #[derive(Debug, thiserror::Error)]
@@ -632,9 +614,6 @@ impl Store {
                 Ok(())
             });
             let mut cursor = start;
-            // Pages fetched while the applier was busy, joined ([`PULL_BATCH`]).
-            let mut waiting: Option<(PullResponse, Vec<Option<Fresh>>)> = None;
-            let mut waiting_fields = 0;
             let fetched = loop {
                 let page = match transport.pull(cursor, PULL_PAGE) {
                     Ok(page) => page,
@@ -653,27 +632,9 @@ impl Store {
                 } else {
                     Vec::new()
                 };
-                waiting_fields += page.records.iter().map(|r| r.fields.len()).sum::<usize>();
-                let batch = match waiting.take() {
-                    Some((mut joined, mut joined_fresh)) => {
-                        join_pages(&mut joined, page);
-                        joined_fresh.extend(fresh);
-                        (joined, joined_fresh)
-                    }
-                    None => (page, fresh),
-                };
                 // A closed channel: the applier stopped on an error, which it returns.
-                if !more || waiting_fields >= PULL_BATCH {
-                    waiting_fields = 0;
-                    if pages.send(batch).is_err() || !more {
-                        break Ok(());
-                    }
-                    continue;
-                }
-                match pages.try_send(batch) {
-                    Ok(()) => waiting_fields = 0,
-                    Err(std::sync::mpsc::TrySendError::Full(batch)) => waiting = Some(batch),
-                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => break Ok(()),
+                if pages.send((page, fresh)).is_err() || !more {
+                    break Ok(());
                 }
             };
             drop(pages);
@@ -686,7 +647,7 @@ impl Store {
         })
     }
 
-    /// Applies one pulled page (or several joined) with its conflicts and cursor, in one transaction.
+    /// Applies one pulled page with its conflicts and cursor, in one transaction.
     fn apply_page(
         &mut self,
         page: PullResponse,
