@@ -923,12 +923,7 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
     add_ans(&db, &tenant, &m);
     // Every day of the week is after Monday 07:00 but for Monday night: a server started now
     // sends this week's reminders at once (it missed the moment), and the next one does not.
-    let monday_early = {
-        let now =
-            jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
-        now.weekday() == jiff::civil::Weekday::Monday && now.hour() < 7
-    };
-    if monday_early {
+    if before_this_weeks_reminders() {
         return;
     }
     let first = server_configured(dir.path(), &db, Some(&sink), true);
@@ -941,17 +936,19 @@ fn the_server_sends_the_weekly_reminders_by_itself_once_a_week() {
     assert_eq!(sink.messages().len(), 1, "once a week");
 }
 
+/// Monday night before 07:00 Dutch time: this week's reminders are not due yet, so the tests
+/// that expect a server to send them at once have nothing to see.
+fn before_this_weeks_reminders() -> bool {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
+    now.weekday() == jiff::civil::Weekday::Monday && now.hour() < 7
+}
+
 #[test]
 fn a_weekly_reminder_that_failed_is_sent_at_a_later_pass_and_only_once() {
     if std::env::var("WIJKWERK_TEST_POSTGRES").is_ok() {
         return; // The week is claimed once per database, and the tests share one PostgreSQL.
     }
-    let monday_early = {
-        let now =
-            jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
-        now.weekday() == jiff::civil::Weekday::Monday && now.hour() < 7
-    };
-    if monday_early {
+    if before_this_weeks_reminders() {
         return;
     }
     let sink = SmtpSink::start_with(SinkMode::RefuseRecipient);
